@@ -1,0 +1,55 @@
+/**
+ * Where the root key comes from: an environment variable or a 0600 file locally, Secrets Manager in AWS
+ * (ARCHITECTURE principle 3). Read once and kept in memory; never logged.
+ */
+import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { RootKeySource } from '../config.js';
+import type { RootKeyProvider } from '../ports.js';
+
+export function rootKeyProvider(source: RootKeySource, region: string): RootKeyProvider {
+  switch (source.kind) {
+    case 'env':
+      return fixed(decodeRootKey(source.base64, 'KMS_ROOT_KEY'));
+    case 'file':
+      return fixed(decodeRootKey(readFileSync(source.path, 'utf8').trim(), source.path));
+    case 'secret':
+      return fromSecretsManager(source.secretId, region);
+  }
+}
+
+function fixed(key: Buffer): RootKeyProvider {
+  const resolved = Promise.resolve(key);
+  return { rootKeyId: fingerprint(key), rootKey: () => resolved };
+}
+
+/** Fetched on first use (not at import) so a cold start that serves no request costs nothing. */
+function fromSecretsManager(secretId: string, region: string): RootKeyProvider {
+  let pending: Promise<Buffer> | undefined;
+  const provider: RootKeyProvider = {
+    rootKeyId: secretId,
+    rootKey: () => {
+      pending ??= new SecretsManagerClient({ region })
+        .send(new GetSecretValueCommand({ SecretId: secretId }))
+        .then((secret) => decodeRootKey(secret.SecretString ?? '', secretId))
+        .catch((error) => {
+          pending = undefined; // let a later request try again
+          throw error;
+        });
+      return pending;
+    },
+  };
+  return provider;
+}
+
+export function decodeRootKey(base64: string, origin: string): Buffer {
+  const key = Buffer.from(base64, 'base64');
+  if (key.length !== 32) throw new Error(`root key from ${origin} must be base64 of 32 bytes`);
+  return key;
+}
+
+/** A non-secret id of a root key (first bytes of its SHA-256), stored beside wrapped material. */
+function fingerprint(key: Buffer): string {
+  return `local:${createHash('sha256').update(key).digest('hex').slice(0, 16)}`;
+}

@@ -1,0 +1,57 @@
+/**
+ * The one place that reads the environment (conventions §12). Everything else takes a Config.
+ * Read once at module scope by each entry point, validated, failing fast with a clear message.
+ */
+export type RootKeySource =
+  | { kind: 'env'; base64: string }
+  | { kind: 'file'; path: string }
+  | { kind: 'secret'; secretId: string };
+
+export interface Config {
+  /** DynamoDB table holding every item (per-region table locally, a global table in AWS). */
+  tableName: string;
+  /** DynamoDB endpoint override (DynamoDB Local); undefined in AWS. */
+  dynamodbEndpoint?: string;
+  /** Region used when a request carries no SigV4 credential scope (and for the AWS clients). */
+  defaultRegion: string;
+  rootKey: RootKeySource;
+  /** How long key metadata may be served from memory before a re-read (ms). */
+  cacheTtlMs: number;
+  /** Powertools log level for the API function. */
+  logLevel: string;
+}
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const rootKey = rootKeySource(env);
+  const cacheTtlMs = intSetting(env, 'KMS_CACHE_TTL_MS', 5000);
+  return {
+    tableName: env.KMS_TABLE_NAME || 'kms',
+    dynamodbEndpoint: env.KMS_DYNAMODB_ENDPOINT || undefined,
+    defaultRegion: env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1',
+    rootKey,
+    cacheTtlMs,
+    logLevel: env.POWERTOOLS_LOG_LEVEL || env.LOG_LEVEL || 'WARN',
+  };
+}
+
+function rootKeySource(env: Record<string, string | undefined>): RootKeySource {
+  if (env.KMS_ROOT_KEY_SECRET_ARN) return { kind: 'secret', secretId: env.KMS_ROOT_KEY_SECRET_ARN };
+  if (env.KMS_ROOT_KEY) {
+    if (Buffer.from(env.KMS_ROOT_KEY, 'base64').length !== 32) {
+      throw new ConfigError('KMS_ROOT_KEY must be 32 bytes, base64-encoded');
+    }
+    return { kind: 'env', base64: env.KMS_ROOT_KEY };
+  }
+  if (env.KMS_ROOT_KEY_FILE) return { kind: 'file', path: env.KMS_ROOT_KEY_FILE };
+  throw new ConfigError('No root key: set KMS_ROOT_KEY, KMS_ROOT_KEY_FILE or KMS_ROOT_KEY_SECRET_ARN');
+}
+
+function intSetting(env: Record<string, string | undefined>, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) throw new ConfigError(`${name} must be a non-negative integer`);
+  return value;
+}

@@ -1,0 +1,24 @@
+/** KeyMetadata as AWS returns it for the keys this service makes (KMS-REFERENCE §5). */
+import type { KeyRecord } from './types.js';
+
+export function keyMetadata(key: KeyRecord) {
+  const symmetric = key.keySpec === 'SYMMETRIC_DEFAULT';
+  return {
+    AWSAccountId: key.account,
+    KeyId: key.keyId,
+    Arn: key.arn,
+    CreationDate: new Date(key.creationDate),
+    Enabled: key.keyState === 'Enabled',
+    Description: key.description,
+    KeyUsage: key.keyUsage,
+    KeyState: key.keyState,
+    DeletionDate: key.keyState === 'PendingDeletion' && key.deletionDate !== undefined ? new Date(key.deletionDate) : undefined,
+    Origin: key.origin,
+    KeyManager: key.keyManager,
+    CustomerMasterKeySpec: key.keySpec,
+    KeySpec: key.keySpec,
+    EncryptionAlgorithms: symmetric ? ['SYMMETRIC_DEFAULT'] : undefined,
+    MultiRegion: key.multiRegion,
+    CurrentKeyMaterialId: symmetric ? key.currentKeyMaterialId : undefined,
+  };
+}

@@ -1,0 +1,57 @@
+/**
+ * Backing keys are stored only wrapped under the root key (AES-256-GCM), with the key id and material
+ * id bound in as AAD so a wrapped blob cannot be moved to another key or version. The key id rather than
+ * the ARN is bound because multi-region keys share material across regions whose ARNs differ.
+ * Unwrapped materials are cached in memory (they never change), which keeps the hot path off the store.
+ */
+import { createCipheriv, createDecipheriv } from 'node:crypto';
+import type { WrappedMaterial } from './types.js';
+import type { Random, RootKeyProvider } from '../ports.js';
+
+const MAX_CACHED = 10_000;
+
+export class MaterialVault {
+  private readonly cache = new Map<string, Buffer>();
+
+  constructor(
+    private readonly rootKeys: RootKeyProvider,
+    private readonly random: Random,
+  ) {}
+
+  /** New random material for a key: the wrapped item to store and the plaintext to cache. */
+  async create(keyId: string, createdAt: number): Promise<WrappedMaterial> {
+    const keyMaterialId = this.random.bytes(32).toString('hex');
+    const material = this.random.bytes(32);
+    const iv = this.random.bytes(12);
+    const cipher = createCipheriv('aes-256-gcm', await this.rootKeys.rootKey(), iv);
+    cipher.setAAD(aad(keyId, keyMaterialId));
+    const wrapped = Buffer.concat([iv, cipher.update(material), cipher.final(), cipher.getAuthTag()]);
+    this.remember(keyId, keyMaterialId, material);
+    return { keyId, keyMaterialId, wrapped, rootKeyId: this.rootKeys.rootKeyId, createdAt };
+  }
+
+  cached(keyId: string, keyMaterialId: string): Buffer | undefined {
+    return this.cache.get(`${keyId}/${keyMaterialId}`);
+  }
+
+  async unwrap(item: WrappedMaterial): Promise<Buffer> {
+    const hit = this.cached(item.keyId, item.keyMaterialId);
+    if (hit) return hit;
+    const blob = item.wrapped;
+    const decipher = createDecipheriv('aes-256-gcm', await this.rootKeys.rootKey(), blob.subarray(0, 12));
+    decipher.setAAD(aad(item.keyId, item.keyMaterialId));
+    decipher.setAuthTag(blob.subarray(blob.length - 16));
+    const material = Buffer.concat([decipher.update(blob.subarray(12, blob.length - 16)), decipher.final()]);
+    this.remember(item.keyId, item.keyMaterialId, material);
+    return material;
+  }
+
+  private remember(keyId: string, keyMaterialId: string, material: Buffer): void {
+    if (this.cache.size >= MAX_CACHED) this.cache.delete(this.cache.keys().next().value!);
+    this.cache.set(`${keyId}/${keyMaterialId}`, material);
+  }
+}
+
+function aad(keyId: string, keyMaterialId: string): Buffer {
+  return Buffer.from(`kms-material-v1|${keyId}|${keyMaterialId}`, 'utf8');
+}

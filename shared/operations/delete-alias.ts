@@ -1,0 +1,15 @@
+/** DeleteAlias: https://docs.aws.amazon.com/kms/latest/APIReference/API_DeleteAlias.html */
+import { ConditionFailedError } from '../ports.js';
+import { checkAliasName, existingAlias } from './alias-rules.js';
+import type { OperationContext } from './context.js';
+
+export async function deleteAlias(input: { AliasName: string }, ctx: OperationContext): Promise<void> {
+  checkAliasName(input.AliasName);
+  await existingAlias(ctx, input.AliasName);
+  try {
+    await ctx.store.deleteAlias(ctx.caller.account, input.AliasName);
+  } catch (error) {
+    if (!(error instanceof ConditionFailedError)) throw error;
+    await existingAlias(ctx, input.AliasName); // deleted meanwhile: answer as if it never existed
+  }
+}

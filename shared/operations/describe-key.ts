@@ -1,0 +1,14 @@
+/** DescribeKey: https://docs.aws.amazon.com/kms/latest/APIReference/API_DescribeKey.html */
+import { keyMetadata } from '../core/key-metadata.js';
+import type { OperationContext } from './context.js';
+import { resolveKey } from './resolve-key.js';
+
+export interface DescribeKeyRequest {
+  KeyId: string;
+  GrantTokens?: string[];
+}
+
+export async function describeKey(input: DescribeKeyRequest, ctx: OperationContext) {
+  const key = await resolveKey(ctx, input.KeyId, 'DescribeKey', { allowAlias: true });
+  return { KeyMetadata: keyMetadata(key) };
+}

@@ -1,0 +1,47 @@
+/** Maps `TrentService.<Operation>` to its implementation (one file per operation). */
+import { cancelKeyDeletion } from './cancel-key-deletion.js';
+import type { OperationContext } from './context.js';
+import { createAlias } from './create-alias.js';
+import { createKey } from './create-key.js';
+import { decrypt } from './decrypt.js';
+import { deleteAlias } from './delete-alias.js';
+import { describeKey } from './describe-key.js';
+import { disableKey } from './disable-key.js';
+import { enableKey } from './enable-key.js';
+import { encrypt } from './encrypt.js';
+import { generateDataKey, generateDataKeyWithoutPlaintext } from './generate-data-key.js';
+import { generateRandom } from './generate-random.js';
+import { listAliases } from './list-aliases.js';
+import { listKeys } from './list-keys.js';
+import { listResourceTags } from './list-resource-tags.js';
+import { reEncrypt } from './re-encrypt.js';
+import { scheduleKeyDeletion } from './schedule-key-deletion.js';
+import { tagResource } from './tag-resource.js';
+import { untagResource } from './untag-resource.js';
+import { updateAlias } from './update-alias.js';
+import { updateKeyDescription } from './update-key-description.js';
+import type { Operation } from '../protocol/dispatcher.js';
+
+export const operations: Readonly<Record<string, Operation<OperationContext>>> = {
+  CancelKeyDeletion: cancelKeyDeletion,
+  CreateAlias: createAlias,
+  CreateKey: createKey,
+  Decrypt: decrypt,
+  DeleteAlias: deleteAlias,
+  DescribeKey: describeKey,
+  DisableKey: disableKey,
+  EnableKey: enableKey,
+  Encrypt: encrypt,
+  GenerateDataKey: generateDataKey,
+  GenerateDataKeyWithoutPlaintext: generateDataKeyWithoutPlaintext,
+  GenerateRandom: generateRandom,
+  ListAliases: listAliases,
+  ListKeys: listKeys,
+  ListResourceTags: listResourceTags,
+  ReEncrypt: reEncrypt,
+  ScheduleKeyDeletion: scheduleKeyDeletion,
+  TagResource: tagResource,
+  UntagResource: untagResource,
+  UpdateAlias: updateAlias,
+  UpdateKeyDescription: updateKeyDescription,
+};

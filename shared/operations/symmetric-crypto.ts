@@ -1,0 +1,98 @@
+/**
+ * The steps Encrypt, Decrypt, ReEncrypt and GenerateDataKey* share: checking that a key can do the
+ * operation, sealing under its current material, and opening a blob with exactly the material it names.
+ */
+import { parseCiphertext } from '../core/ciphertext.js';
+import type { EncryptionContext } from '../core/encryption-context.js';
+import { isKeyId } from '../core/ids.js';
+import { checkKeyState } from '../core/key-state.js';
+import { openSymmetric, sealSymmetric } from '../core/symmetric.js';
+import type { KeyRecord } from '../core/types.js';
+import {
+  AccessDeniedException,
+  DryRunOperationException,
+  IncorrectKeyException,
+  InvalidCiphertextException,
+  InvalidKeyUsageException,
+  KMSInvalidStateException,
+} from '../protocol/errors.js';
+import type { OperationContext } from './context.js';
+import { findKey } from './resolve-key.js';
+
+export const SYMMETRIC_DEFAULT = 'SYMMETRIC_DEFAULT';
+
+/** The key must encrypt and decrypt, and the algorithm (if given) must be one it supports. */
+export function checkEncryptionKey(key: KeyRecord, operation: string, algorithm: string | undefined): void {
+  if (key.keyUsage !== 'ENCRYPT_DECRYPT') {
+    throw new InvalidKeyUsageException(`${key.arn} key usage is ${key.keyUsage} which is not valid for ${operation}.`);
+  }
+  if (algorithm !== undefined && algorithm !== SYMMETRIC_DEFAULT) {
+    throw new InvalidKeyUsageException(`Algorithm ${algorithm} is incompatible with key spec ${key.keySpec}.`);
+  }
+}
+
+export function dryRunSucceeded(): never {
+  throw new DryRunOperationException('The request would have succeeded, but the DryRun option is set.');
+}
+
+async function material(ctx: OperationContext, key: KeyRecord, keyMaterialId: string): Promise<Buffer | undefined> {
+  const cached = ctx.vault.cached(key.keyId, keyMaterialId);
+  if (cached) return cached;
+  const wrapped = await ctx.store.getMaterial(key.keyId, keyMaterialId);
+  return wrapped && ctx.vault.unwrap(wrapped);
+}
+
+/** Seals plaintext under the key's current material. */
+export async function seal(ctx: OperationContext, key: KeyRecord, plaintext: Buffer, context?: EncryptionContext) {
+  const keyMaterialId = key.currentKeyMaterialId;
+  const backing = keyMaterialId && (await material(ctx, key, keyMaterialId));
+  if (!keyMaterialId || !backing) throw new KMSInvalidStateException(`${key.arn} is pending import.`);
+  const blob = sealSymmetric({
+    keyId: key.keyId,
+    keyMaterialId,
+    material: backing,
+    plaintext,
+    context,
+    randomBytes: (n) => ctx.random.bytes(n),
+  });
+  return { blob, keyMaterialId };
+}
+
+export interface OpenRequest {
+  blob: Buffer;
+  context?: EncryptionContext;
+  /** The KeyId (or SourceKeyId) the caller named, if any. */
+  expectedKeyId?: string;
+  algorithm?: string;
+  operation: 'Decrypt' | 'ReEncrypt';
+  dryRun?: boolean;
+}
+
+/**
+ * Opens a blob: the key and material come from its header, never from trial decryption. Checks happen
+ * in AWS's order: blob shape, the named key (IncorrectKeyException if it is another), key state, then
+ * authentication of the ciphertext with the encryption context.
+ */
+export async function open(ctx: OperationContext, request: OpenRequest) {
+  const parsed = parseCiphertext(request.blob);
+  if (!isKeyId(parsed.keyId)) throw new InvalidCiphertextException();
+  if (request.expectedKeyId !== undefined) {
+    const named = await findKey(ctx, request.expectedKeyId, { allowAlias: true });
+    if (named.keyId !== parsed.keyId) {
+      throw new IncorrectKeyException('The key ID in the request does not identify a CMK that can perform this operation.');
+    }
+  }
+  const key = await ctx.store.getKey(parsed.keyId);
+  if (!key || key.account !== ctx.caller.account) {
+    throw new AccessDeniedException(
+      'The ciphertext refers to a customer master key that does not exist, does not exist in this region, or you are not allowed to access.',
+    );
+  }
+  checkKeyState(key, request.operation);
+  checkEncryptionKey(key, request.operation, request.algorithm);
+  if (request.dryRun) dryRunSucceeded();
+  const backing = await material(ctx, key, parsed.keyMaterialId);
+  if (!backing) throw new InvalidCiphertextException();
+  const plaintext = openSymmetric(parsed, backing, request.context);
+  return { key, plaintext, keyMaterialId: parsed.keyMaterialId };
+}

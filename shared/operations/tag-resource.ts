@@ -1,0 +1,12 @@
+/** TagResource: https://docs.aws.amazon.com/kms/latest/APIReference/API_TagResource.html */
+import { applyTags, type Tag } from '../core/tags.js';
+import type { OperationContext } from './context.js';
+import { updateKey } from './update-key.js';
+
+export async function tagResource(input: { KeyId: string; Tags: Tag[] }, ctx: OperationContext): Promise<void> {
+  await updateKey(ctx, input.KeyId, 'TagResource', (key) => ({
+    ...key,
+    tags: applyTags(key.tags, input.Tags),
+    revision: key.revision + 1,
+  }));
+}

@@ -1,0 +1,27 @@
+/** UpdateAlias: https://docs.aws.amazon.com/kms/latest/APIReference/API_UpdateAlias.html */
+import { KMSInternalException, ValidationException } from '../protocol/errors.js';
+import { ConditionFailedError } from '../ports.js';
+import { checkAliasName, checkTargetIsKey, existingAlias } from './alias-rules.js';
+import type { OperationContext } from './context.js';
+import { resolveKey } from './resolve-key.js';
+
+export async function updateAlias(input: { AliasName: string; TargetKeyId: string }, ctx: OperationContext): Promise<void> {
+  checkAliasName(input.AliasName);
+  checkTargetIsKey(input.TargetKeyId);
+  const alias = await existingAlias(ctx, input.AliasName);
+  // The new target is checked against the key-state table; the old one may be in any state.
+  const target = await resolveKey(ctx, input.TargetKeyId, 'UpdateAlias', { allowAlias: false });
+  const current = await ctx.store.getKey(alias.targetKeyId);
+  if (current && (current.keySpec !== target.keySpec || current.keyUsage !== target.keyUsage)) {
+    // The alias must keep naming the same kind of key (same key type and key usage).
+    throw new ValidationException(
+      `${target.arn} is not the same key type and key usage as the current target of ${input.AliasName}.`,
+    );
+  }
+  try {
+    await ctx.store.updateAlias({ ...alias, targetKeyId: target.keyId, lastUpdatedDate: ctx.clock.now().getTime() }, alias.targetKeyId);
+  } catch (error) {
+    if (!(error instanceof ConditionFailedError)) throw error;
+    throw new KMSInternalException('The alias was changed concurrently; try again.');
+  }
+}

@@ -1,0 +1,32 @@
+/**
+ * Read, check, change, write conditionally (conventions §4): the pure `change` runs on the state just
+ * read, and the write succeeds only if nobody changed the key meanwhile. On a lost race the whole step
+ * runs again on fresh state, so the state check always applies to what is actually written over.
+ */
+import type { StateCheckedOperation } from '../core/key-state.js';
+import type { KeyRecord } from '../core/types.js';
+import { ConditionFailedError } from '../ports.js';
+import { KMSInternalException } from '../protocol/errors.js';
+import type { OperationContext } from './context.js';
+import { resolveKey } from './resolve-key.js';
+
+const ATTEMPTS = 3;
+
+export async function updateKey(
+  ctx: OperationContext,
+  keyIdParam: string,
+  operation: StateCheckedOperation,
+  change: (key: KeyRecord) => KeyRecord,
+): Promise<KeyRecord> {
+  for (let attempt = 1; ; attempt++) {
+    const key = await resolveKey(ctx, keyIdParam, operation, { allowAlias: false });
+    const next = change(key);
+    try {
+      await ctx.store.updateKey(next);
+      return next;
+    } catch (error) {
+      if (!(error instanceof ConditionFailedError)) throw error;
+      if (attempt === ATTEMPTS) throw new KMSInternalException('The key was changed concurrently; try again.');
+    }
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * Builds the real dependencies once (module scope in the Lambda) and hands each request its context:
+ * the region's KeyStore (DynamoDB behind the short-TTL cache), clock, randomness and the material vault.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { rootKeyProvider } from './adapters/root-key.js';
+import { systemClock, systemRandom } from './adapters/system.js';
+import type { Config } from './config.js';
+import { MaterialVault } from './core/material-vault.js';
+import type { OperationContext } from './operations/context.js';
+import type { Clock, KeyStore, Random } from './ports.js';
+import type { RequestScope } from './protocol/dispatcher.js';
+import { CachedKeyStore } from './store/cached-key-store.js';
+import { DynamoKeyStore } from './store/dynamo-key-store.js';
+
+export interface Services {
+  storeFor(region: string): KeyStore;
+  context(scope: RequestScope): OperationContext;
+}
+
+export function createServices(config: Config, clock: Clock = systemClock, random: Random = systemRandom): Services {
+  const vault = new MaterialVault(rootKeyProvider(config.rootKey, config.defaultRegion), random);
+  const stores = new Map<string, KeyStore>();
+
+  const storeFor = (region: string): KeyStore => {
+    let store = stores.get(region);
+    if (!store) {
+      const client = new DynamoDBClient({
+        region,
+        endpoint: config.dynamodbEndpoint,
+        // DynamoDB Local keeps tables per access key and region; a fixed key keeps one table per region.
+        ...(config.dynamodbEndpoint ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
+      });
+      const db = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+      store = new CachedKeyStore(new DynamoKeyStore(db, config.tableName, region), config.cacheTtlMs);
+      stores.set(region, store);
+    }
+    return store;
+  };
+
+  return {
+    storeFor,
+    context: (scope) => ({ ...scope, store: storeFor(scope.region), clock, random, vault }),
+  };
+}

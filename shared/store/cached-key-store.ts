@@ -1,0 +1,119 @@
+/**
+ * Short-TTL read-through cache in front of a KeyStore (ARCHITECTURE principle 8): a warm Encrypt or
+ * Decrypt reads key, alias and material from memory. Writes through this instance refresh or drop the
+ * entry at once, so a process sees its own writes immediately; other processes (other Lambda instances)
+ * see them within the TTL, which matches AWS KMS's documented eventual consistency.
+ * Key material never changes once written, so it is cached without expiry.
+ */
+import type { AliasRecord, KeyRecord, WrappedMaterial } from '../core/types.js';
+import type { KeyStore, Page } from '../ports.js';
+
+interface Entry<T> {
+  value: T;
+  expiresAt: number;
+}
+
+const MAX_ENTRIES = 50_000;
+
+export class CachedKeyStore implements KeyStore {
+  private readonly keys = new Map<string, Entry<KeyRecord>>();
+  private readonly aliases = new Map<string, Entry<AliasRecord>>();
+  private readonly materials = new Map<string, WrappedMaterial>();
+
+  constructor(
+    private readonly inner: KeyStore,
+    private readonly ttlMs: number,
+    private readonly nowMs: () => number = Date.now,
+  ) {}
+
+  async getKey(keyId: string): Promise<KeyRecord | undefined> {
+    const hit = this.fresh(this.keys, keyId);
+    if (hit) return hit;
+    const key = await this.inner.getKey(keyId);
+    if (key) this.put(this.keys, keyId, key);
+    return key;
+  }
+
+  async createKey(key: KeyRecord, material?: WrappedMaterial): Promise<void> {
+    await this.inner.createKey(key, material);
+    this.put(this.keys, key.keyId, key);
+  }
+
+  async updateKey(next: KeyRecord): Promise<void> {
+    try {
+      await this.inner.updateKey(next);
+      this.put(this.keys, next.keyId, next);
+    } catch (error) {
+      this.keys.delete(next.keyId); // our copy was stale
+      throw error;
+    }
+  }
+
+  listKeys(account: string, limit: number, after?: string): Promise<Page<string>> {
+    return this.inner.listKeys(account, limit, after);
+  }
+
+  async getMaterial(keyId: string, keyMaterialId: string): Promise<WrappedMaterial | undefined> {
+    const id = `${keyId}/${keyMaterialId}`;
+    const hit = this.materials.get(id);
+    if (hit) return hit;
+    const material = await this.inner.getMaterial(keyId, keyMaterialId);
+    if (material) {
+      if (this.materials.size >= MAX_ENTRIES) this.materials.delete(this.materials.keys().next().value!);
+      this.materials.set(id, material);
+    }
+    return material;
+  }
+
+  async getAlias(account: string, aliasName: string): Promise<AliasRecord | undefined> {
+    const id = `${account}/${aliasName}`;
+    const hit = this.fresh(this.aliases, id);
+    if (hit) return hit;
+    const alias = await this.inner.getAlias(account, aliasName);
+    if (alias) this.put(this.aliases, id, alias);
+    return alias;
+  }
+
+  async createAlias(alias: AliasRecord): Promise<void> {
+    await this.aliasWrite(alias.account, alias.aliasName, () => this.inner.createAlias(alias));
+  }
+
+  async updateAlias(alias: AliasRecord, previousTargetKeyId: string): Promise<void> {
+    await this.aliasWrite(alias.account, alias.aliasName, () => this.inner.updateAlias(alias, previousTargetKeyId));
+  }
+
+  async deleteAlias(account: string, aliasName: string): Promise<void> {
+    await this.aliasWrite(account, aliasName, () => this.inner.deleteAlias(account, aliasName));
+  }
+
+  listAliases(account: string, limit: number, after?: string): Promise<Page<AliasRecord>> {
+    return this.inner.listAliases(account, limit, after);
+  }
+
+  listAliasesOfKey(keyId: string, limit: number, after?: string): Promise<Page<AliasRecord>> {
+    return this.inner.listAliasesOfKey(keyId, limit, after);
+  }
+
+  private async aliasWrite(account: string, aliasName: string, write: () => Promise<void>): Promise<void> {
+    this.aliases.delete(`${account}/${aliasName}`);
+    try {
+      await write();
+    } finally {
+      this.aliases.delete(`${account}/${aliasName}`);
+    }
+  }
+
+  private fresh<T>(map: Map<string, Entry<T>>, id: string): T | undefined {
+    const entry = map.get(id);
+    if (!entry) return undefined;
+    if (entry.expiresAt > this.nowMs()) return entry.value;
+    map.delete(id);
+    return undefined;
+  }
+
+  private put<T>(map: Map<string, Entry<T>>, id: string, value: T): void {
+    if (this.ttlMs === 0) return;
+    if (map.size >= MAX_ENTRIES) map.delete(map.keys().next().value!);
+    map.set(id, { value, expiresAt: this.nowMs() + this.ttlMs });
+  }
+}

@@ -1,0 +1,204 @@
+/**
+ * The KeyStore of one region on DynamoDB (lib-dynamodb). Every write is conditional, so racing requests
+ * cannot lose an update: key writes check the revision they were computed from, creations check that
+ * nothing exists yet. Failed conditions surface as ConditionFailedError for the operation to translate.
+ */
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import type { AliasRecord, KeyRecord, WrappedMaterial } from '../core/types.js';
+import { ConditionFailedError, type KeyStore, type Page } from '../ports.js';
+import { aliasByKey, aliasItem, aliasPk, keyItem, keyListItem, keyListPk, materialItem } from './item-keys.js';
+
+const SCHEMA_VERSION = 1;
+
+export class DynamoKeyStore implements KeyStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly region: string,
+  ) {}
+
+  async getKey(keyId: string): Promise<KeyRecord | undefined> {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: keyItem(this.region, keyId), ConsistentRead: true }),
+    );
+    return Item ? toKey(Item) : undefined;
+  }
+
+  async createKey(key: KeyRecord, material?: WrappedMaterial): Promise<void> {
+    const items: { Put: { TableName: string; Item: Record<string, unknown>; ConditionExpression?: string } }[] = [
+      // A fresh random id cannot exist; the condition guards against the impossible anyway.
+      { Put: { TableName: this.tableName, Item: keyToItem(key), ConditionExpression: 'attribute_not_exists(pk)' } },
+      { Put: { TableName: this.tableName, Item: { ...keyListItem(key.region, key.account, key.keyId), entity: 'KeyListEntry' } } },
+    ];
+    if (material) {
+      items.push({
+        Put: { TableName: this.tableName, Item: materialToItem(material), ConditionExpression: 'attribute_not_exists(pk)' },
+      });
+    }
+    await conditional(() => this.db.send(new TransactWriteCommand({ TransactItems: items })));
+  }
+
+  async updateKey(next: KeyRecord): Promise<void> {
+    await conditional(() =>
+      this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: keyToItem(next),
+          // Optimistic lock: only if nobody wrote the key since we read revision next.revision - 1.
+          ConditionExpression: 'attribute_exists(pk) AND revision = :read',
+          ExpressionAttributeValues: { ':read': next.revision - 1 },
+        }),
+      ),
+    );
+  }
+
+  async listKeys(account: string, limit: number, after?: string): Promise<Page<string>> {
+    const page = await this.queryPage(keyListPk(this.region, account), limit, after);
+    return { items: page.items.map((item) => item.sk as string), next: page.next };
+  }
+
+  async getMaterial(keyId: string, keyMaterialId: string): Promise<WrappedMaterial | undefined> {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: materialItem(keyId, keyMaterialId), ConsistentRead: true }),
+    );
+    if (!Item) return undefined;
+    return {
+      keyId: Item.keyId,
+      keyMaterialId: Item.keyMaterialId,
+      wrapped: Buffer.from(Item.wrapped as Uint8Array),
+      rootKeyId: Item.rootKeyId,
+      createdAt: Item.createdAt,
+    };
+  }
+
+  async getAlias(account: string, aliasName: string): Promise<AliasRecord | undefined> {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: aliasItem(this.region, account, aliasName), ConsistentRead: true }),
+    );
+    return Item ? toAlias(Item) : undefined;
+  }
+
+  async createAlias(alias: AliasRecord): Promise<void> {
+    await conditional(() =>
+      this.db.send(
+        // Alias names are unique per account and region.
+        new PutCommand({ TableName: this.tableName, Item: aliasToItem(alias), ConditionExpression: 'attribute_not_exists(pk)' }),
+      ),
+    );
+  }
+
+  async updateAlias(alias: AliasRecord, previousTargetKeyId: string): Promise<void> {
+    await conditional(() =>
+      this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: aliasToItem(alias),
+          // Only move the alias if it still points where the caller's checks saw it point.
+          ConditionExpression: 'targetKeyId = :previous',
+          ExpressionAttributeValues: { ':previous': previousTargetKeyId },
+        }),
+      ),
+    );
+  }
+
+  async deleteAlias(account: string, aliasName: string): Promise<void> {
+    await conditional(() =>
+      this.db.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: aliasItem(this.region, account, aliasName),
+          ConditionExpression: 'attribute_exists(pk)',
+        }),
+      ),
+    );
+  }
+
+  async listAliases(account: string, limit: number, after?: string): Promise<Page<AliasRecord>> {
+    const page = await this.queryPage(aliasPk(this.region, account), limit, after);
+    return { items: page.items.map(toAlias), next: page.next };
+  }
+
+  async listAliasesOfKey(keyId: string, limit: number, after?: string): Promise<Page<AliasRecord>> {
+    const { gsi1pk } = aliasByKey(this.region, keyId, '');
+    const { Items = [] } = await this.db.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: 'gsi1',
+        KeyConditionExpression: after ? 'gsi1pk = :pk AND gsi1sk > :after' : 'gsi1pk = :pk',
+        ExpressionAttributeValues: after ? { ':pk': gsi1pk, ':after': `ALIAS#${after}` } : { ':pk': gsi1pk },
+        Limit: limit + 1,
+      }),
+    );
+    const items = Items.slice(0, limit).map(toAlias);
+    return { items, next: Items.length > limit ? items[items.length - 1]?.aliasName : undefined };
+  }
+
+  /** One page of a partition in sort-key order; asks for one extra item to know whether more follow. */
+  private async queryPage(pk: string, limit: number, after?: string) {
+    const { Items = [] } = await this.db.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: after ? 'pk = :pk AND sk > :after' : 'pk = :pk',
+        ExpressionAttributeValues: after ? { ':pk': pk, ':after': after } : { ':pk': pk },
+        ConsistentRead: true,
+        Limit: limit + 1,
+      }),
+    );
+    const items = Items.slice(0, limit);
+    return { items, next: Items.length > limit ? (items[items.length - 1]?.sk as string) : undefined };
+  }
+}
+
+async function conditional<T>(write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) throw new ConditionFailedError(error.message);
+    if (error instanceof TransactionCanceledException && error.CancellationReasons?.some((r) => r.Code === 'ConditionalCheckFailed')) {
+      throw new ConditionFailedError(error.message);
+    }
+    throw error;
+  }
+}
+
+function keyToItem(key: KeyRecord) {
+  return { ...keyItem(key.region, key.keyId), entity: 'Key', schemaVersion: SCHEMA_VERSION, ...key };
+}
+
+function toKey(item: Record<string, any>): KeyRecord {
+  const { pk: _pk, sk: _sk, entity: _e, schemaVersion: _v, ...key } = item;
+  return { ...key, tags: key.tags ?? {} } as KeyRecord;
+}
+
+function aliasToItem(alias: AliasRecord) {
+  return {
+    ...aliasItem(alias.region, alias.account, alias.aliasName),
+    ...aliasByKey(alias.region, alias.targetKeyId, alias.aliasName),
+    entity: 'Alias',
+    schemaVersion: SCHEMA_VERSION,
+    ...alias,
+  };
+}
+
+function toAlias(item: Record<string, any>): AliasRecord {
+  return {
+    account: item.account,
+    region: item.region,
+    aliasName: item.aliasName,
+    targetKeyId: item.targetKeyId,
+    creationDate: item.creationDate,
+    lastUpdatedDate: item.lastUpdatedDate,
+  };
+}
+
+function materialToItem(material: WrappedMaterial) {
+  return { ...materialItem(material.keyId, material.keyMaterialId), entity: 'KeyMaterial', schemaVersion: SCHEMA_VERSION, ...material };
+}

@@ -1,0 +1,20 @@
+/**
+ * Primary keys of every item in the single table. Per-region items (keys, their list entries, aliases)
+ * carry the region in their partition key, so that in a global table each item has exactly one writer
+ * region (ARCHITECTURE "Home-region writes"); key material is shared by all regions of a multi-region key.
+ */
+export const keyItem = (region: string, keyId: string) => ({ pk: `KEY#${region}#${keyId}`, sk: 'META' });
+
+/** One entry per key under its account, so ListKeys is a Query in key-id order. */
+export const keyListPk = (region: string, account: string) => `KEYS#${region}#${account}`;
+export const keyListItem = (region: string, account: string, keyId: string) => ({ pk: keyListPk(region, account), sk: keyId });
+
+export const aliasPk = (region: string, account: string) => `ALIASES#${region}#${account}`;
+export const aliasItem = (region: string, account: string, aliasName: string) => ({ pk: aliasPk(region, account), sk: aliasName });
+/** GSI1 key of an alias: the aliases of one key, for ListAliases with KeyId and for key deletion. */
+export const aliasByKey = (region: string, keyId: string, aliasName: string) => ({
+  gsi1pk: `KEY#${region}#${keyId}`,
+  gsi1sk: `ALIAS#${aliasName}`,
+});
+
+export const materialItem = (keyId: string, keyMaterialId: string) => ({ pk: `MATERIAL#${keyId}`, sk: keyMaterialId });
