@@ -1,14 +1,16 @@
-/** The one module that creates Powertools' logger, metrics and tracer (conventions §12). */
+/**
+ * Creates Powertools' logger and metrics (conventions §12). The tracer lives in ./tracing.ts and is
+ * imported only by Lambda entry files: importing the X-Ray SDK installs async hooks that make every
+ * `await` in the process ~35x slower, and outside Lambda the Tracer would switch itself off anyway.
+ */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { Tracer } from '@aws-lambda-powertools/tracer';
 
-const serviceName = 'kms';
+export const serviceName = 'kms';
 
 export interface Observability {
   logger: Logger;
   metrics: Metrics;
-  tracer: Tracer;
 }
 
 export function createObservability(logLevel: string): Observability {
@@ -16,7 +18,6 @@ export function createObservability(logLevel: string): Observability {
   return {
     logger,
     metrics: new Metrics({ namespace: 'KMS', serviceName, logger: quietEmptyMetrics(logger) }),
-    tracer: new Tracer({ serviceName }),
   };
 }
 
@@ -25,12 +26,13 @@ export function createObservability(logLevel: string): Observability {
  * demoted to debug so the default log stays quiet (and the hot path does no console write).
  */
 function quietEmptyMetrics(logger: Logger) {
+  const text = (args: unknown[]) => String(args[0]);
   return {
-    trace: (...args: unknown[]) => logger.debug(String(args[0])),
-    debug: (...args: unknown[]) => logger.debug(String(args[0])),
-    info: (...args: unknown[]) => logger.info(String(args[0])),
+    trace: (...args: unknown[]) => logger.debug(text(args)),
+    debug: (...args: unknown[]) => logger.debug(text(args)),
+    info: (...args: unknown[]) => logger.info(text(args)),
     warn: (...args: unknown[]) =>
-      String(args[0]).startsWith('No application metrics') ? logger.debug(String(args[0])) : logger.warn(String(args[0])),
-    error: (...args: unknown[]) => logger.error(String(args[0])),
+      text(args).startsWith('No application metrics') ? logger.debug(text(args)) : logger.warn(text(args)),
+    error: (...args: unknown[]) => logger.error(text(args)),
   };
 }

@@ -1,11 +1,11 @@
 /**
- * Wires the KMS API Lambda: middy with Powertools (logger, tracer, metrics) around the protocol
- * dispatcher. No business logic here; the same handler serves API Gateway in AWS and the local emulator.
+ * Wires the KMS API Lambda: middy with Powertools (logger, metrics) around the protocol dispatcher; the
+ * Lambda entry (handler.ts) adds the tracer. No business logic here; the same handler serves API Gateway
+ * in AWS and the local emulator.
  */
-import middy from '@middy/core';
+import middy, { type MiddyfiedHandler } from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { Config } from '../../shared/config.js';
 import { createObservability } from '../../shared/observability.js';
@@ -15,10 +15,10 @@ import { operations } from '../../shared/operations/index.js';
 import { createServices } from '../../shared/services.js';
 import { credentialScopeRegion, header } from '../../shared/protocol/request-headers.js';
 
-export type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+export type ApiHandler = MiddyfiedHandler<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>;
 
 export function createApiHandler(config: Config): ApiHandler {
-  const { logger, metrics, tracer } = createObservability(config.logLevel);
+  const { logger, metrics } = createObservability(config.logLevel);
   const services = createServices(config);
 
   const handle = async (event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> => {
@@ -30,8 +30,9 @@ export function createApiHandler(config: Config): ApiHandler {
     }
     const body = event.body && event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : (event.body ?? '');
     const region = credentialScopeRegion(header(event.headers, 'authorization')) ?? config.defaultRegion;
-    return dispatch(
-      { target: header(event.headers, 'x-amz-target'), body, region, caller, requestId },
+    const target = header(event.headers, 'x-amz-target');
+    const response = await dispatch(
+      { target, body, region, caller, requestId },
       {
         operations,
         context: (scope) => services.context(scope),
@@ -41,12 +42,14 @@ export function createApiHandler(config: Config): ApiHandler {
         },
       },
     );
+    // Names only: request and response bodies may carry plaintext and are never logged.
+    logger.debug('request', { target, region, statusCode: response.statusCode, requestId });
+    return response;
   };
 
-  return middy(handle)
+  return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>(handle)
     .use(injectLambdaContext(logger))
-    .use(captureLambdaHandler(tracer))
-    .use(logMetrics(metrics)) as unknown as ApiHandler;
+    .use(logMetrics(metrics));
 }
 
 /** The authenticated caller as API Gateway's IAM authorizer (or the local emulator) reports it. */

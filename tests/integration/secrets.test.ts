@@ -1,0 +1,104 @@
+/**
+ * Secrets stay secret: after real traffic, no data key, plaintext, backing key or root key appears in the
+ * DynamoDB table (every region used) or in the service's log (captured at DEBUG level by tests/run.ts),
+ * in raw, base64 or hex form. Backing keys are recovered independently from the stored wrapped items with
+ * the root key, which also proves that what is stored is wrapped under it.
+ */
+import assert from 'node:assert/strict';
+import { createDecipheriv, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { DynamoDBClient, paginateScan } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { kms, OTHER_REGION, REGION } from './helpers.js';
+
+const env = (name: string): string => {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set (tests/run.ts sets it)`);
+  return value;
+};
+
+async function scanTable(region: string): Promise<Record<string, unknown>[]> {
+  const db = new DynamoDBClient({
+    region,
+    endpoint: env('KMS_DYNAMODB_ENDPOINT'),
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  const items: Record<string, unknown>[] = [];
+  for await (const page of paginateScan({ client: db }, { TableName: env('KMS_TABLE_NAME') })) {
+    for (const item of page.Items ?? []) items.push(unmarshall(item));
+  }
+  return items;
+}
+
+/** Independent unwrap of a stored backing key: AES-256-GCM, iv | ciphertext | tag, key id + material id as AAD. */
+function unwrap(rootKey: Buffer, item: Record<string, unknown>): Buffer {
+  const blob = Buffer.from(item.wrapped as Uint8Array);
+  const decipher = createDecipheriv('aes-256-gcm', rootKey, blob.subarray(0, 12));
+  decipher.setAAD(Buffer.from(`kms-material-v1|${item.keyId}|${item.keyMaterialId}`));
+  decipher.setAuthTag(blob.subarray(blob.length - 16));
+  return Buffer.concat([decipher.update(blob.subarray(12, blob.length - 16)), decipher.final()]);
+}
+
+/** Every textual form a secret could leak in. */
+const forms = (secret: Buffer) => [secret.toString('base64'), secret.toString('hex'), secret.toString('latin1')];
+
+function haystack(items: Record<string, unknown>[]): string {
+  return items
+    .map((item) =>
+      JSON.stringify(item, (_k, v) => {
+        if (v && typeof v === 'object' && (v instanceof Uint8Array || (v as { type?: string }).type === 'Buffer')) {
+          const bytes = Buffer.from(v instanceof Uint8Array ? v : (v as { data: number[] }).data);
+          return [bytes.toString('base64'), bytes.toString('hex'), bytes.toString('latin1')].join(' ');
+        }
+        return v;
+      }),
+    )
+    .join('\n');
+}
+
+test('no plaintext key material, data key or plaintext reaches the table or the logs', async () => {
+  const secrets: Buffer[] = [];
+  for (const region of [REGION, OTHER_REGION]) {
+    const client = kms(region);
+    const { KeyMetadata } = await client.createKey({ Description: 'secrets test' });
+    const keyId = KeyMetadata!.KeyId!;
+    const dataKey = await client.generateDataKey({ KeyId: keyId, KeySpec: 'AES_256', EncryptionContext: { t: 'secrets' } });
+    secrets.push(Buffer.from(dataKey.Plaintext!));
+    const plaintext = randomBytes(64);
+    secrets.push(plaintext);
+    const encrypted = await client.encrypt({ KeyId: keyId, Plaintext: plaintext });
+    const other = await client.createKey({});
+    await client.reEncrypt({ CiphertextBlob: encrypted.CiphertextBlob, DestinationKeyId: other.KeyMetadata!.KeyId! });
+    await client.decrypt({ CiphertextBlob: dataKey.CiphertextBlob, EncryptionContext: { t: 'secrets' } });
+    secrets.push(Buffer.from((await client.generateRandom({ NumberOfBytes: 32 })).Plaintext!));
+    // A failing request must not echo its secret either.
+    await assert.rejects(client.decrypt({ CiphertextBlob: dataKey.CiphertextBlob, EncryptionContext: { t: 'wrong' } }));
+  }
+
+  const rootKey = Buffer.from(readFileSync(join(env('KMS_DATA_DIR'), 'root-key'), 'utf8').trim(), 'base64');
+  assert.equal(rootKey.length, 32);
+  secrets.push(rootKey);
+
+  let materials = 0;
+  let text = '';
+  for (const region of [REGION, OTHER_REGION]) {
+    const items = await scanTable(region);
+    for (const item of items.filter((i) => i.entity === 'KeyMaterial')) {
+      secrets.push(unwrap(rootKey, item)); // throws if an item is not wrapped under the root key
+      materials++;
+    }
+    text += haystack(items);
+  }
+  assert.ok(materials >= 4, `expected the backing keys of this test's keys, found ${materials}`);
+  const log = readFileSync(env('KMS_SERVICE_LOG'), 'utf8');
+  assert.ok(log.length > 0, 'the service log was captured');
+
+  for (const secret of secrets) {
+    for (const form of forms(secret)) {
+      assert.ok(!text.includes(form), 'a secret appears in the table');
+      assert.ok(!log.includes(form), 'a secret appears in the service log');
+    }
+  }
+});
