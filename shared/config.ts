@@ -3,7 +3,7 @@
  * Read once at module scope by each entry point, validated, failing fast with a clear message.
  */
 export type RootKeySource =
-  | { kind: 'env'; base64: string }
+  | { kind: 'env'; value: string }
   | { kind: 'file'; path: string }
   | { kind: 'secret'; secretId: string };
 
@@ -38,12 +38,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 
 function rootKeySource(env: Record<string, string | undefined>): RootKeySource {
   if (env.KMS_ROOT_KEY_SECRET_ARN) return { kind: 'secret', secretId: env.KMS_ROOT_KEY_SECRET_ARN };
-  if (env.KMS_ROOT_KEY) {
-    if (Buffer.from(env.KMS_ROOT_KEY, 'base64').length !== 32) {
-      throw new ConfigError('KMS_ROOT_KEY must be 32 bytes, base64-encoded');
-    }
-    return { kind: 'env', base64: env.KMS_ROOT_KEY };
-  }
+  // The key itself is decoded and checked when the provider is built, at start-up (fail fast).
+  if (env.KMS_ROOT_KEY) return { kind: 'env', value: env.KMS_ROOT_KEY };
   if (env.KMS_ROOT_KEY_FILE) return { kind: 'file', path: env.KMS_ROOT_KEY_FILE };
   throw new ConfigError('No root key: set KMS_ROOT_KEY, KMS_ROOT_KEY_FILE or KMS_ROOT_KEY_SECRET_ARN');
 }

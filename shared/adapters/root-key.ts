@@ -11,9 +11,9 @@ import type { RootKeyProvider } from '../ports.js';
 export function rootKeyProvider(source: RootKeySource, region: string): RootKeyProvider {
   switch (source.kind) {
     case 'env':
-      return fixed(decodeRootKey(source.base64, 'KMS_ROOT_KEY'));
+      return fixed(decodeRootKey(source.value, 'KMS_ROOT_KEY'));
     case 'file':
-      return fixed(decodeRootKey(readFileSync(source.path, 'utf8').trim(), source.path));
+      return fixed(decodeRootKey(readFileSync(source.path, 'utf8'), source.path));
     case 'secret':
       return fromSecretsManager(source.secretId, region);
   }
@@ -43,9 +43,15 @@ function fromSecretsManager(secretId: string, region: string): RootKeyProvider {
   return provider;
 }
 
-export function decodeRootKey(base64: string, origin: string): Buffer {
-  const key = Buffer.from(base64, 'base64');
-  if (key.length !== 32) throw new Error(`root key from ${origin} must be base64 of 32 bytes`);
+/**
+ * A root key is 32 bytes, written as base64 (local files, KMS_ROOT_KEY) or as 64 hex characters (the
+ * Secrets Manager secret, which CloudFormation can only generate from a character set). The two cannot
+ * be confused: 64 hex characters read as base64 give 48 bytes.
+ */
+export function decodeRootKey(text: string, origin: string): Buffer {
+  const value = text.trim();
+  const key = /^[0-9a-f]{64}$/i.test(value) ? Buffer.from(value, 'hex') : Buffer.from(value, 'base64');
+  if (key.length !== 32) throw new Error(`root key from ${origin} must be 32 bytes, as base64 or hex`);
   return key;
 }
 
