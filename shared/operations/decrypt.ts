@@ -28,8 +28,8 @@ export async function decrypt(input: DecryptRequest, ctx: OperationContext) {
     expectedKeyId: input.KeyId,
     algorithm: input.EncryptionAlgorithm,
     operation: 'Decrypt',
-    dryRun: input.DryRun,
   });
+  if (input.DryRun) dryRunSucceeded();
   return {
     KeyId: opened.key.arn,
     Plaintext: opened.plaintext,

@@ -33,8 +33,8 @@ export async function reEncrypt(input: ReEncryptRequest, ctx: OperationContext) 
     expectedKeyId: input.SourceKeyId,
     algorithm: input.SourceEncryptionAlgorithm,
     operation: 'ReEncrypt',
-    dryRun: input.DryRun,
   });
+  if (input.DryRun) dryRunSucceeded();
   const sealed = await seal(ctx, destination, source.plaintext, input.DestinationEncryptionContext);
   return {
     CiphertextBlob: sealed.blob,

@@ -65,13 +65,13 @@ export interface OpenRequest {
   expectedKeyId?: string;
   algorithm?: string;
   operation: 'Decrypt' | 'ReEncrypt';
-  dryRun?: boolean;
 }
 
 /**
  * Opens a blob: the key and material come from its header, never from trial decryption. Checks happen
  * in AWS's order: blob shape, the named key (IncorrectKeyException if it is another), key state, then
- * authentication of the ciphertext with the encryption context.
+ * authentication of the ciphertext with the encryption context. A DryRun checks all of this too (only
+ * DryRunModifiers IGNORE_CIPHERTEXT skips the ciphertext), so callers raise DryRun after open().
  */
 export async function open(ctx: OperationContext, request: OpenRequest) {
   const parsed = parseCiphertext(request.blob);
@@ -90,7 +90,6 @@ export async function open(ctx: OperationContext, request: OpenRequest) {
   }
   checkKeyState(key, request.operation);
   checkEncryptionKey(key, request.operation, request.algorithm);
-  if (request.dryRun) dryRunSucceeded();
   const backing = await material(ctx, key, parsed.keyMaterialId);
   if (!backing) throw new InvalidCiphertextException();
   const plaintext = openSymmetric(parsed, backing, request.context);

@@ -10,7 +10,8 @@ import { KMSInternalException } from '../protocol/errors.js';
 import type { OperationContext } from './context.js';
 import { resolveKey } from './resolve-key.js';
 
-const ATTEMPTS = 3;
+/** Enough for dozens of concurrent writers on one key; each lost round costs one store read. */
+const ATTEMPTS = 25;
 
 export async function updateKey(
   ctx: OperationContext,
@@ -27,6 +28,8 @@ export async function updateKey(
     } catch (error) {
       if (!(error instanceof ConditionFailedError)) throw error;
       if (attempt === ATTEMPTS) throw new KMSInternalException('The key was changed concurrently; try again.');
+      // Spread the racers out so they do not collide again on the same revision.
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * attempt * 2));
     }
   }
 }
