@@ -1,0 +1,555 @@
+/**
+ * `npm run bench`: the hot-path benchmark.
+ *
+ * Starts, each as its own child process (so none shares a CPU with the load generator's event loop):
+ *   - the real service (`infra/local/start.ts`, own temp data dir and free ports, default log level),
+ *   - the reference server (tests/bench/reference-server.ts: SigV4 check with a cached signing key,
+ *     JSON decode, AES-256-GCM with the context as AAD, JSON encode; nothing else),
+ *   - a bare node:http server that parses nothing (second baseline).
+ * Then drives each with autocannon (32 connections): one request body per target, built and SigV4-signed
+ * once, replayed unchanged. Each target is warmed up before it is measured. Prints requests/s and
+ * p50/p99 latency per target and the ratio to the reference; the target of the issue is Encrypt and
+ * Decrypt of 1 KiB at >= 50% of the reference's requests/s.
+ *
+ * The reference is measured first and again last; ratios use the mean of the two runs, and a large
+ * difference between them is reported (the machine's load changed, e.g. other processes). Each server's
+ * CPU time per answer (its whole process tree, from /proc) is reported too, with the reference's CPU/req
+ * over the target's as a second, efficiency ratio.
+ *
+ * Exit code: 0 when every run completed with only 2xx answers and no errors (whatever the ratios: this
+ * is a measurement), 1 when a run or the setup failed.
+ *
+ * Options: --duration <s> (measured, default 9), --warmup <s> (default 2), --connections <n> (default 32),
+ *          --only <names> (comma-separated: reference,encrypt,decrypt,generate-data-key,bare),
+ *          --endpoint <url> (use an already running service instead of starting one).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CreateKeyCommand, DecryptCommand, EncryptCommand, KMSClient } from '@aws-sdk/client-kms';
+import autocannon, { type Result } from 'autocannon';
+import { treeCpuSeconds } from './proc-cpu.js';
+import { signKmsRequest, type SignedKmsRequest } from './sign.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const REGION = 'us-east-1';
+const CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
+const TARGET_RATIO = 0.5;
+const PLAINTEXT_BYTES = 1024;
+const CONTEXT = { purpose: 'bench', tenant: 'acme-corp' };
+
+interface Options {
+  duration: number;
+  warmup: number;
+  connections: number;
+  only?: Set<string>;
+  endpoint?: string;
+}
+
+function parseArgs(argv: string[]): Options {
+  const options: Options = { duration: 9, warmup: 2, connections: 32 };
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i]!.split('=', 2) as [string, string | undefined];
+    const value = (): string => {
+      const v = inline ?? argv[++i];
+      if (v === undefined) throw new Error(`${flag} needs a value`);
+      return v;
+    };
+    switch (flag) {
+      case '--duration': options.duration = positive(flag, value()); break;
+      case '--warmup': options.warmup = Number(value()); break;
+      case '--connections': options.connections = positive(flag, value()); break;
+      case '--only': options.only = new Set(value().split(',').map((s) => s.trim()).filter(Boolean)); break;
+      case '--endpoint': options.endpoint = value(); break;
+      case '--help': case '-h':
+        console.log('usage: npm run bench -- [--duration s] [--warmup s] [--connections n] [--only reference,encrypt,decrypt,generate-data-key,bare] [--endpoint url]');
+        process.exit(0);
+      // eslint-disable-next-line no-fallthrough
+      default: throw new Error(`unknown option ${flag}`);
+    }
+  }
+  return options;
+}
+
+function positive(flag: string, raw: string): number {
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`${flag} must be a positive number`);
+  return n;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Child processes
+
+interface Child {
+  name: string;
+  proc: ChildProcess;
+  url: string;
+  /** Output lines seen so far (stdout + stderr). */
+  lines: number;
+  bytes: number;
+  tail: string[];
+  stop(): Promise<void>;
+}
+
+const children: Child[] = [];
+
+/** Spawns `node --import tsx <script>` in its own process group and waits for `ready` on its output. */
+function startChild(name: string, script: string, args: string[], env: NodeJS.ProcessEnv, ready: RegExp, timeoutMs: number): Promise<Child> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  let exited = false;
+  const exitedPromise = new Promise<void>((resolve) => proc.once('exit', () => { exited = true; resolve(); }));
+  const child: Child = {
+    name,
+    proc,
+    url: '',
+    lines: 0,
+    bytes: 0,
+    tail: [],
+    async stop() {
+      if (exited || proc.pid === undefined) return;
+      const signalGroup = (signal: NodeJS.Signals): void => {
+        try { process.kill(-proc.pid!, signal); } catch { /* already gone */ }
+      };
+      signalGroup('SIGTERM');
+      const timer = setTimeout(() => signalGroup('SIGKILL'), 5000);
+      await exitedPromise;
+      clearTimeout(timer);
+      // The service may have children of its own (DynamoDB Local): make sure the group is gone.
+      signalGroup('SIGKILL');
+    },
+  };
+  children.push(child);
+
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const timer = setTimeout(() => {
+      if (settled) return;
+      settled = true;
+      reject(new Error(`${name} did not become ready within ${timeoutMs / 1000}s; last output:\n${child.tail.join('\n')}`));
+    }, timeoutMs);
+    const onLine = (line: string): void => {
+      child.lines++;
+      child.bytes += line.length + 1;
+      child.tail.push(line);
+      if (child.tail.length > 30) child.tail.shift();
+      if (!settled) {
+        const match = ready.exec(line);
+        if (match?.[1]) {
+          settled = true;
+          clearTimeout(timer);
+          child.url = match[1].replace(/\/+$/, '');
+          resolve(child);
+        }
+      }
+    };
+    for (const stream of [proc.stdout!, proc.stderr!]) {
+      let buffered = '';
+      stream.setEncoding('utf8');
+      stream.on('data', (chunk: string) => {
+        buffered += chunk;
+        let nl: number;
+        while ((nl = buffered.indexOf('\n')) >= 0) {
+          onLine(buffered.slice(0, nl));
+          buffered = buffered.slice(nl + 1);
+        }
+      });
+    }
+    proc.once('error', (error) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      reject(error);
+    });
+    proc.once('exit', (code, signal) => {
+      if (settled) {
+        if (!stopping) console.error(`\n!! ${name} exited unexpectedly (code ${code}, signal ${signal}); last output:\n${child.tail.join('\n')}`);
+        return;
+      }
+      settled = true;
+      clearTimeout(timer);
+      reject(new Error(`${name} exited (code ${code}, signal ${signal}) before it was ready; last output:\n${child.tail.join('\n')}`));
+    });
+  });
+}
+
+let stopping = false;
+async function stopAll(): Promise<void> {
+  stopping = true;
+  await Promise.all(children.map((c) => c.stop()));
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Requests
+
+interface Reply {
+  status: number;
+  body: string;
+}
+
+/** Sends the exact bytes autocannon will replay, once, to check the answer before loading. */
+function sendOnce(endpoint: string, signed: SignedKmsRequest): Promise<Reply> {
+  const url = new URL(endpoint);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      { host: url.hostname, port: url.port, method: signed.method, path: signed.path, headers: signed.headers, agent: false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      },
+    );
+    req.on('error', reject);
+    req.end(signed.body);
+  });
+}
+
+interface Target {
+  name: string;
+  label: string;
+  endpoint: string;
+  request: SignedKmsRequest;
+  /** Checks a 200 body; returns problems found (empty when fine). */
+  check(body: Record<string, unknown>): string[];
+  baseline?: boolean;
+  /** The server's process (its CPU time, with its descendants', is measured per run). */
+  pid?: number;
+}
+
+interface Measurement {
+  target: Target;
+  rps: number;
+  p50: number;
+  p99: number;
+  total: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  statusCodes: Record<string, number>;
+  logLines: number;
+  logBytes: number;
+  /** Server CPU (user + system, whole process tree) per 2xx answer, in microseconds. */
+  cpuUsPerRequest: number;
+  failure?: string;
+  problems: string[];
+}
+
+function b64(value: unknown): Buffer | undefined {
+  return typeof value === 'string' ? Buffer.from(value, 'base64') : undefined;
+}
+
+function percentile(sorted: Float64Array, p: number): number {
+  if (sorted.length === 0) return NaN;
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[index]!;
+}
+
+async function load(target: Target, seconds: number, connections: number, recordLatency: boolean): Promise<{ result: Result; latencies: Float64Array }> {
+  let latencies = new Float64Array(recordLatency ? 1 << 20 : 0);
+  let count = 0;
+  const instance = autocannon({
+    url: target.endpoint,
+    connections,
+    pipelining: 1,
+    duration: seconds,
+    timeout: 10,
+    method: target.request.method,
+    headers: target.request.headers,
+    body: target.request.body,
+  });
+  if (recordLatency) {
+    // autocannon's own histogram has 1 ms resolution; keep exact response times of 2xx answers.
+    instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
+      if (statusCode < 200 || statusCode >= 300) return;
+      if (count === latencies.length) {
+        const bigger = new Float64Array(latencies.length * 2);
+        bigger.set(latencies);
+        latencies = bigger;
+      }
+      latencies[count++] = responseTime;
+    });
+  }
+  const result = await instance;
+  return { result, latencies: latencies.subarray(0, count).sort() };
+}
+
+async function measure(target: Target, options: Options, logSource: Child | undefined): Promise<Measurement> {
+  const measurement: Measurement = {
+    target, rps: 0, p50: NaN, p99: NaN, total: 0, non2xx: 0, errors: 0, timeouts: 0, statusCodes: {}, logLines: 0, logBytes: 0, cpuUsPerRequest: NaN, problems: [],
+  };
+  process.stdout.write(`  ${target.label.padEnd(28)} `);
+  const reply = await sendOnce(target.endpoint, target.request).catch((e: Error) => ({ status: 0, body: e.message }));
+  if (reply.status !== 200) {
+    measurement.failure = `probe answered ${reply.status}: ${reply.body.slice(0, 300)}`;
+    console.log(`FAILED (${measurement.failure})`);
+    return measurement;
+  }
+  if (!target.baseline) {
+    try {
+      measurement.problems = target.check(JSON.parse(reply.body) as Record<string, unknown>);
+    } catch (e) {
+      measurement.problems = [`response is not JSON: ${(e as Error).message}`];
+    }
+  }
+  if (options.warmup > 0) {
+    process.stdout.write('warming up... ');
+    const warm = await load(target, options.warmup, options.connections, false);
+    if (warm.result.errors || warm.result.non2xx || warm.result.timeouts) {
+      process.stdout.write(`(warm-up: ${warm.result.non2xx} non-2xx, ${warm.result.errors} errors) `);
+    }
+  }
+  process.stdout.write('measuring... ');
+  const linesBefore = logSource?.lines ?? 0;
+  const bytesBefore = logSource?.bytes ?? 0;
+  const cpuBefore = treeCpuSeconds(target.pid);
+  const { result, latencies } = await load(target, options.duration, options.connections, true);
+  const cpuAfter = treeCpuSeconds(target.pid);
+  if (cpuBefore !== undefined && cpuAfter !== undefined && result['2xx'] > 0) {
+    measurement.cpuUsPerRequest = ((cpuAfter - cpuBefore) * 1e6) / result['2xx'];
+  }
+  measurement.logLines = (logSource?.lines ?? 0) - linesBefore;
+  measurement.logBytes = (logSource?.bytes ?? 0) - bytesBefore;
+  measurement.total = result['2xx'];
+  measurement.rps = result.requests.average;
+  measurement.p50 = percentile(latencies, 50);
+  measurement.p99 = percentile(latencies, 99);
+  measurement.non2xx = result.non2xx;
+  measurement.errors = result.errors;
+  measurement.timeouts = result.timeouts;
+  for (const [code, stat] of Object.entries(result.statusCodeStats)) measurement.statusCodes[code] = stat.count;
+  if (measurement.non2xx || measurement.errors || measurement.timeouts) {
+    measurement.failure = `${measurement.non2xx} non-2xx (${JSON.stringify(measurement.statusCodes)}), ${measurement.errors} errors, ${measurement.timeouts} timeouts`;
+  }
+  console.log(`${Math.round(measurement.rps)} req/s${measurement.failure ? `  FAILED: ${measurement.failure}` : ''}`);
+  return measurement;
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+function fmt(n: number, digits = 2): string {
+  return Number.isFinite(n) ? n.toFixed(digits) : '-';
+}
+
+function printTable(rows: Measurement[], referenceRps: number, referenceCpu: number): void {
+  const header = ['target', 'req/s', 'p50 ms', 'p99 ms', 'vs reference', 'CPU us/req', 'CPU vs ref', 'requests', 'non-2xx', 'errors', 'log lines'];
+  const body = rows.map((m) => [
+    m.target.label,
+    m.failure && m.total === 0 ? '-' : String(Math.round(m.rps)),
+    fmt(m.p50),
+    fmt(m.p99),
+    referenceRps > 0 && m.rps > 0 ? `${(m.rps / referenceRps * 100).toFixed(1)}%` : '-',
+    fmt(m.cpuUsPerRequest, 0),
+    referenceCpu > 0 && m.cpuUsPerRequest > 0 ? `${(referenceCpu / m.cpuUsPerRequest * 100).toFixed(1)}%` : '-',
+    String(m.total),
+    String(m.non2xx),
+    String(m.errors + m.timeouts),
+    m.target.baseline ? '-' : String(m.logLines),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
+  const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  console.log(line(header));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const r of body) console.log(line(r));
+}
+
+async function main(): Promise<number> {
+  const options = parseArgs(process.argv.slice(2));
+  const wanted = (name: string): boolean => !options.only || options.only.has(name);
+  const needService = ['encrypt', 'decrypt', 'generate-data-key'].some(wanted);
+  const plaintext = randomBytes(PLAINTEXT_BYTES);
+  const measurements: Measurement[] = [];
+  let failed = false;
+  let service: Child | undefined;
+  let dataDir: string | undefined;
+
+  console.log(`kms-local bench: ${options.connections} connections, ${options.warmup}s warm-up + ${options.duration}s per target, ` +
+    `Encrypt/Decrypt of ${PLAINTEXT_BYTES} B with a ${Object.keys(CONTEXT).length}-pair encryption context`);
+  const [load1] = loadavg();
+  if (load1 !== undefined && load1 > 0.75) {
+    console.log(`note: load average is ${load1.toFixed(2)} on ${cpus().length} CPUs before starting: other processes compete for the CPU, numbers will be noisy`);
+  }
+  console.log('');
+
+  try {
+    // --- start everything
+    const starting: Array<Promise<unknown>> = [];
+    let reference: Child | undefined;
+    let bare: Child | undefined;
+    const baseEnv = { ...process.env };
+    if (wanted('reference')) {
+      starting.push(startChild('reference server', 'tests/bench/reference-server.ts', [], { ...baseEnv, REF_PORT: '0', REF_REGION: REGION },
+        /listening on (http:\/\/\S+)/, 30_000).then((c) => { reference = c; }));
+    }
+    if (wanted('bare')) {
+      starting.push(startChild('bare http server', 'tests/bench/reference-server.ts', ['--bare'], { ...baseEnv, REF_PORT: '0' },
+        /listening on (http:\/\/\S+)/, 30_000).then((c) => { bare = c; }));
+    }
+    let serviceEndpoint = options.endpoint?.replace(/\/+$/, '');
+    if (needService && !serviceEndpoint) {
+      dataDir = mkdtempSync(join(tmpdir(), 'kms-bench-'));
+      const env: NodeJS.ProcessEnv = {
+        ...baseEnv,
+        KMS_PORT: '0', // free ports, chosen by the service (it prints the endpoint)
+        KMS_HOST: '127.0.0.1',
+        KMS_DATA_DIR: dataDir,
+        KMS_DYNAMODB_PORT: '0',
+      };
+      // The target is "logging at its default level": do not let the caller's shell change it.
+      for (const name of ['LOG_LEVEL', 'POWERTOOLS_LOG_LEVEL', 'AWS_LAMBDA_LOG_LEVEL']) {
+        if (env[name] !== undefined) console.log(`(ignoring ${name}=${env[name]}: the service runs at its default log level)`);
+        delete env[name];
+      }
+      const started = Date.now();
+      starting.push(startChild('service', 'infra/local/start.ts', [], env, /KMS endpoint:\s*(http:\/\/\S+)/, 120_000).then((c) => {
+        service = c;
+        serviceEndpoint = c.url;
+        console.log(`service ready at ${c.url} in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+      }));
+    }
+    await Promise.all(starting);
+
+    // --- build and sign every request once
+    const targets: Target[] = [];
+    const plaintextB64 = plaintext.toString('base64');
+    let keyArn = `arn:aws:kms:${REGION}:111122223333:key/00000000-0000-4000-8000-000000000000`;
+    let ciphertextB64 = '';
+    if (serviceEndpoint && needService) {
+      const kms = new KMSClient({ endpoint: serviceEndpoint, region: REGION, credentials: CREDENTIALS, maxAttempts: 1 });
+      const created = await kms.send(new CreateKeyCommand({ Description: 'bench key' }));
+      const arn = created.KeyMetadata?.Arn;
+      if (!arn || !created.KeyMetadata?.KeyId) throw new Error(`CreateKey returned no KeyMetadata.Arn/KeyId: ${JSON.stringify(created.KeyMetadata)}`);
+      keyArn = arn;
+      const encrypted = await kms.send(new EncryptCommand({ KeyId: keyArn, Plaintext: plaintext, EncryptionContext: CONTEXT }));
+      if (!encrypted.CiphertextBlob) throw new Error('Encrypt returned no CiphertextBlob');
+      ciphertextB64 = Buffer.from(encrypted.CiphertextBlob).toString('base64');
+      const decrypted = await kms.send(new DecryptCommand({ CiphertextBlob: encrypted.CiphertextBlob, EncryptionContext: CONTEXT }));
+      if (!decrypted.Plaintext || !Buffer.from(decrypted.Plaintext).equals(plaintext)) throw new Error('SDK Decrypt did not return the plaintext');
+      kms.destroy();
+      console.log(`key ${keyArn}; ciphertext of ${PLAINTEXT_BYTES} B plaintext is ${encrypted.CiphertextBlob.length} B`);
+    }
+    const encryptInput = { KeyId: keyArn, Plaintext: plaintextB64, EncryptionContext: CONTEXT };
+    const sign = (endpoint: string, operation: string, input: unknown): Promise<SignedKmsRequest> =>
+      signKmsRequest({ endpoint, operation, input, region: REGION, ...CREDENTIALS });
+
+    const checkKeyId = (body: Record<string, unknown>): string[] =>
+      body.KeyId === keyArn ? [] : [`KeyId is ${JSON.stringify(body.KeyId)}, expected the key ARN ${keyArn}`];
+    const checkAlgorithm = (body: Record<string, unknown>): string[] =>
+      body.EncryptionAlgorithm === 'SYMMETRIC_DEFAULT' ? [] : [`EncryptionAlgorithm is ${JSON.stringify(body.EncryptionAlgorithm)}`];
+    const checkEncrypt = (body: Record<string, unknown>): string[] => [
+      ...(b64(body.CiphertextBlob)?.length ? [] : ['no CiphertextBlob']),
+      ...checkKeyId(body),
+      ...checkAlgorithm(body),
+    ];
+
+    if (reference) {
+      targets.push({ name: 'reference', label: 'reference Encrypt 1 KiB', endpoint: reference.url, request: await sign(reference.url, 'Encrypt', encryptInput), check: checkEncrypt, baseline: true, pid: reference.proc.pid });
+    }
+    const servicePid = (service as Child | undefined)?.proc.pid;
+    if (serviceEndpoint) {
+      if (wanted('encrypt')) {
+        targets.push({ name: 'encrypt', label: 'service Encrypt 1 KiB', endpoint: serviceEndpoint, pid: servicePid, request: await sign(serviceEndpoint, 'Encrypt', encryptInput), check: checkEncrypt });
+      }
+      if (wanted('decrypt')) {
+        targets.push({
+          name: 'decrypt', label: 'service Decrypt 1 KiB', endpoint: serviceEndpoint, pid: servicePid,
+          request: await sign(serviceEndpoint, 'Decrypt', { CiphertextBlob: ciphertextB64, EncryptionContext: CONTEXT }),
+          check: (body) => [
+            ...(b64(body.Plaintext)?.equals(plaintext) ? [] : ['Plaintext does not match what was encrypted']),
+            ...checkKeyId(body),
+            ...checkAlgorithm(body),
+          ],
+        });
+      }
+      if (wanted('generate-data-key')) {
+        targets.push({
+          name: 'generate-data-key', label: 'service GenerateDataKey', endpoint: serviceEndpoint, pid: servicePid,
+          request: await sign(serviceEndpoint, 'GenerateDataKey', { KeyId: keyArn, KeySpec: 'AES_256', EncryptionContext: CONTEXT }),
+          check: (body) => [
+            ...(b64(body.Plaintext)?.length === 32 ? [] : [`Plaintext is not 32 bytes (${b64(body.Plaintext)?.length})`]),
+            ...(b64(body.CiphertextBlob)?.length ? [] : ['no CiphertextBlob']),
+            ...checkKeyId(body),
+          ],
+        });
+      }
+    }
+    if (bare) {
+      targets.push({ name: 'bare', label: 'bare node:http (no parsing)', endpoint: bare.url, request: await sign(bare.url, 'Encrypt', encryptInput), check: () => [], baseline: true, pid: bare.proc.pid });
+    }
+    // The reference once more at the end: if the machine's load changed during the run, the two differ.
+    const first = targets[0];
+    if (first?.name === 'reference' && targets.length > 2) targets.push({ ...first, name: 'reference-again', label: 'reference Encrypt (again)' });
+
+    // --- measure, one target at a time
+    console.log('');
+    for (const target of targets) {
+      const m = await measure(target, options, target.endpoint === service?.url ? service : undefined);
+      measurements.push(m);
+      if (m.failure) failed = true;
+    }
+
+    // --- report
+    const refRuns = measurements.filter((m) => m.target.name.startsWith('reference') && !m.failure);
+    const refRps = refRuns.length ? refRuns.reduce((sum, m) => sum + m.rps, 0) / refRuns.length : 0;
+    const refCpuRuns = refRuns.filter((m) => Number.isFinite(m.cpuUsPerRequest));
+    const refCpu = refCpuRuns.length ? refCpuRuns.reduce((sum, m) => sum + m.cpuUsPerRequest, 0) / refCpuRuns.length : 0;
+    console.log('');
+    printTable(measurements, refRps, refCpu);
+    console.log('');
+    console.log('CPU us/req: user+system CPU time of the server\'s process tree (the service\'s includes DynamoDB Local) per answer;');
+    console.log('"CPU vs ref": the reference\'s CPU/req divided by the target\'s. Both ratios need a quiet machine to mean much.');
+    if (refRuns.length === 2) {
+      const drift = Math.abs(refRuns[0]!.rps - refRuns[1]!.rps) / refRps;
+      console.log(`reference: ${Math.round(refRuns[0]!.rps)} then ${Math.round(refRuns[1]!.rps)} req/s; ratios use the mean (${Math.round(refRps)})` +
+        (drift > 0.15 ? `: they differ by ${(drift * 100).toFixed(0)}%, the machine's load changed during the run, ratios are unreliable` : ''));
+    }
+    for (const m of measurements) {
+      for (const p of m.problems) console.log(`response problem (${m.target.label}): ${p}`);
+      if (m.failure) console.log(`FAILED run (${m.target.label}): ${m.failure}`);
+    }
+    if (service) {
+      const logged = measurements.filter((m) => !m.target.baseline).reduce((s, m) => s + m.logLines, 0);
+      console.log(`service log output during the measured runs: ${logged} lines` +
+        (logged > 0 ? `; last lines:\n    ${service.tail.slice(-3).join('\n    ')}` : ''));
+    }
+    for (const name of ['encrypt', 'decrypt']) {
+      const m = measurements.find((x) => x.target.name === name);
+      if (!m) continue;
+      if (!refRps) {
+        console.log(`${m.target.label}: no reference measurement, target not evaluated`);
+      } else if (m.failure) {
+        console.log(`${m.target.label}: run failed, target not evaluated`);
+      } else {
+        const ratio = m.rps / refRps;
+        console.log(`${m.target.label}: ${(ratio * 100).toFixed(1)}% of reference (target >= ${TARGET_RATIO * 100}%): ${ratio >= TARGET_RATIO ? 'MEETS target' : 'BELOW target'}`);
+      }
+    }
+  } catch (error) {
+    failed = true;
+    console.error(`\nbench setup failed: ${(error as Error).stack ?? error}`);
+  } finally {
+    await stopAll();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  }
+  if (service && measurements.length === 0) failed = true;
+  console.log(failed ? '\nbench: some runs FAILED' : '\nbench: all runs completed without errors');
+  return failed ? 1 : 0;
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    void stopAll().finally(() => process.exit(130));
+  });
+}
+
+main().then((code) => process.exit(code), (error: unknown) => {
+  console.error(error);
+  void stopAll().finally(() => process.exit(1));
+});

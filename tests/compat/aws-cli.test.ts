@@ -1,0 +1,265 @@
+/**
+ * Client compatibility: the AWS CLI v2 (Debian's `awscli`, /usr/bin/aws) against the service, unchanged
+ * except for --endpoint-url. Checks what the CLI prints (JSON output, blobs as base64, the
+ * `An error occurred (<type>) when calling the <Op> operation: <message>` line and exit code 254).
+ *
+ * Endpoint: $KMS_ENDPOINT (set by `npm test`); when unset, the file starts its own local service.
+ * Each test uses its own fresh keys (made with the SDK unless create-key is under test) and randomly
+ * named aliases.
+ */
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+
+const AWS = '/usr/bin/aws';
+const REGION = 'us-east-1';
+const ACCOUNT = '111122223333';
+const KEY_ARN = new RegExp(`^arn:aws:kms:${REGION}:${ACCOUNT}:key/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`);
+
+let endpoint = process.env.KMS_ENDPOINT ?? '';
+let stopOwnService: (() => Promise<void>) | undefined;
+let workDir = '';
+let sdk: KMSClient;
+
+/** Starts a private service when the harness did not give us one. */
+async function ensureEndpoint(dir: string): Promise<void> {
+  if (endpoint) return;
+  const { startLocalService } = await import('../../infra/local/service.js');
+  const service = await startLocalService({ port: 0, dynamodbPort: 0, dataDir: join(dir, 'kms-data') });
+  endpoint = service.endpoint;
+  stopOwnService = () => service.stop();
+}
+
+interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function aws(args: string[], options: { output?: 'json' | 'text' } = {}): Promise<CliResult> {
+  const env: NodeJS.ProcessEnv = {
+    PATH: '/usr/bin:/bin',
+    HOME: workDir,
+    LANG: 'C.UTF-8',
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_REGION: REGION,
+    AWS_DEFAULT_REGION: REGION,
+    AWS_PAGER: '',
+    AWS_CONFIG_FILE: '/dev/null',
+    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+    AWS_EC2_METADATA_DISABLED: 'true',
+  };
+  const argv = ['kms', ...args, '--endpoint-url', endpoint, '--region', REGION, '--output', options.output ?? 'json'];
+  return new Promise((resolve) => {
+    execFile(AWS, argv, { env, timeout: 60_000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** Runs the CLI, expects success, parses its JSON output. */
+async function awsJson<T = Record<string, any>>(args: string[]): Promise<T> {
+  const result = await aws(args);
+  assert.equal(result.code, 0, `aws kms ${args.join(' ')} failed (exit ${result.code}):\n${result.stderr}`);
+  return (result.stdout.trim() === '' ? {} : JSON.parse(result.stdout)) as T;
+}
+
+/** Runs the CLI, expects the error line AWS's CLI prints for a service error and exit code 254. */
+async function awsError(args: string[], type: string, operation: string): Promise<string> {
+  const result = await aws(args);
+  assert.equal(result.code, 254, `expected exit 254 from aws kms ${args.join(' ')}, got ${result.code}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`);
+  const prefix = `An error occurred (${type}) when calling the ${operation} operation: `;
+  const line = result.stderr.split(/\r?\n/).find((l) => l.includes('An error occurred'))?.trimStart();
+  assert.ok(line, `no error line in stderr: ${result.stderr}`);
+  // AWS omits the message of some exceptions (InvalidCiphertextException): the line then ends after ': '.
+  assert.ok(line.startsWith(prefix) || line === prefix.trimEnd(), `stderr line ${JSON.stringify(line)} does not start with ${JSON.stringify(prefix)}`);
+  return line.slice(prefix.length);
+}
+
+function file(name: string, content: Buffer): string {
+  const path = join(workDir, `${randomUUID()}-${name}`);
+  writeFileSync(path, content);
+  return path;
+}
+
+/**
+ * A fresh key for a test, made with the SDK: every CLI call costs about a second of CPU (Python start-up),
+ * so set-up that is not the subject of a test skips the CLI. create-key itself is tested with the CLI.
+ */
+async function createKey(description = `cli test ${randomUUID()}`): Promise<{ keyId: string; arn: string }> {
+  const out = await sdk.send(new CreateKeyCommand({ Description: description }));
+  assert.ok(out.KeyMetadata?.KeyId && out.KeyMetadata.Arn, 'CreateKey returned no KeyId/Arn');
+  return { keyId: out.KeyMetadata.KeyId, arn: out.KeyMetadata.Arn };
+}
+
+const aliasName = (): string => `alias/cli-test-${randomBytes(6).toString('hex')}`;
+
+describe('AWS CLI v2 compatibility', { concurrency: 4 }, () => {
+  before(async () => {
+    assert.ok(existsSync(AWS), `${AWS} is missing: apt-get install -y awscli (npm test installs it)`);
+    workDir = mkdtempSync(join(tmpdir(), 'kms-cli-'));
+    await ensureEndpoint(workDir);
+    sdk = new KMSClient({ endpoint, region: REGION, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+  });
+  after(async () => {
+    sdk?.destroy();
+    await stopOwnService?.();
+    if (workDir) rmSync(workDir, { recursive: true, force: true });
+  });
+
+  it('create-key with --description and --tags returns full KeyMetadata; tags are listed', async () => {
+    const description = `cli create ${randomUUID()}`;
+    const out = await awsJson([
+      'create-key', '--description', description, '--tags', 'TagKey=team,TagValue=payments', 'TagKey=env,TagValue=test',
+    ]);
+    const md = out.KeyMetadata;
+    assert.ok(md, 'no KeyMetadata');
+    assert.match(md.KeyId, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    assert.equal(md.Arn, `arn:aws:kms:${REGION}:${ACCOUNT}:key/${md.KeyId}`);
+    assert.equal(md.AWSAccountId, ACCOUNT);
+    assert.equal(md.Description, description);
+    assert.equal(md.Enabled, true);
+    assert.equal(md.KeyState, 'Enabled');
+    assert.equal(md.KeyUsage, 'ENCRYPT_DECRYPT');
+    assert.equal(md.KeySpec, 'SYMMETRIC_DEFAULT');
+    assert.equal(md.Origin, 'AWS_KMS');
+    assert.equal(md.KeyManager, 'CUSTOMER');
+    assert.equal(md.MultiRegion, false);
+    assert.deepEqual(md.EncryptionAlgorithms, ['SYMMETRIC_DEFAULT']);
+    // The CLI renders the epoch-seconds CreationDate as an ISO 8601 string.
+    assert.ok(!Number.isNaN(Date.parse(md.CreationDate)), `CreationDate ${md.CreationDate} is not a date`);
+    assert.ok(Math.abs(Date.parse(md.CreationDate) - Date.now()) < 10 * 60 * 1000, `CreationDate ${md.CreationDate} is not now`);
+
+    const tags = await awsJson(['list-resource-tags', '--key-id', md.KeyId]);
+    const sorted = [...tags.Tags].sort((a: { TagKey: string }, b: { TagKey: string }) => a.TagKey.localeCompare(b.TagKey));
+    assert.deepEqual(sorted, [{ TagKey: 'env', TagValue: 'test' }, { TagKey: 'team', TagValue: 'payments' }]);
+  });
+
+  it('describe-key by key id, key ARN and alias gives the same metadata', async () => {
+    const description = `cli describe ${randomUUID()}`;
+    const { keyId, arn } = await createKey(description);
+    const alias = aliasName();
+    await awsJson(['create-alias', '--alias-name', alias, '--target-key-id', keyId]);
+    // (by key id: see the disable-key test)
+    for (const ref of [arn, alias, `arn:aws:kms:${REGION}:${ACCOUNT}:${alias}`]) {
+      const out = await awsJson(['describe-key', '--key-id', ref]);
+      assert.equal(out.KeyMetadata.KeyId, keyId, `describe-key --key-id ${ref}`);
+      assert.equal(out.KeyMetadata.Arn, arn);
+      assert.equal(out.KeyMetadata.Description, description);
+      assert.equal(out.KeyMetadata.KeyState, 'Enabled');
+    }
+  });
+
+  it('encrypt (fileb://) and decrypt (--output text --query Plaintext) round-trip binary data with a context', async () => {
+    const { keyId, arn } = await createKey();
+    const plaintext = Buffer.concat([Buffer.from([0, 1, 2, 0xff, 0xfe, 0x0a, 0x0d]), randomBytes(1000)]);
+    const plaintextFile = file('plain.bin', plaintext);
+    const encrypted = await awsJson([
+      'encrypt', '--key-id', keyId, '--plaintext', `fileb://${plaintextFile}`, '--encryption-context', 'purpose=cli-test,app=compat',
+    ]);
+    assert.equal(encrypted.KeyId, arn, 'Encrypt must answer with the key ARN');
+    assert.equal(encrypted.EncryptionAlgorithm, 'SYMMETRIC_DEFAULT');
+    const blob = Buffer.from(encrypted.CiphertextBlob, 'base64');
+    assert.ok(blob.length > plaintext.length, 'ciphertext shorter than plaintext');
+    assert.ok(!blob.includes(plaintext.subarray(7, 40)), 'ciphertext contains the plaintext');
+    const blobFile = file('cipher.bin', blob);
+
+    const text = await aws([
+      'decrypt', '--ciphertext-blob', `fileb://${blobFile}`, '--encryption-context', 'app=compat,purpose=cli-test', '--query', 'Plaintext',
+    ], { output: 'text' });
+    assert.equal(text.code, 0, text.stderr);
+    assert.deepEqual(Buffer.from(text.stdout.trim(), 'base64'), plaintext);
+
+    const full = await awsJson(['decrypt', '--ciphertext-blob', `fileb://${blobFile}`, '--encryption-context', 'purpose=cli-test,app=compat']);
+    assert.equal(full.KeyId, arn, 'Decrypt must answer with the key ARN');
+    assert.equal(full.EncryptionAlgorithm, 'SYMMETRIC_DEFAULT');
+
+    // The context is bound to the ciphertext: without it (or with another) decryption fails.
+    await awsError(['decrypt', '--ciphertext-blob', `fileb://${blobFile}`, '--encryption-context', 'purpose=other,app=compat'],
+      'InvalidCiphertextException', 'Decrypt');
+  });
+
+  it('encrypt through an alias, generate-data-key, and decrypt of the data key', async () => {
+    const { keyId, arn } = await createKey();
+    const alias = aliasName();
+    await awsJson(['create-alias', '--alias-name', alias, '--target-key-id', arn]);
+    const encrypted = await awsJson(['encrypt', '--key-id', alias, '--plaintext', `fileb://${file('p.bin', Buffer.from('via alias'))}`]);
+    assert.equal(encrypted.KeyId, arn);
+
+    const dataKey = await awsJson(['generate-data-key', '--key-id', keyId, '--key-spec', 'AES_256']);
+    assert.equal(dataKey.KeyId, arn);
+    const plain = Buffer.from(dataKey.Plaintext, 'base64');
+    assert.equal(plain.length, 32);
+    const decrypted = await awsJson(['decrypt', '--ciphertext-blob', `fileb://${file('dk.bin', Buffer.from(dataKey.CiphertextBlob, 'base64'))}`]);
+    assert.deepEqual(Buffer.from(decrypted.Plaintext, 'base64'), plain);
+  });
+
+  it('create-alias, then list-aliases with and without --key-id', async () => {
+    const { keyId, arn } = await createKey();
+    const other = await createKey();
+    const alias1 = aliasName();
+    const alias2 = aliasName();
+    const otherAlias = aliasName();
+    const created = await aws(['create-alias', '--alias-name', alias1, '--target-key-id', keyId]);
+    assert.equal(created.code, 0, created.stderr);
+    assert.equal(created.stdout.trim(), '', 'CreateAlias has no output');
+    await awsJson(['create-alias', '--alias-name', alias2, '--target-key-id', arn]);
+    await awsJson(['create-alias', '--alias-name', otherAlias, '--target-key-id', other.keyId]);
+
+    // Without --key-id: every alias of the account and region (the CLI follows NextMarker by itself).
+    const all = await awsJson<{ Aliases: Array<Record<string, unknown>> }>(['list-aliases']);
+    for (const name of [alias1, alias2, otherAlias]) {
+      const entry = all.Aliases.find((a) => a.AliasName === name);
+      assert.ok(entry, `${name} missing from list-aliases`);
+      assert.equal(entry.AliasArn, `arn:aws:kms:${REGION}:${ACCOUNT}:${name}`);
+      assert.equal(entry.TargetKeyId, name === otherAlias ? other.keyId : keyId);
+    }
+    assert.equal(new Set(all.Aliases.map((a) => a.AliasName)).size, all.Aliases.length, 'list-aliases repeats an alias');
+
+    // With --key-id: exactly this key's aliases.
+    const mine = await awsJson<{ Aliases: Array<Record<string, unknown>> }>(['list-aliases', '--key-id', keyId]);
+    assert.deepEqual(mine.Aliases.map((a) => a.AliasName).sort(), [alias1, alias2].sort());
+    for (const entry of mine.Aliases) assert.equal(entry.TargetKeyId, keyId);
+
+    // Creating the same alias twice is AlreadyExistsException.
+    await awsError(['create-alias', '--alias-name', alias1, '--target-key-id', other.keyId], 'AlreadyExistsException', 'CreateAlias');
+  });
+
+  it('describe-key of an unknown key id: NotFoundException, exit code 254', async () => {
+    const unknown = randomUUID();
+    const message = await awsError(['describe-key', '--key-id', unknown], 'NotFoundException', 'DescribeKey');
+    assert.ok(message.includes(unknown), `message ${JSON.stringify(message)} does not name the key`);
+    await awsError(['describe-key', '--key-id', aliasName()], 'NotFoundException', 'DescribeKey');
+  });
+
+  it('disable-key, then encrypt: DisabledException; enable-key makes it usable again', async () => {
+    const { keyId } = await createKey();
+    const plaintextFile = file('p.bin', Buffer.from('secret'));
+    const disabled = await aws(['disable-key', '--key-id', keyId]);
+    assert.equal(disabled.code, 0, disabled.stderr);
+    const md = await awsJson(['describe-key', '--key-id', keyId]);
+    assert.equal(md.KeyMetadata.KeyState, 'Disabled');
+    assert.equal(md.KeyMetadata.Enabled, false);
+
+    const message = await awsError(['encrypt', '--key-id', keyId, '--plaintext', `fileb://${plaintextFile}`], 'DisabledException', 'Encrypt');
+    assert.ok(message.length > 0, 'DisabledException without a message');
+
+    await awsJson(['enable-key', '--key-id', keyId]);
+    const encrypted = await awsJson(['encrypt', '--key-id', keyId, '--plaintext', `fileb://${plaintextFile}`]);
+    assert.ok(encrypted.CiphertextBlob);
+  });
+
+  it('a validation error is reported with its AWS type and message (0-byte plaintext)', async () => {
+    const { keyId } = await createKey();
+    const message = await awsError(['encrypt', '--key-id', keyId, '--plaintext', `fileb://${file('empty.bin', Buffer.alloc(0))}`],
+      'ValidationException', 'Encrypt');
+    assert.match(message, /^1 validation error detected: Value at 'plaintext' failed to satisfy constraint: Member must have length greater than or equal to 1/);
+  });
+});
