@@ -5,6 +5,7 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
+import type { MiddlewareObj } from '@middy/core';
 
 export const serviceName = 'kms';
 
@@ -14,25 +15,19 @@ export interface Observability {
 }
 
 export function createObservability(logLevel: string): Observability {
-  const logger = new Logger({ serviceName, logLevel: logLevel as never });
   return {
-    logger,
-    metrics: new Metrics({ namespace: 'KMS', serviceName, logger: quietEmptyMetrics(logger) }),
+    logger: new Logger({ serviceName, logLevel: logLevel as never }),
+    metrics: new Metrics({ namespace: 'KMS', serviceName }),
   };
 }
 
 /**
- * Most requests record no metric, and Metrics warns about that on every invocation; that warning is
- * demoted to debug so the default log stays quiet (and the hot path does no console write).
+ * Publishes the metrics a request recorded, if any. Most requests record none; Powertools' logMetrics
+ * would serialise and warn on every one of them, which costs the hot path and fills the log.
  */
-function quietEmptyMetrics(logger: Logger) {
-  const text = (args: unknown[]) => String(args[0]);
-  return {
-    trace: (...args: unknown[]) => logger.debug(text(args)),
-    debug: (...args: unknown[]) => logger.debug(text(args)),
-    info: (...args: unknown[]) => logger.info(text(args)),
-    warn: (...args: unknown[]) =>
-      text(args).startsWith('No application metrics') ? logger.debug(text(args)) : logger.warn(text(args)),
-    error: (...args: unknown[]) => logger.error(text(args)),
+export function publishRecordedMetrics(metrics: Metrics): MiddlewareObj {
+  const publish = async () => {
+    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
   };
+  return { after: publish, onError: publish };
 }

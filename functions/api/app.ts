@@ -5,10 +5,9 @@
  */
 import middy, { type MiddyfiedHandler } from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { Config } from '../../shared/config.js';
-import { createObservability } from '../../shared/observability.js';
+import { createObservability, publishRecordedMetrics } from '../../shared/observability.js';
 import { dispatch, type Caller } from '../../shared/protocol/dispatcher.js';
 import { UnrecognizedClientException, errorBody } from '../../shared/protocol/errors.js';
 import { operations } from '../../shared/operations/index.js';
@@ -49,7 +48,7 @@ export function createApiHandler(config: Config): ApiHandler {
 
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>(handle)
     .use(injectLambdaContext(logger))
-    .use(logMetrics(metrics));
+    .use(publishRecordedMetrics(metrics));
 }
 
 /** The authenticated caller as API Gateway's IAM authorizer (or the local emulator) reports it. */

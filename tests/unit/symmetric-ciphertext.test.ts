@@ -62,3 +62,13 @@ test('canonical encryption context: order-free and unambiguous', () => {
   assert.equal(canonicalEncryptionContext({}).length, 0);
   assert.deepEqual(canonicalEncryptionContext(undefined), canonicalEncryptionContext({}));
 });
+
+test('the per-message key is HKDF-SHA256 (checked against node:crypto hkdfSync)', async () => {
+  const { hkdfSync } = await import('node:crypto');
+  const { messageKey } = await import('../../shared/core/symmetric.js');
+  for (let i = 0; i < 20; i++) {
+    const m = randomBytes(32);
+    const nonce = randomBytes(16);
+    assert.deepEqual(messageKey(m, nonce), Buffer.from(hkdfSync('sha256', m, nonce, Buffer.from('kms-ciphertext-v1'), 32)));
+  }
+});
