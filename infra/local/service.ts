@@ -1,0 +1,136 @@
+/**
+ * The whole local service in one call: DynamoDB Local, the table in every region, the root key, the
+ * real KMS API handler, and the API Gateway emulator in front of it.
+ */
+import { mkdir } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
+import type { Server } from 'node:http';
+import { loadConfig, type Config } from '../../shared/config.js';
+import { createApiGatewayServer, type ApiHandler, type EmulatorLogger } from './api-gateway.js';
+import { startDynamoDbLocal } from './dynamodb-local.js';
+import { localRootKeyEnv } from './root-key.js';
+import { tableEnsurer } from './tables.js';
+
+export interface LocalServiceOptions {
+  /** KMS endpoint port; 0 picks a free one. Default 4599. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Root key and DynamoDB Local's files live here. Default `./.kms-data`. */
+  dataDir?: string;
+  /** 0 picks a free one. Default 4598. */
+  dynamodbPort?: number;
+  /** Environment handed to loadConfig (KMS_TABLE_NAME, AWS_REGION, KMS_ROOT_KEY, LOG_LEVEL, ...). Default process.env. */
+  env?: Record<string, string | undefined>;
+  /** Stand-in for createApiHandler, for tests of the runtime itself. */
+  createHandler?: (config: Config) => ApiHandler | Promise<ApiHandler>;
+}
+
+export interface LocalService {
+  endpoint: string;
+  dynamodbEndpoint: string;
+  /** What startup cost, for the curious and for the report in start.ts. */
+  timings: { dynamodbLocalMs: number; totalMs: number };
+  stop(): Promise<void>;
+}
+
+/** Regions whose table exists from the start; any other region gets its table on its first request. */
+export const EAGER_REGIONS = ['us-east-1', 'us-west-2'];
+
+export async function startLocalService(options: LocalServiceOptions = {}): Promise<LocalService> {
+  const started = performance.now();
+  const env = options.env ?? process.env;
+  const dataDir = resolve(options.dataDir ?? '.kms-data');
+  const logger = localLogger(env.POWERTOOLS_LOG_LEVEL || env.LOG_LEVEL || 'WARN');
+  await mkdir(dataDir, { recursive: true });
+
+  // Load the handler module while the JVM starts: both take a while and neither needs the other.
+  const createHandler = options.createHandler
+    ? Promise.resolve(options.createHandler)
+    : import('../../functions/api/app.js').then((module) => module.createApiHandler);
+  createHandler.catch(() => {}); // reported below, after DynamoDB Local is stopped again
+
+  const dynamodb = await startDynamoDbLocal({
+    dataDir,
+    port: options.dynamodbPort ?? 4598,
+    onOutput: logger.debug ? (text) => logger.debug!('dynamodb-local', { output: text.trimEnd() }) : undefined,
+  });
+  let server: Server | undefined;
+  try {
+    const rootKeyEnv = await localRootKeyEnv(env, dataDir);
+    const config = loadConfig({ ...env, ...rootKeyEnv, KMS_DYNAMODB_ENDPOINT: dynamodb.endpoint });
+    const tables = tableEnsurer(dynamodb.endpoint, config.tableName);
+    await Promise.all([...new Set([...EAGER_REGIONS, config.defaultRegion])].map((region) => tables.ensure(region)));
+
+    const handler = await (await createHandler)(config);
+    server = createApiGatewayServer({ handler, prepareRegion: tables.pending, logger });
+    const address = await listen(server, options.port ?? 4599, options.host ?? '127.0.0.1');
+    const endpoint = `http://${urlHost(address)}:${address.port}`;
+
+    let stopping: Promise<void> | undefined;
+    const running = server;
+    const stop = () =>
+      (stopping ??= (async () => {
+        await closeServer(running);
+        await dynamodb.stop();
+      })());
+    return {
+      endpoint,
+      dynamodbEndpoint: dynamodb.endpoint,
+      timings: { dynamodbLocalMs: dynamodb.startupMs, totalMs: Math.round(performance.now() - started) },
+      stop,
+    };
+  } catch (error) {
+    if (server?.listening) await closeServer(server);
+    await dynamodb.stop();
+    throw error;
+  }
+}
+
+function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
+  return new Promise((resolveListen, reject) => {
+    const onError = (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'EADDRINUSE' ? new Error(`Port ${port} on ${host} for the KMS endpoint is in use (set KMS_PORT)`) : error);
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolveListen(server.address() as AddressInfo);
+    });
+  });
+}
+
+/** Stops accepting, lets in-flight requests finish briefly, then drops whatever is left (idle keep-alives too). */
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolveClose) => {
+    const timer = setTimeout(() => server.closeAllConnections(), 2000);
+    server.close(() => {
+      clearTimeout(timer);
+      resolveClose();
+    });
+    server.closeIdleConnections();
+  });
+}
+
+/** A wildcard bind is reached through loopback; IPv6 literals need brackets in a URL. */
+function urlHost(address: AddressInfo): string {
+  if (address.address === '0.0.0.0') return '127.0.0.1';
+  if (address.address === '::') return '[::1]';
+  return address.family === 'IPv6' ? `[${address.address}]` : address.address;
+}
+
+/**
+ * The runtime's own log lines (JSON on stderr, like the handler's Powertools logs). Per-request lines
+ * exist only at DEBUG, so the hot path pays nothing at the default level.
+ */
+export function localLogger(level: string): EmulatorLogger & { info: (message: string, fields?: Record<string, unknown>) => void } {
+  const write = (lvl: string, message: string, fields?: Record<string, unknown>) =>
+    process.stderr.write(JSON.stringify({ level: lvl, service: 'kms-local', timestamp: new Date().toISOString(), message, ...fields }) + '\n');
+  const rank = ['DEBUG', 'INFO', 'WARN', 'ERROR'].indexOf(level.toUpperCase());
+  const at = rank < 0 ? 2 : rank;
+  return {
+    debug: at <= 0 ? (message, fields) => write('DEBUG', message, fields) : undefined,
+    info: (message, fields) => at <= 1 && write('INFO', message, fields),
+    error: (message, fields) => write('ERROR', message, fields),
+  };
+}

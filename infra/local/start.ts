@@ -1,0 +1,60 @@
+/**
+ * `npm start`: the KMS API on a laptop or in CI, every key kept in KMS_DATA_DIR across restarts.
+ *
+ *   KMS_PORT (4599)  KMS_HOST (127.0.0.1)  KMS_DATA_DIR (./.kms-data)  KMS_DYNAMODB_PORT (4598)
+ *   plus what shared/config.ts reads: KMS_TABLE_NAME, AWS_REGION, KMS_ROOT_KEY(_FILE), KMS_CACHE_TTL_MS, LOG_LEVEL
+ *
+ * Port 0 picks a free port; the lines printed on stdout say which (tests/run.ts reads them).
+ */
+import { startLocalService, type LocalService } from './service.js';
+
+function portSetting(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`${name} must be a port number (0 for any free port), got '${raw}'`);
+  return port;
+}
+
+async function main() {
+  let service: LocalService | undefined;
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping`);
+    // A second Ctrl-C while stopping must not leave java behind: the 'exit' hook kills it.
+    process.once(signal as NodeJS.Signals, () => process.exit(130));
+    void (service?.stop() ?? Promise.resolve()).then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error('error while stopping', error);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+
+  service = await startLocalService({
+    port: portSetting('KMS_PORT', 4599),
+    host: process.env.KMS_HOST || '127.0.0.1',
+    dataDir: process.env.KMS_DATA_DIR || '.kms-data',
+    dynamodbPort: portSetting('KMS_DYNAMODB_PORT', 4598),
+    env: process.env,
+  });
+  if (stopping) return void (await service.stop()); // a signal arrived while starting
+
+  const { endpoint, dynamodbEndpoint, timings } = service;
+  console.log(`KMS endpoint: ${endpoint}`);
+  console.log(`DynamoDB Local: ${dynamodbEndpoint}`);
+  console.log(`Data: ${process.env.KMS_DATA_DIR || '.kms-data'} (ready in ${timings.totalMs} ms, DynamoDB Local ${timings.dynamodbLocalMs} ms)`);
+  console.log('Try:');
+  console.log(`  AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test aws kms create-key --endpoint-url ${endpoint} --region us-east-1`);
+  console.log('Ctrl-C stops it.');
+}
+
+main().catch((error: unknown) => {
+  console.error('KMS local service failed to start:', error instanceof Error ? error.message : error);
+  process.exit(1); // the 'exit' hook of the DynamoDB Local launcher kills java if it is still there
+});

@@ -1,0 +1,258 @@
+/**
+ * The local runtime itself: DynamoDB Local launcher, per-region tables, root key file, and the API
+ * Gateway emulator in front of the real handler. Starts its own service (own temp data dir, free
+ * ports) because it restarts it and looks at its files; needs no KMS_ENDPOINT.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { request } from 'node:http';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
+import { KMS } from '@aws-sdk/client-kms';
+import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { startLocalService, type LocalService } from '../../infra/local/service.js';
+import { createApiGatewayServer, type ApiGatewayOptions } from '../../infra/local/api-gateway.js';
+import { credentialScopeRegion, header } from '../../shared/protocol/request-headers.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const TABLE = 'kms';
+
+/** Any well-formed SigV4 header passes the emulator for now (signatures are not verified yet). */
+function signedHeaders(region = 'us-east-1', target = 'TrentService.GenerateRandom'): Record<string, string> {
+  return {
+    'Content-Type': 'application/x-amz-json-1.1',
+    'X-Amz-Target': target,
+    'X-Amz-Date': '20260101T000000Z',
+    Authorization: `AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/${region}/kms/aws4_request, SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature=${'0'.repeat(64)}`,
+  };
+}
+
+async function post(endpoint: string, body: string | Uint8Array<ArrayBuffer>, headers: Record<string, string>) {
+  const response = await fetch(endpoint, { method: 'POST', headers, body });
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, text, json: text ? (JSON.parse(text) as Record<string, unknown>) : undefined };
+}
+
+function kmsClient(endpoint: string, region = 'us-east-1') {
+  return new KMS({ endpoint, region, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+}
+
+async function tableExists(dynamodbEndpoint: string, region: string): Promise<boolean> {
+  // The store's credentials: DynamoDB Local keeps a database per access key id and region.
+  const client = new DynamoDBClient({ endpoint: dynamodbEndpoint, region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  try {
+    await client.send(new DescribeTableCommand({ TableName: TABLE }));
+    return true;
+  } catch (error) {
+    if ((error as Error).name === 'ResourceNotFoundException') return false;
+    throw error;
+  } finally {
+    client.destroy();
+  }
+}
+
+describe('local service (DynamoDB Local + emulator + real handler)', { timeout: 180_000 }, () => {
+  let dataDir: string;
+  let service: LocalService | undefined;
+  const env = { KMS_TABLE_NAME: TABLE, AWS_REGION: 'us-east-1', LOG_LEVEL: 'WARN' }; // no root key: one is generated
+
+  before(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'kms-runtime-test-'));
+    service = await startLocalService({ port: 0, dynamodbPort: 0, dataDir, env });
+  });
+  after(async () => {
+    await service?.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('generates the root key file once, mode 0600', async () => {
+    const info = await stat(join(dataDir, 'root-key'));
+    assert.equal(info.mode & 0o777, 0o600);
+    assert.equal(info.size, 44, 'base64 text of 32 bytes');
+  });
+
+  it('refuses an unsigned request with MissingAuthenticationTokenException', async () => {
+    const { status, json, headers } = await post(service!.endpoint, '{}', { 'X-Amz-Target': 'TrentService.GenerateRandom' });
+    assert.equal(status, 400);
+    assert.deepEqual(json, { __type: 'MissingAuthenticationTokenException', message: 'Missing Authentication Token' });
+    assert.equal(headers.get('content-type'), 'application/x-amz-json-1.1');
+  });
+
+  it('refuses a malformed Authorization header with IncompleteSignatureException', async () => {
+    const headers = { ...signedHeaders(), Authorization: 'AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/us-east-1/kms/aws4_request' };
+    const { status, json } = await post(service!.endpoint, '{}', headers);
+    assert.equal(status, 400);
+    assert.equal(json?.__type, 'IncompleteSignatureException');
+    assert.match(String(json?.message), /requires 'Signature' parameter/);
+  });
+
+  it('answers an unknown X-Amz-Target with UnknownOperationException', async () => {
+    const { status, json } = await post(service!.endpoint, '{}', signedHeaders('us-east-1', 'TrentService.NoSuchOperation'));
+    assert.equal(status, 400);
+    assert.equal(json?.__type, 'UnknownOperationException');
+  });
+
+  it('answers malformed JSON with SerializationException', async () => {
+    const { status, json } = await post(service!.endpoint, '{"NumberOfBytes": ', signedHeaders());
+    assert.equal(status, 400);
+    assert.equal(json?.__type, 'SerializationException');
+  });
+
+  it('refuses a body over 1 MiB and keeps serving', async () => {
+    const { status, json } = await post(service!.endpoint, new Uint8Array(1024 * 1024 + 1).fill(0x20), signedHeaders());
+    assert.equal(status, 413);
+    assert.equal(json?.__type, 'RequestEntityTooLargeException');
+    const random = await kmsClient(service!.endpoint).generateRandom({ NumberOfBytes: 16 });
+    assert.equal(random.Plaintext?.length, 16);
+  });
+
+  it('creates the table of a region on its first request; keys stay in their region', async () => {
+    const region = 'eu-west-1';
+    assert.equal(await tableExists(service!.dynamodbEndpoint, region), false, 'no eu-west-1 table before any request');
+    const created = await kmsClient(service!.endpoint, region).createKey({ Description: 'eu only' });
+    const keyId = created.KeyMetadata!.KeyId!;
+    assert.match(created.KeyMetadata!.Arn!, /^arn:aws:kms:eu-west-1:111122223333:key\//);
+    assert.equal(await tableExists(service!.dynamodbEndpoint, region), true);
+    await assert.rejects(kmsClient(service!.endpoint, 'us-east-1').describeKey({ KeyId: keyId }), { name: 'NotFoundException' });
+  });
+
+  it('creates the eager regions at start', async () => {
+    assert.equal(await tableExists(service!.dynamodbEndpoint, 'us-east-1'), true);
+    assert.equal(await tableExists(service!.dynamodbEndpoint, 'us-west-2'), true);
+  });
+
+  it('keeps keys, and the root key that wraps them, across a restart', async () => {
+    const kms = kmsClient(service!.endpoint);
+    const keyId = (await kms.createKey({ Description: 'survives restarts' })).KeyMetadata!.KeyId!;
+    const { CiphertextBlob } = await kms.encrypt({ KeyId: keyId, Plaintext: Buffer.from('hello') });
+    const rootKeyBefore = await stat(join(dataDir, 'root-key'));
+
+    await service!.stop();
+    service = undefined;
+    service = await startLocalService({ port: 0, dynamodbPort: 0, dataDir, env });
+
+    const again = kmsClient(service.endpoint);
+    const described = await again.describeKey({ KeyId: keyId });
+    assert.equal(described.KeyMetadata?.Description, 'survives restarts');
+    const decrypted = await again.decrypt({ CiphertextBlob });
+    assert.equal(Buffer.from(decrypted.Plaintext!).toString(), 'hello');
+    assert.equal((await stat(join(dataDir, 'root-key'))).mtimeMs, rootKeyBefore.mtimeMs, 'root key file not rewritten');
+  });
+});
+
+describe('API Gateway emulator', () => {
+  let server: Server;
+  let endpoint: string;
+  let seen: { event: APIGatewayProxyEvent; context: Context } | undefined;
+  let behaviour: 'ok' | 'throw' | 'hang' | 'invalid' = 'ok';
+  const prepared: string[] = [];
+
+  before(async () => {
+    const options: ApiGatewayOptions = {
+      timeoutMs: 300,
+      prepareRegion: (region) => {
+        if (prepared.includes(region)) return undefined;
+        prepared.push(region);
+        return new Promise((r) => setTimeout(r, 20));
+      },
+      handler: async (event, context) => {
+        seen = { event, context };
+        if (behaviour === 'throw') throw new Error('boom');
+        if (behaviour === 'hang') return new Promise(() => {});
+        if (behaviour === 'invalid') return { body: 'no status' } as never;
+        return { statusCode: 200, headers: { 'Content-Type': 'application/x-amz-json-1.1', 'x-amzn-RequestId': event.requestContext.requestId }, body: '{"ok":true}' };
+      },
+      logger: { error: () => {} },
+    };
+    server = createApiGatewayServer(options);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(async () => {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  });
+
+  it('builds the REST v1 proxy event and Lambda context the handler reads', async () => {
+    behaviour = 'ok';
+    const body = '{"NumberOfBytes":8}';
+    const response = await post(endpoint, body, { ...signedHeaders('ap-southeast-2'), 'User-Agent': 'test-agent' });
+    assert.equal(response.status, 200);
+    const { event, context } = seen!;
+    assert.equal(event.body, body);
+    assert.equal(event.isBase64Encoded, false);
+    assert.equal(event.httpMethod, 'POST');
+    assert.equal(event.path, '/');
+    assert.equal(event.resource, '/');
+    assert.equal(header(event.headers, 'X-Amz-Target'), 'TrentService.GenerateRandom');
+    assert.deepEqual(event.multiValueHeaders['x-amz-target'] ?? event.multiValueHeaders['X-Amz-Target'], ['TrentService.GenerateRandom']);
+    // The handler takes the region from the SigV4 credential scope.
+    assert.equal(credentialScopeRegion(header(event.headers, 'authorization')), 'ap-southeast-2');
+    const rc = event.requestContext;
+    assert.match(rc.requestId, UUID);
+    assert.equal(rc.httpMethod, 'POST');
+    assert.equal(rc.resourcePath, '/');
+    assert.equal(typeof rc.requestTimeEpoch, 'number');
+    assert.match(rc.requestTime!, /^\d{2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2} \+0000$/);
+    assert.equal(rc.identity.accountId, '111122223333');
+    assert.equal(rc.identity.userArn, 'arn:aws:iam::111122223333:root');
+    assert.equal(rc.identity.accessKey, 'AKIDEXAMPLE');
+    assert.equal(rc.identity.sourceIp, '127.0.0.1');
+    assert.equal(rc.identity.userAgent, 'test-agent');
+    assert.match(context.awsRequestId, UUID);
+    assert.ok(context.getRemainingTimeInMillis() > 0);
+    assert.match(context.invokedFunctionArn, /^arn:aws:lambda:ap-southeast-2:111122223333:function:/);
+    assert.equal(response.headers.get('x-amzn-requestid'), rc.requestId);
+    assert.equal(response.headers.get('content-length'), '11');
+  });
+
+  it('prepares a region once before its first request', async () => {
+    behaviour = 'ok';
+    await Promise.all([1, 2, 3].map(() => post(endpoint, '{}', signedHeaders('sa-east-1'))));
+    assert.equal(prepared.filter((r) => r === 'sa-east-1').length, 1);
+  });
+
+  it('answers 502 when the handler throws or returns no status code', async () => {
+    for (const mode of ['throw', 'invalid'] as const) {
+      behaviour = mode;
+      const { status, json } = await post(endpoint, '{}', signedHeaders());
+      assert.equal(status, 502, mode);
+      assert.equal(json?.message, 'Internal server error');
+    }
+  });
+
+  it('answers 504 instead of hanging when the handler never returns', async () => {
+    behaviour = 'hang';
+    const { status } = await post(endpoint, '{}', signedHeaders());
+    assert.equal(status, 504);
+  });
+
+  it('refuses an oversized chunked body (no Content-Length) and does not crash', async () => {
+    behaviour = 'ok';
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request(endpoint, { method: 'POST', headers: signedHeaders() }, (res) => {
+        res.resume();
+        resolve(res.statusCode!);
+      });
+      req.on('error', reject);
+      const chunk = Buffer.alloc(256 * 1024, 0x20);
+      for (let i = 0; i < 5; i++) req.write(chunk); // 1.25 MiB, chunked
+      req.end();
+    });
+    assert.equal(status, 413);
+    assert.equal((await post(endpoint, '{}', signedHeaders())).status, 200, 'still serving');
+  });
+
+  it('answers other paths and methods without calling the handler', async () => {
+    seen = undefined;
+    assert.equal((await fetch(`${endpoint}/foo`, { method: 'POST', headers: signedHeaders() })).status, 404);
+    const get = await fetch(endpoint);
+    assert.equal(get.status, 405);
+    assert.equal(get.headers.get('allow'), 'POST');
+    assert.equal(seen, undefined);
+  });
+});
