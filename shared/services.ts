@@ -14,6 +14,12 @@ import type { RequestScope } from './protocol/dispatcher.js';
 import { CachedKeyStore } from './store/cached-key-store.js';
 import { DynamoKeyStore } from './store/dynamo-key-store.js';
 
+/**
+ * DynamoDB Local keeps a separate database per access key id and region: the store, the local table
+ * bootstrap and the tests must all use these, or they would look at different tables.
+ */
+export const DYNAMODB_LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+
 export interface Services {
   storeFor(region: string): KeyStore;
   context(scope: RequestScope): OperationContext;
@@ -29,8 +35,7 @@ export function createServices(config: Config, clock: Clock = systemClock, rando
       const client = new DynamoDBClient({
         region,
         endpoint: config.dynamodbEndpoint,
-        // DynamoDB Local keeps tables per access key and region; a fixed key keeps one table per region.
-        ...(config.dynamodbEndpoint ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
+        ...(config.dynamodbEndpoint ? { credentials: DYNAMODB_LOCAL_CREDENTIALS } : {}),
       });
       const db = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
       store = new CachedKeyStore(new DynamoKeyStore(db, config.tableName, region), config.cacheTtlMs);

@@ -8,6 +8,10 @@
  */
 import { startLocalService, type LocalService } from './service.js';
 
+// The AWS SDK warns at start-up that its 2027 releases will need Node 22; for a local server that
+// message is noise on the first screen a newcomer sees. (Read when the first client is built.)
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 function portSetting(name: string, fallback: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;

@@ -14,6 +14,7 @@ import {
   type CreateTableCommandInput,
   type TableDescription,
 } from '@aws-sdk/client-dynamodb';
+import { DYNAMODB_LOCAL_CREDENTIALS } from '../../shared/services.js';
 
 export type TableDefinition = Omit<CreateTableCommandInput, 'TableName'>;
 
@@ -25,11 +26,11 @@ export function loadTableDefinition(): TableDefinition {
  * The credentials the store uses. DynamoDB Local also separates databases by access key id, so these
  * must match the store's client exactly or the table lands somewhere the service never looks.
  */
-const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+
 
 /** Idempotent: an existing table (or a concurrent creation) is fine. Resolves once the table is ACTIVE. */
 export async function ensureTable(endpoint: string, region: string, tableName: string, definition = loadTableDefinition()) {
-  const client = new DynamoDBClient({ endpoint, region, credentials: LOCAL_CREDENTIALS, maxAttempts: 3 });
+  const client = new DynamoDBClient({ endpoint, region, credentials: DYNAMODB_LOCAL_CREDENTIALS, maxAttempts: 3 });
   try {
     let table = await describe(client, tableName);
     if (!table) {

@@ -1,7 +1,8 @@
 /** Header helpers: SDKs send lower-case names, the CLI capitalised ones, so lookups ignore case. */
 export function header(headers: Record<string, string | undefined> | null | undefined, name: string): string | undefined {
   if (!headers) return undefined;
-  const direct = headers[name];
+  // Most clients send one of these two spellings; only unusual ones pay for the scan.
+  const direct = headers[name] ?? headers[name.toLowerCase()];
   if (direct !== undefined) return direct;
   const wanted = name.toLowerCase();
   for (const [key, value] of Object.entries(headers)) if (key.toLowerCase() === wanted) return value;

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { DynamoDBClient, paginateScan } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { DYNAMODB_LOCAL_CREDENTIALS } from '../../shared/services.js';
 import { kms, OTHER_REGION, REGION } from './helpers.js';
 
 const env = (name: string): string => {
@@ -23,7 +24,7 @@ async function scanTable(region: string): Promise<Record<string, unknown>[]> {
   const db = new DynamoDBClient({
     region,
     endpoint: env('KMS_DYNAMODB_ENDPOINT'),
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    credentials: DYNAMODB_LOCAL_CREDENTIALS,
   });
   const items: Record<string, unknown>[] = [];
   for await (const page of paginateScan({ client: db }, { TableName: env('KMS_TABLE_NAME') })) {
