@@ -1,9 +1,8 @@
 /** ReEncrypt: https://docs.aws.amazon.com/kms/latest/APIReference/API_ReEncrypt.html */
 import type { EncryptionContext } from '../core/encryption-context.js';
-import { ValidationException } from '../protocol/errors.js';
 import type { OperationContext } from './context.js';
 import { resolveKey } from './resolve-key.js';
-import { checkEncryptionKey, dryRunSucceeded, open, seal, SYMMETRIC_DEFAULT } from './symmetric-crypto.js';
+import { checkEncryptionKey, dryRunSucceeded, open, requireCiphertext, seal, SYMMETRIC_DEFAULT } from './symmetric-crypto.js';
 
 export interface ReEncryptRequest {
   CiphertextBlob?: Buffer;
@@ -21,14 +20,8 @@ export interface ReEncryptRequest {
 export async function reEncrypt(input: ReEncryptRequest, ctx: OperationContext) {
   const destination = await resolveKey(ctx, input.DestinationKeyId, 'ReEncrypt', { allowAlias: true });
   checkEncryptionKey(destination, 'ReEncrypt', input.DestinationEncryptionAlgorithm);
-  if (!input.CiphertextBlob) {
-    if (input.DryRun && input.DryRunModifiers?.includes('IGNORE_CIPHERTEXT')) dryRunSucceeded();
-    throw new ValidationException(
-      "1 validation error detected: Value null at 'ciphertextBlob' failed to satisfy constraint: Member must not be null",
-    );
-  }
   const source = await open(ctx, {
-    blob: input.CiphertextBlob,
+    blob: requireCiphertext(input),
     context: input.SourceEncryptionContext,
     expectedKeyId: input.SourceKeyId,
     algorithm: input.SourceEncryptionAlgorithm,

@@ -15,6 +15,7 @@ import {
   InvalidCiphertextException,
   InvalidKeyUsageException,
   KMSInvalidStateException,
+  ValidationException,
 } from '../protocol/errors.js';
 import type { OperationContext } from './context.js';
 import { findKey } from './resolve-key.js';
@@ -33,6 +34,18 @@ export function checkEncryptionKey(key: KeyRecord, operation: string, algorithm:
 
 export function dryRunSucceeded(): never {
   throw new DryRunOperationException('The request would have succeeded, but the DryRun option is set.');
+}
+
+/**
+ * CiphertextBlob is optional in the model only so that a DryRun with DryRunModifiers IGNORE_CIPHERTEXT
+ * can leave it out; every other request must carry it.
+ */
+export function requireCiphertext(input: { CiphertextBlob?: Buffer; DryRun?: boolean; DryRunModifiers?: string[] }): Buffer {
+  if (input.CiphertextBlob) return input.CiphertextBlob;
+  if (input.DryRun && input.DryRunModifiers?.includes('IGNORE_CIPHERTEXT')) dryRunSucceeded();
+  throw new ValidationException(
+    "1 validation error detected: Value null at 'ciphertextBlob' failed to satisfy constraint: Member must not be null",
+  );
 }
 
 async function material(ctx: OperationContext, key: KeyRecord, keyMaterialId: string): Promise<Buffer | undefined> {
