@@ -28,8 +28,11 @@ export class ConditionFailedError extends Error {}
 /** All state of one region, behind one interface (conventions: ports and adapters). */
 export interface KeyStore {
   getKey(keyId: string): Promise<KeyRecord | undefined>;
-  /** Creates key, its list entry and its first material in one transaction; fails if the id exists. */
-  createKey(key: KeyRecord, material?: WrappedMaterial): Promise<void>;
+  /**
+   * Creates key, its list entry, its first material and optionally an alias to it in one transaction;
+   * fails with ConditionFailedError if the id or the alias exists.
+   */
+  createKey(key: KeyRecord, material?: WrappedMaterial, alias?: AliasRecord): Promise<void>;
   /** Writes `next` only if the stored revision is still `next.revision - 1`. */
   updateKey(next: KeyRecord): Promise<void>;
   listKeys(account: string, limit: number, after?: string): Promise<Page<string>>;

@@ -1,6 +1,7 @@
 /**
  * Builds the real dependencies once (module scope in the Lambda) and hands each request its context:
- * the region's KeyStore (DynamoDB behind the short-TTL cache), clock, randomness and the material vault.
+ * the region's KeyStore and GrantStore (DynamoDB behind short-TTL caches), clock, randomness, the
+ * material vault and the grant-token signer.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -13,6 +14,10 @@ import type { Clock, KeyStore, Random } from './ports.js';
 import type { RequestScope } from './protocol/dispatcher.js';
 import { CachedKeyStore } from './store/cached-key-store.js';
 import { DynamoKeyStore } from './store/dynamo-key-store.js';
+import { CachedGrantStore } from './grants/cached-grant-store.js';
+import { GrantTokenSigner } from './grants/grant-token.js';
+import type { GrantStore } from './grants/store.js';
+import { DynamoGrantStore } from './store/dynamo-grant-store.js';
 
 /**
  * DynamoDB Local keeps a separate database per access key id and region: the store, the local table
@@ -26,8 +31,11 @@ export interface Services {
 }
 
 export function createServices(config: Config, clock: Clock = systemClock, random: Random = systemRandom): Services {
-  const vault = new MaterialVault(rootKeyProvider(config.rootKey, config.defaultRegion), random);
+  const rootKeys = rootKeyProvider(config.rootKey, config.defaultRegion);
+  const vault = new MaterialVault(rootKeys, random);
+  const grantTokens = new GrantTokenSigner(() => rootKeys.rootKey());
   const stores = new Map<string, KeyStore>();
+  const grantStores = new Map<string, GrantStore>();
 
   const storeFor = (region: string): KeyStore => {
     let store = stores.get(region);
@@ -40,12 +48,16 @@ export function createServices(config: Config, clock: Clock = systemClock, rando
       const db = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
       store = new CachedKeyStore(new DynamoKeyStore(db, config.tableName, region), config.cacheTtlMs);
       stores.set(region, store);
+      grantStores.set(region, new CachedGrantStore(new DynamoGrantStore(db, config.tableName, region), config.cacheTtlMs));
     }
     return store;
   };
 
   return {
     storeFor,
-    context: (scope) => ({ ...scope, store: storeFor(scope.region), clock, random, vault }),
+    context: (scope) => {
+      const store = storeFor(scope.region);
+      return { ...scope, store, clock, random, vault, grants: grantStores.get(scope.region)!, grantTokens };
+    },
   };
 }

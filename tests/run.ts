@@ -111,6 +111,8 @@ async function startService(dataDir: string, logPath: string, tableName: string)
       KMS_HOST: '127.0.0.1',
       KMS_DATA_DIR: join(dataDir, 'kms-data'),
       KMS_TABLE_NAME: tableName,
+      // Principals of two accounts (users, a role session, roots, one behind a VPC endpoint): tests/integration/principals.ts
+      KMS_CREDENTIALS_FILE: join(ROOT, 'tests/fixtures/credentials.json'),
       LOG_LEVEL: 'DEBUG',
     },
     stdio: ['ignore', 'pipe', 'pipe'],

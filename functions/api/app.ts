@@ -60,5 +60,6 @@ function callerOf(event: APIGatewayProxyEvent): Caller | undefined {
     principalArn: identity.userArn ?? `arn:aws:iam::${identity.accountId}:root`,
     accessKeyId: identity.accessKey ?? undefined,
     sourceIp: identity.sourceIp,
+    vpceId: (identity as { vpceId?: string }).vpceId,
   };
 }

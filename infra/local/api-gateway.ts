@@ -3,12 +3,18 @@
  * the APIGatewayProxyEvent + Lambda Context the KMS API handler gets in AWS, so the handler has a single
  * code path, and writes its APIGatewayProxyResult back.
  *
+ * It is also the IAM authorizer: every request's SigV4 signature is verified against the local credentials
+ * file (see credentials.ts) before the handler runs, and the caller's identity goes into `requestContext`.
+ *
  * This is the hot path of the local service: no per-request logging unless a debug logger is given,
- * one pass over the raw headers, no body copies for single-chunk bodies, keep-alive connections.
+ * one pass over the raw headers, no body copies for single-chunk bodies, keep-alive connections, signing
+ * keys derived once per (secret, date, region, service).
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, createHmac, randomUUID, type Hash, type Hmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { SignatureV4, getCanonicalHeaders } from '@smithy/signature-v4';
+import { loadCredentials, type CredentialStore, type LocalPrincipal } from './credentials.js';
 
 export type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
@@ -29,6 +35,10 @@ export interface ApiGatewayOptions {
   timeoutMs?: number;
   stage?: string;
   functionName?: string;
+  /** Who may call: access keys and their principals. Default: the file named by KMS_CREDENTIALS_FILE, else the default file. */
+  credentials?: CredentialStore;
+  /** The clock the SigV4 freshness check uses (ms since the epoch). Default Date.now. */
+  now?: () => number;
 }
 
 export const LOCAL_ACCOUNT_ID = '111122223333';
@@ -36,7 +46,7 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 const JSON_TYPE = 'application/x-amz-json-1.1';
 
 // ---------------------------------------------------------------------------------------------------
-// Authentication
+// Authentication: SigV4, as API Gateway's IAM authorizer does it, against the local credentials file
 
 export interface CallerIdentity {
   accountId: string;
@@ -44,6 +54,8 @@ export interface CallerIdentity {
   accessKey: string;
   caller: string;
   user: string;
+  /** The VPC endpoint the request came through (an entry's vpcEndpointId), as API Gateway reports it for private APIs. */
+  vpceId?: string;
 }
 
 export interface EmulatorError {
@@ -63,35 +75,310 @@ export interface SigV4Authorization {
   signature: string;
 }
 
+export interface AuthenticatorOptions {
+  credentials: CredentialStore;
+  /** The server clock (ms since the epoch), for the freshness check. Default Date.now. */
+  now?: () => number;
+}
+
+/** What the checks that need no body established; the signature itself is checked once the body is in. */
+export interface PendingAuthentication {
+  readonly identity: CallerIdentity;
+  readonly region: string;
+  readonly service: string;
+  readonly signature: string;
+  readonly signedHeaders: SignedHeaderList;
+  readonly signer: RequestVerifier;
+  readonly signingDate: Date;
+  /** The request's time as the string to sign has it (X-Amz-Date, or the Date header in basic format). */
+  readonly amzDate: string;
+}
+
+export interface Authenticator {
+  /**
+   * Everything that needs no body: the Authorization header's form, the access key, the session token,
+   * the date and its freshness. Returns the error to answer, or what `verify` needs.
+   */
+  check(req: IncomingMessage): PendingAuthentication | EmulatorError;
+  /** The signature over the request and its body; undefined when it matches. */
+  verify(req: IncomingMessage, body: Uint8Array, pending: PendingAuthentication): Promise<EmulatorError | undefined>;
+}
+
+/** How far X-Amz-Date may be from the server's clock, either way. */
+export const MAX_CLOCK_SKEW_MS = 5 * 60 * 1000;
+
+const SIGNATURE_MISMATCH =
+  'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.';
+const INVALID_TOKEN = 'The security token included in the request is invalid.';
+
 /**
- * Who is calling, as API Gateway's IAM authorizer would report it.
- *
- * SEAM: for now any well-formed SigV4 Authorization header is accepted and the caller is the root of
- * the local account. Real SigV4 verification against a local credentials file (mapping access key ids
- * to principals) belongs here later; the rest of the emulator and the handler need not change.
+ * The local IAM authorizer. Per credential entry there is one SignatureV4 (node:crypto hashing) that
+ * recomputes the request's signature; signing keys are derived once per (secret, date, region, service)
+ * and cached.
  */
-export function authenticate(req: IncomingMessage): AuthResult {
-  const parsed = parseAuthorization(req.headers.authorization);
-  if ('type' in parsed) return { error: parsed };
-  if (parsed.service !== 'kms') {
-    return { error: invalidSignature(`Credential should be scoped to correct service: 'kms'.`) };
+export function createAuthenticator(options: AuthenticatorOptions): Authenticator {
+  const now = options.now ?? Date.now;
+  const principals = new Map<string, { identity: CallerIdentity; sessionToken?: string; signer: RequestVerifier }>();
+  for (const principal of options.credentials.principals) {
+    principals.set(principal.accessKeyId, {
+      identity: identityOf(principal),
+      sessionToken: principal.sessionToken,
+      signer: new RequestVerifier({
+        service: 'kms',
+        region: 'us-east-1', // each check passes the credential scope's region
+        // The session token is checked separately and signed like any other header.
+        credentials: { accessKeyId: principal.accessKeyId, secretAccessKey: principal.secretAccessKey },
+        sha256: NodeSha256,
+        applyChecksum: false,
+      }),
+    });
   }
-  if (!REGION.test(parsed.region)) {
-    return { error: invalidSignature(`Credential should be scoped to a valid region.`) };
-  }
-  if (req.headers['x-amz-date'] === undefined && req.headers.date === undefined) {
-    return { error: incompleteSignature(`Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.`) };
-  }
+
   return {
-    region: parsed.region,
-    identity: {
-      accountId: LOCAL_ACCOUNT_ID,
-      userArn: `arn:aws:iam::${LOCAL_ACCOUNT_ID}:root`,
-      accessKey: parsed.accessKeyId,
-      caller: LOCAL_ACCOUNT_ID,
-      user: LOCAL_ACCOUNT_ID,
+    check(req) {
+      const auth = parseAuthorization(req.headers.authorization);
+      if ('type' in auth) return auth;
+      if (auth.service !== 'kms') return invalidSignature(`Credential should be scoped to correct service: 'kms'.`);
+      if (!REGION.test(auth.region)) return invalidSignature(`Credential should be scoped to a valid region.`);
+      const signedHeaders = signedHeaderList(auth.signedHeaders);
+      if (!signedHeaders.names.includes('host')) {
+        return incompleteSignature(`'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.`);
+      }
+
+      let amzDate = headerText(req.headers['x-amz-date']);
+      let signedAt: number;
+      if (amzDate !== undefined) {
+        signedAt = parseBasicDate(amzDate);
+        if (Number.isNaN(signedAt)) return incompleteSignature(`Date must be in ISO-8601 'basic format'. Got '${amzDate}'. See http://en.wikipedia.org/wiki/ISO_8601`);
+      } else {
+        const date = req.headers.date;
+        if (date === undefined) return incompleteSignature(`Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.`);
+        signedAt = Date.parse(date);
+        if (Number.isNaN(signedAt)) return incompleteSignature(`Date must be in RFC 1123 format. Got '${date}'.`);
+        signedAt -= signedAt % 1000;
+        amzDate = basicDate(signedAt);
+      }
+
+      const principal = principals.get(auth.accessKeyId);
+      if (!principal) return unrecognizedClient();
+      const token = headerText(req.headers['x-amz-security-token']);
+      if (principal.sessionToken === undefined ? token !== undefined : token === undefined || !sameText(token, principal.sessionToken)) {
+        return unrecognizedClient();
+      }
+
+      const day = amzDate.slice(0, 8);
+      if (day !== auth.date) {
+        return invalidSignature(
+          `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${auth.date}' != '${day}', from '${amzDate}'.`,
+        );
+      }
+      const clock = now();
+      if (signedAt < clock - MAX_CLOCK_SKEW_MS) {
+        return invalidSignature(`Signature expired: ${amzDate} is now earlier than ${basicDate(clock - MAX_CLOCK_SKEW_MS)} (${basicDate(clock)} - 5 min.)`);
+      }
+      if (signedAt > clock + MAX_CLOCK_SKEW_MS) {
+        return invalidSignature(`Signature not yet current: ${amzDate} is still later than ${basicDate(clock + MAX_CLOCK_SKEW_MS)} (${basicDate(clock)} + 5 min.)`);
+      }
+      return {
+        identity: principal.identity,
+        region: auth.region,
+        service: auth.service,
+        signature: auth.signature,
+        signedHeaders,
+        signer: principal.signer,
+        signingDate: new Date(signedAt),
+        amzDate,
+      };
+    },
+
+    async verify(req, body, pending) {
+      // The request as the client signed it: only the headers it says it signed.
+      const headers: Record<string, string> = {};
+      for (const name of pending.signedHeaders.names) {
+        const value = req.headers[name];
+        if (value !== undefined) headers[name] = typeof value === 'string' ? value : value.join(',');
+      }
+      const payloadHash = createHash('sha256').update(body).digest('hex');
+      // A declared body hash is what gets signed; a body changed after signing must not get through that way.
+      const declaredHash = headers['x-amz-content-sha256'];
+      if (declaredHash !== undefined && declaredHash !== payloadHash) return invalidSignature(SIGNATURE_MISMATCH);
+      const url = req.url ?? '/';
+      const queryAt = url.indexOf('?');
+      const request: HttpRequestLike = {
+        method: req.method ?? 'POST',
+        protocol: 'http:',
+        hostname: 'localhost', // not signed as such: the Host header is
+        path: queryAt < 0 ? url : url.slice(0, queryAt),
+        query: queryAt < 0 ? {} : signedQuery(url.slice(queryAt + 1)),
+        headers,
+        body,
+      };
+      const expected = await pending.signer.signatureOf(request, payloadHash, pending);
+      return sameText(expected, pending.signature) ? undefined : invalidSignature(SIGNATURE_MISMATCH);
     },
   };
+}
+
+/**
+ * Who is calling, as API Gateway's IAM authorizer would report it: `check` and `verify` in one call
+ * (the server runs `check` before it reads the body, so a refused request's body is never buffered).
+ */
+export async function authenticate(req: IncomingMessage, body: Uint8Array | string, authenticator: Authenticator): Promise<AuthResult> {
+  const pending = authenticator.check(req);
+  if ('type' in pending) return { error: pending };
+  const error = await authenticator.verify(req, typeof body === 'string' ? Buffer.from(body, 'utf8') : body, pending);
+  return error ? { error } : { identity: pending.identity, region: pending.region };
+}
+
+function identityOf(principal: LocalPrincipal): CallerIdentity {
+  const identity: CallerIdentity = {
+    accountId: principal.accountId,
+    userArn: principal.principalArn,
+    accessKey: principal.accessKeyId,
+    caller: principal.callerId,
+    user: principal.callerId,
+  };
+  if (principal.vpcEndpointId !== undefined) identity.vpceId = principal.vpcEndpointId;
+  return Object.freeze(identity);
+}
+
+/** The request shape SignatureV4 signs (structurally @smithy/types' HttpRequest). */
+interface HttpRequestLike {
+  method: string;
+  protocol: string;
+  hostname: string;
+  path: string;
+  query: Record<string, string | string[]>;
+  headers: Record<string, string>;
+  body: Uint8Array;
+}
+
+/**
+ * SignatureV4 used backwards: the request as received, with the client's date, region, signed headers
+ * and body, goes through SignatureV4's own steps (canonical headers, canonical request, string to sign,
+ * signing key, HMAC) and the result is compared with the client's signature.
+ *
+ * Why the steps and not `sign(request)`: sign() clones the request, drops any Date header and signs an
+ * X-Amz-Date of its own, so it cannot check a Date-signed request, and the extra copying costs about 40%
+ * more per request (measured: ~25 µs against ~17.5 µs on the bench request).
+ */
+class RequestVerifier extends SignatureV4 {
+  async signatureOf(request: HttpRequestLike, payloadHash: string, pending: PendingAuthentication): Promise<string> {
+    const { signingDate, region, service, amzDate } = pending;
+    const canonicalHeaders = getCanonicalHeaders(request, undefined, pending.signedHeaders.signable);
+    const canonicalRequest = this.createCanonicalRequest(request, canonicalHeaders, payloadHash);
+    const scope = `${amzDate.slice(0, 8)}/${region}/${service}/aws4_request`;
+    const stringToSign = await this.createStringToSign(amzDate, scope, canonicalRequest, 'AWS4-HMAC-SHA256');
+    // The string signer derives the signing key (cached per secret, date, region, service) and HMACs.
+    return this.sign(stringToSign, { signingDate, signingRegion: region, signingService: service });
+  }
+}
+
+/**
+ * node:crypto SHA-256 and HMAC-SHA256 with the interface SignatureV4 wants (much faster than a pure-JS
+ * hash). HMACs under a string key of one short message are memoized: SignatureV4 keys its signing-key
+ * cache by HMAC(secret access key, access key id) and computes that on every request; with the memo a
+ * request costs one HMAC (the signature) and two SHA-256 (body, canonical request), as it should.
+ */
+class NodeSha256 {
+  private hash: Hash | Hmac | undefined;
+  private readonly stringKey: string | undefined;
+  private message: string | Uint8Array | undefined;
+  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
+    if (typeof secret === 'string') this.stringKey = secret;
+    else this.hash = secret === undefined ? createHash('sha256') : createHmac('sha256', bytes(secret));
+  }
+  update(data: string | ArrayBuffer | ArrayBufferView): void {
+    if (this.hash === undefined && this.message === undefined) {
+      this.message = bytes(data); // string key: wait for digest() in case this is the whole message
+      return;
+    }
+    if (this.hash === undefined) {
+      this.hash = createHmac('sha256', this.stringKey!).update(this.message!);
+    }
+    this.hash.update(bytes(data));
+  }
+  digest(): Promise<Uint8Array> {
+    return Promise.resolve(this.hash ? this.hash.digest() : memoizedHmac(this.stringKey!, this.message ?? ''));
+  }
+  reset(): void {
+    throw new Error('not resettable'); // SignatureV4 makes a new one per hash
+  }
+}
+
+const hmacMemo = new Map<string, Buffer>();
+function memoizedHmac(key: string, message: string | Uint8Array): Buffer {
+  const text = typeof message === 'string' ? message : Buffer.from(message.buffer, message.byteOffset, message.byteLength).toString('latin1');
+  const memoKey = `${key.length}:${key}${typeof message === 'string' ? 's' : 'b'}${text}`;
+  let mac = hmacMemo.get(memoKey);
+  if (!mac) {
+    mac = createHmac('sha256', key).update(message).digest();
+    if (hmacMemo.size >= 256) hmacMemo.clear(); // entries are few: one per credential, plus one per (secret, day)
+    hmacMemo.set(memoKey, mac);
+  }
+  return mac;
+}
+
+function bytes(data: string | ArrayBuffer | ArrayBufferView): string | Uint8Array {
+  if (typeof data === 'string' || data instanceof Uint8Array) return data;
+  return ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data);
+}
+
+interface SignedHeaderList {
+  names: string[];
+  /** All of them, even those SignatureV4 would not sign itself (User-Agent, ...): the client did. */
+  signable: Set<string>;
+}
+
+/** SignedHeaders lists are few (one or two per SDK); parsed once each. Bounded: clients choose them. */
+const signedHeaderLists = new Map<string, SignedHeaderList>();
+function signedHeaderList(value: string): SignedHeaderList {
+  let list = signedHeaderLists.get(value);
+  if (!list) {
+    const names = value.split(';');
+    list = { names, signable: new Set(names) };
+    if (signedHeaderLists.size >= 64) signedHeaderLists.clear();
+    signedHeaderLists.set(value, list);
+  }
+  return list;
+}
+
+function signedQuery(search: string): Record<string, string | string[]> {
+  const query: Record<string, string | string[]> = {};
+  for (const [name, value] of new URLSearchParams(search)) {
+    const seen = query[name];
+    query[name] = seen === undefined ? value : Array.isArray(seen) ? [...seen, value] : [seen, value];
+  }
+  return query;
+}
+
+const BASIC_DATE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
+/** `20260101T000000Z` → ms since the epoch; NaN unless it is that form and a real instant. */
+function parseBasicDate(value: string): number {
+  const m = BASIC_DATE.exec(value);
+  if (!m) return NaN;
+  const [year, month, day, hour, minute, second] = [+m[1]!, +m[2]!, +m[3]!, +m[4]!, +m[5]!, +m[6]!];
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 59) return NaN;
+  const ms = Date.UTC(year, month - 1, day, hour, minute, second);
+  return new Date(ms).getUTCDate() === day ? ms : NaN; // not 20260230
+}
+
+/** ms since the epoch → `20260101T000000Z`. */
+export function basicDate(ms: number): string {
+  const iso = new Date(ms).toISOString(); // 2026-01-01T00:00:00.000Z
+  return `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}Z`;
+}
+
+function headerText(value: string | string[] | undefined): string | undefined {
+  return typeof value === 'object' ? value.join(',') : value;
+}
+
+/** Comparison of two strings (signatures, session tokens) in a time that depends on their lengths only. */
+function sameText(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let difference = 0;
+  for (let i = 0; i < a.length; i++) difference |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return difference === 0;
 }
 
 /** Region names as AWS spells them (us-east-1, us-gov-west-1, cn-north-1, eu-central-2, ...). */
@@ -142,6 +429,7 @@ export function parseAuthorization(header: string | undefined): SigV4Authorizati
 
 const incompleteSignature = (message: string): EmulatorError => ({ statusCode: 400, type: 'IncompleteSignatureException', message });
 const invalidSignature = (message: string): EmulatorError => ({ statusCode: 400, type: 'InvalidSignatureException', message });
+const unrecognizedClient = (): EmulatorError => ({ statusCode: 400, type: 'UnrecognizedClientException', message: INVALID_TOKEN });
 
 // ---------------------------------------------------------------------------------------------------
 // Event and context
@@ -210,6 +498,8 @@ export function buildEvent({ req, body, identity, requestId, stage, now }: Event
         user: identity.user,
         userAgent: req.headers['user-agent'] ?? null,
         userArn: identity.userArn,
+        // Present only for private APIs (here: an access key with a vpcEndpointId), as in AWS.
+        ...(identity.vpceId !== undefined ? { vpceId: identity.vpceId } : {}),
       },
       path: `/${stage}/`,
       protocol: `HTTP/${req.httpVersion}`,
@@ -291,6 +581,7 @@ export function createApiGatewayServer(options: ApiGatewayOptions): Server {
   const stage = options.stage ?? 'local';
   const functionName = options.functionName ?? 'kms-local-api';
   const debug = logger?.debug;
+  const authenticator = createAuthenticator({ credentials: options.credentials ?? loadCredentials(), now: options.now });
 
   const server = createServer({ noDelay: true, requestTimeout: 60_000, headersTimeout: 20_000 }, (req, res) => {
     const started = debug ? performance.now() : 0;
@@ -309,8 +600,8 @@ export function createApiGatewayServer(options: ApiGatewayOptions): Server {
       const error = { statusCode: 405, type: 'UnknownOperationException', message: 'The KMS API accepts only POST /' };
       return refuse(req, res, maxBodyBytes, error, { Allow: 'POST' });
     }
-    const auth = authenticate(req);
-    if (auth.error) return refuse(req, res, maxBodyBytes, auth.error);
+    const auth = authenticator.check(req);
+    if ('type' in auth) return refuse(req, res, maxBodyBytes, auth);
     const declared = Number(req.headers['content-length']);
     if (declared > maxBodyBytes) return refuseTooLarge(req, res, maxBodyBytes);
 
@@ -326,19 +617,30 @@ export function createApiGatewayServer(options: ApiGatewayOptions): Server {
     req.on('error', () => {}); // client went away mid-body: nothing to answer
     req.on('end', () => {
       if (res.headersSent || res.writableEnded) return;
-      const body = (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)).toString('utf8');
-      const pending = prepareRegion?.(auth.region);
-      if (!pending) return invoke(req, res, body, auth.identity, auth.region);
-      pending.then(
-        () => invoke(req, res, body, auth.identity, auth.region),
+      const raw = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+      authenticator.verify(req, raw, auth).then(
+        (error) => (error ? reply(res, error) : dispatch(req, res, raw.toString('utf8'), auth.identity, auth.region)),
         (error: unknown) => {
-          logger?.error('could not create the table for a region', { region: auth.region, error: String(error) });
-          const message = 'The system timed out while trying to fulfill the request. You can retry the request.';
-          reply(res, { statusCode: 503, type: 'DependencyTimeoutException', message });
+          logger?.error('could not verify a signature', { error: error instanceof Error ? error.stack : String(error) });
+          reply(res, { statusCode: 500, type: 'InternalFailure', message: 'The request processing has failed because of an unknown error.' });
         },
       );
     });
   });
+
+  function dispatch(req: IncomingMessage, res: ServerResponse, body: string, identity: CallerIdentity, region: string) {
+    if (res.headersSent || res.writableEnded) return;
+    const pending = prepareRegion?.(region);
+    if (!pending) return invoke(req, res, body, identity, region);
+    pending.then(
+      () => invoke(req, res, body, identity, region),
+      (error: unknown) => {
+        logger?.error('could not create the table for a region', { region, error: String(error) });
+        const message = 'The system timed out while trying to fulfill the request. You can retry the request.';
+        reply(res, { statusCode: 503, type: 'DependencyTimeoutException', message });
+      },
+    );
+  }
 
   function invoke(req: IncomingMessage, res: ServerResponse, body: string, identity: CallerIdentity, region: string) {
     const now = Date.now();

@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import type { Server } from 'node:http';
 import { loadConfig, type Config } from '../../shared/config.js';
 import { createApiGatewayServer, type ApiHandler, type EmulatorLogger } from './api-gateway.js';
+import { loadCredentials } from './credentials.js';
 import { startDynamoDbLocal } from './dynamodb-local.js';
 import { localRootKeyEnv } from './root-key.js';
 import { tableEnsurer } from './tables.js';
@@ -44,6 +45,8 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
   const dataDir = resolve(options.dataDir ?? '.kms-data');
   const logger = localLogger(env.POWERTOOLS_LOG_LEVEL || env.LOG_LEVEL || 'WARN');
   await mkdir(dataDir, { recursive: true });
+  // Read the credentials file first: a bad file should fail the start before the JVM is launched.
+  const credentials = loadCredentials(env);
 
   // Load the handler module while the JVM starts: both take a while and neither needs the other.
   const createHandler = options.createHandler
@@ -64,7 +67,7 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
     await Promise.all([...new Set([...EAGER_REGIONS, config.defaultRegion])].map((region) => tables.ensure(region)));
 
     const handler = await (await createHandler)(config);
-    server = createApiGatewayServer({ handler, prepareRegion: tables.pending, logger });
+    server = createApiGatewayServer({ handler, prepareRegion: tables.pending, logger, credentials });
     const address = await listen(server, options.port ?? 4599, options.host ?? '127.0.0.1');
     const endpoint = `http://${urlHost(address)}:${address.port}`;
 

@@ -6,6 +6,7 @@
  *
  * Port 0 picks a free port; the lines printed on stdout say which (tests/run.ts reads them).
  */
+import { credentialsFilePath } from './credentials.js';
 import { startLocalService, type LocalService } from './service.js';
 
 // The AWS SDK warns at start-up that its 2027 releases will need Node 22; for a local server that
@@ -53,7 +54,8 @@ async function main() {
   console.log(`KMS endpoint: ${endpoint}`);
   console.log(`DynamoDB Local: ${dynamodbEndpoint}`);
   console.log(`Data: ${process.env.KMS_DATA_DIR || '.kms-data'} (ready in ${timings.totalMs} ms, DynamoDB Local ${timings.dynamodbLocalMs} ms)`);
-  console.log('Try:');
+  console.log(`Credentials: ${credentialsFilePath(process.env)}`);
+  console.log('Try (with the default credentials file):');
   console.log(`  AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test aws kms create-key --endpoint-url ${endpoint} --region us-east-1`);
   console.log('Ctrl-C stops it.');
 }

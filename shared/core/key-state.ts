@@ -46,6 +46,13 @@ export const keyStateTable = {
   DisableKey: row({ PendingDeletion: 'PD', PendingReplicaDeletion: 'PD', PendingImport: 'PI', Creating: 'CR', Updating: 'UP' }),
   ScheduleKeyDeletion: row({ PendingDeletion: 'PD', PendingReplicaDeletion: 'PD', Updating: 'UP' }),
   CancelKeyDeletion: row({ PendingDeletion: 'ok', PendingReplicaDeletion: 'ok' }, 'NPD'),
+  GetKeyPolicy: anyState,
+  PutKeyPolicy: anyState,
+  ListKeyPolicies: anyState,
+  CreateGrant: row({ Disabled: 'D', PendingDeletion: 'PD', PendingReplicaDeletion: 'PD', PendingImport: 'PI', Creating: 'CR' }),
+  ListGrants: anyState,
+  RetireGrant: anyState,
+  RevokeGrant: anyState,
 } satisfies Record<string, Row>;
 
 export type StateCheckedOperation = keyof typeof keyStateTable;

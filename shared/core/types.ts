@@ -35,6 +35,8 @@ export interface KeyRecord {
   deletionDate?: number;
   pendingWindowInDays?: number;
   tags: Record<string, string>;
+  /** The key policy document, exactly as set (GetKeyPolicy returns it byte for byte). */
+  policy: string;
   /** Bumped by every write; writes are conditional on the revision they read (optimistic locking). */
   revision: number;
 }

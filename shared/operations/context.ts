@@ -1,4 +1,6 @@
 import type { MaterialVault } from '../core/material-vault.js';
+import type { GrantTokenSigner } from '../grants/grant-token.js';
+import type { GrantStore } from '../grants/store.js';
 import type { Caller } from '../protocol/dispatcher.js';
 import type { Clock, KeyStore, Random } from '../ports.js';
 
@@ -11,4 +13,8 @@ export interface OperationContext {
   clock: Clock;
   random: Random;
   vault: MaterialVault;
+  /** The region's grants (DynamoDB behind a short-TTL cache for the authorization lookup). */
+  grants: GrantStore;
+  /** Issues and verifies grant tokens (MAC key derived from the root key). */
+  grantTokens: GrantTokenSigner;
 }

@@ -1,5 +1,7 @@
 /** CreateKey: https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateKey.html */
+import { checkNewKeyPolicy } from '../authz/key-policy.js';
 import { isKeyId, keyArn, newKeyId } from '../core/ids.js';
+import { defaultKeyPolicy } from '../policy/default-policy.js';
 import { keyMetadata } from '../core/key-metadata.js';
 import { applyTags, type Tag } from '../core/tags.js';
 import type { KeyRecord, KeyUsage, Origin } from '../core/types.js';
@@ -68,12 +70,15 @@ export async function createKey(input: CreateKeyRequest, ctx: OperationContext) 
   const random = ctx.random.bytes(16);
   const keyId = multiRegion ? `mrk-${random.toString('hex')}` : newKeyId(random);
   if (!isKeyId(keyId)) throw new KMSInternalException();
+  const arn = keyArn(ctx.region, ctx.caller.account, keyId);
+  const policy = input.Policy ?? defaultKeyPolicy(ctx.caller.account);
+  if (input.Policy !== undefined) checkNewKeyPolicy(ctx, input.Policy, arn, input.BypassPolicyLockoutSafetyCheck === true);
   const material = await ctx.vault.create(keyId, now);
   const key: KeyRecord = {
     keyId,
     account: ctx.caller.account,
     region: ctx.region,
-    arn: keyArn(ctx.region, ctx.caller.account, keyId),
+    arn,
     creationDate: now,
     description: input.Description ?? '',
     keyUsage,
@@ -84,6 +89,7 @@ export async function createKey(input: CreateKeyRequest, ctx: OperationContext) 
     multiRegion,
     currentKeyMaterialId: material.keyMaterialId,
     tags,
+    policy,
     revision: 1,
   };
   await ctx.store.createKey(key, material);

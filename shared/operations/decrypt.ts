@@ -20,6 +20,7 @@ export async function decrypt(input: DecryptRequest, ctx: OperationContext) {
     expectedKeyId: input.KeyId,
     algorithm: input.EncryptionAlgorithm,
     operation: 'Decrypt',
+    grantTokens: input.GrantTokens,
   });
   if (input.DryRun) dryRunSucceeded();
   return {

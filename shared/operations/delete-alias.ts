@@ -1,11 +1,14 @@
 /** DeleteAlias: https://docs.aws.amazon.com/kms/latest/APIReference/API_DeleteAlias.html */
+import { authorize } from '../authz/authorize.js';
 import { ConditionFailedError } from '../ports.js';
 import { checkAliasName, existingAlias } from './alias-rules.js';
 import type { OperationContext } from './context.js';
 
 export async function deleteAlias(input: { AliasName: string }, ctx: OperationContext): Promise<void> {
   checkAliasName(input.AliasName);
-  await existingAlias(ctx, input.AliasName);
+  const alias = await existingAlias(ctx, input.AliasName);
+  const target = await ctx.store.getKey(alias.targetKeyId);
+  if (target) await authorize(ctx, target, 'kms:DeleteAlias');
   try {
     await ctx.store.deleteAlias(ctx.caller.account, input.AliasName);
   } catch (error) {

@@ -9,6 +9,6 @@ export interface DescribeKeyRequest {
 }
 
 export async function describeKey(input: DescribeKeyRequest, ctx: OperationContext) {
-  const key = await resolveKey(ctx, input.KeyId, 'DescribeKey', { allowAlias: true });
+  const key = await resolveKey(ctx, input.KeyId, 'DescribeKey', { allowAlias: true, conditions: { grantTokens: input.GrantTokens } });
   return { KeyMetadata: keyMetadata(key) };
 }

@@ -14,7 +14,14 @@ export interface EncryptRequest {
 }
 
 export async function encrypt(input: EncryptRequest, ctx: OperationContext) {
-  const key = await resolveKey(ctx, input.KeyId, 'Encrypt', { allowAlias: true });
+  const key = await resolveKey(ctx, input.KeyId, 'Encrypt', {
+    allowAlias: true,
+    conditions: {
+      encryptionContext: input.EncryptionContext,
+      encryptionAlgorithm: input.EncryptionAlgorithm ?? SYMMETRIC_DEFAULT,
+      grantTokens: input.GrantTokens,
+    },
+  });
   checkEncryptionKey(key, 'Encrypt', input.EncryptionAlgorithm);
   if (input.DryRun) dryRunSucceeded();
   const { blob } = await seal(ctx, key, input.Plaintext, input.EncryptionContext);

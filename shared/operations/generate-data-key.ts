@@ -24,7 +24,10 @@ async function generate(input: GenerateDataKeyRequest, ctx: OperationContext, op
   if ((input.KeySpec === undefined) === (input.NumberOfBytes === undefined)) {
     throw new ValidationException('Please specify either number of bytes or key spec.');
   }
-  const key = await resolveKey(ctx, input.KeyId, operation, { allowAlias: true });
+  const key = await resolveKey(ctx, input.KeyId, operation, {
+    allowAlias: true,
+    conditions: { encryptionContext: input.EncryptionContext, grantTokens: input.GrantTokens },
+  });
   checkEncryptionKey(key, operation, undefined);
   if (input.DryRun) dryRunSucceeded();
   const plaintext = ctx.random.bytes(input.KeySpec ? keySpecBytes[input.KeySpec] : input.NumberOfBytes!);

@@ -11,6 +11,10 @@ import { enableKey } from './enable-key.js';
 import { encrypt } from './encrypt.js';
 import { generateDataKey, generateDataKeyWithoutPlaintext } from './generate-data-key.js';
 import { generateRandom } from './generate-random.js';
+import { grantOperations } from './grants/index.js';
+import { getKeyPolicy } from './get-key-policy.js';
+import { listKeyPolicies } from './list-key-policies.js';
+import { putKeyPolicy } from './put-key-policy.js';
 import { listAliases } from './list-aliases.js';
 import { listKeys } from './list-keys.js';
 import { listResourceTags } from './list-resource-tags.js';
@@ -35,8 +39,11 @@ export const operations: Readonly<Record<string, Operation<OperationContext>>> =
   GenerateDataKey: generateDataKey,
   GenerateDataKeyWithoutPlaintext: generateDataKeyWithoutPlaintext,
   GenerateRandom: generateRandom,
+  GetKeyPolicy: getKeyPolicy,
   ListAliases: listAliases,
+  ListKeyPolicies: listKeyPolicies,
   ListKeys: listKeys,
+  PutKeyPolicy: putKeyPolicy,
   ListResourceTags: listResourceTags,
   ReEncrypt: reEncrypt,
   ScheduleKeyDeletion: scheduleKeyDeletion,
@@ -44,4 +51,5 @@ export const operations: Readonly<Record<string, Operation<OperationContext>>> =
   UntagResource: untagResource,
   UpdateAlias: updateAlias,
   UpdateKeyDescription: updateKeyDescription,
+  ...grantOperations,
 };

@@ -1,7 +1,8 @@
 /** ReEncrypt: https://docs.aws.amazon.com/kms/latest/APIReference/API_ReEncrypt.html */
 import type { EncryptionContext } from '../core/encryption-context.js';
 import type { OperationContext } from './context.js';
-import { resolveKey } from './resolve-key.js';
+import { findKey, resolveKey } from './resolve-key.js';
+import { parseCiphertext } from '../core/ciphertext.js';
 import { checkEncryptionKey, dryRunSucceeded, open, requireCiphertext, seal, SYMMETRIC_DEFAULT } from './symmetric-crypto.js';
 
 export interface ReEncryptRequest {
@@ -18,7 +19,20 @@ export interface ReEncryptRequest {
 }
 
 export async function reEncrypt(input: ReEncryptRequest, ctx: OperationContext) {
-  const destination = await resolveKey(ctx, input.DestinationKeyId, 'ReEncrypt', { allowAlias: true });
+  // kms:ReEncryptOnSameKey compares the key the ciphertext names with the destination key.
+  const destinationKeyId = (await findKey(ctx, input.DestinationKeyId, { allowAlias: true })).keyId;
+  const sourceKeyId = input.CiphertextBlob && sourceKeyIdOf(input.CiphertextBlob);
+  const sameKey = sourceKeyId ? sourceKeyId === destinationKeyId : undefined;
+  const destination = await resolveKey(ctx, input.DestinationKeyId, 'ReEncrypt', {
+    allowAlias: true,
+    action: 'kms:ReEncryptTo',
+    conditions: {
+      encryptionContext: input.DestinationEncryptionContext,
+      encryptionAlgorithm: input.DestinationEncryptionAlgorithm ?? SYMMETRIC_DEFAULT,
+      grantTokens: input.GrantTokens,
+      extra: { 'kms:reencryptonsamekey': sameKey },
+    },
+  });
   checkEncryptionKey(destination, 'ReEncrypt', input.DestinationEncryptionAlgorithm);
   const source = await open(ctx, {
     blob: requireCiphertext(input),
@@ -26,6 +40,7 @@ export async function reEncrypt(input: ReEncryptRequest, ctx: OperationContext) 
     expectedKeyId: input.SourceKeyId,
     algorithm: input.SourceEncryptionAlgorithm,
     operation: 'ReEncrypt',
+    grantTokens: input.GrantTokens,
   });
   if (input.DryRun) dryRunSucceeded();
   const sealed = await seal(ctx, destination, source.plaintext, input.DestinationEncryptionContext);
@@ -38,4 +53,13 @@ export async function reEncrypt(input: ReEncryptRequest, ctx: OperationContext) 
     SourceKeyMaterialId: source.keyMaterialId,
     DestinationKeyMaterialId: sealed.keyMaterialId,
   };
+}
+
+/** The key a blob's header names, if it parses at all (open() reports a bad blob properly later). */
+function sourceKeyIdOf(blob: Buffer): string | undefined {
+  try {
+    return parseCiphertext(blob).keyId;
+  } catch {
+    return undefined;
+  }
 }

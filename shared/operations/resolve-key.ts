@@ -1,17 +1,32 @@
 /**
  * The one resolver for every way a request names a key (key id, key ARN, alias name, alias ARN), with
- * AWS's NotFoundException wording, followed by the key-state check of the operation (conventions §6).
+ * AWS's NotFoundException wording, then authorization (key policy, then grants), then the key-state
+ * check of the operation (conventions §6). Every key operation goes through here, so none can skip a
+ * check.
  */
 import { aliasArn, keyArn, parseKeyReference } from '../core/ids.js';
 import { checkKeyState, type StateCheckedOperation } from '../core/key-state.js';
 import type { KeyRecord } from '../core/types.js';
+import { authorize } from '../authz/authorize.js';
+import type { RequestConditions } from '../authz/request-conditions.js';
 import { NotFoundException } from '../protocol/errors.js';
+import { createAwsManagedKey, isAwsManagedAlias } from './aws-managed-key.js';
 import type { OperationContext } from './context.js';
 
 export interface ResolveOptions {
   /** Whether the operation accepts an alias name or alias ARN (the "A" operations of KMS-REFERENCE §1). */
   allowAlias: boolean;
+  /** The action authorized; `kms:<operation>` unless the operation uses another (ReEncryptFrom/To). */
+  action?: string;
+  /** Condition keys of the request (encryption context, algorithm, grant tokens, ...). */
+  conditions?: RequestConditions;
 }
+
+/** Operations AWS lets another account perform on a key (by key ARN or alias ARN), if the policy allows. */
+const crossAccountOperations = new Set<string>([
+  'DescribeKey', 'Encrypt', 'Decrypt', 'ReEncrypt', 'GenerateDataKey', 'GenerateDataKeyWithoutPlaintext',
+  'CreateGrant', 'ListGrants', 'RetireGrant', 'RevokeGrant',
+]);
 
 export async function resolveKey(
   ctx: OperationContext,
@@ -19,29 +34,44 @@ export async function resolveKey(
   operation: StateCheckedOperation,
   options: ResolveOptions,
 ): Promise<KeyRecord> {
-  const key = await findKey(ctx, value, options);
+  const { key, requestAlias } = await locateKey(ctx, value, options);
+  if (key.account !== ctx.caller.account && !crossAccountOperations.has(operation)) {
+    throw new NotFoundException(`Key '${key.arn}' does not exist`);
+  }
+  await authorize(ctx, key, options.action ?? `kms:${operation}`, { ...options.conditions, requestAlias });
   checkKeyState(key, operation);
   return key;
 }
 
-/** Finds the key a parameter names, without a state check. */
-export async function findKey(ctx: OperationContext, value: string, { allowAlias }: ResolveOptions): Promise<KeyRecord> {
+/** Finds the key a parameter names, without authorization or a state check. */
+export async function findKey(ctx: OperationContext, value: string, options: Pick<ResolveOptions, 'allowAlias'>): Promise<KeyRecord> {
+  return (await locateKey(ctx, value, options)).key;
+}
+
+async function locateKey(
+  ctx: OperationContext,
+  value: string,
+  { allowAlias }: Pick<ResolveOptions, 'allowAlias'>,
+): Promise<{ key: KeyRecord; requestAlias?: string }> {
   const ref = parseKeyReference(value);
   const account = ctx.caller.account;
   switch (ref.kind) {
     case 'keyId':
-      return keyOf(ctx, ref.keyId, account);
+      return { key: await keyOf(ctx, ref.keyId, account) };
     case 'keyArn':
       checkRegion(ctx, ref.region);
-      return keyOf(ctx, ref.keyId, ref.account);
+      return { key: await keyOf(ctx, ref.keyId, ref.account) };
     case 'aliasName':
     case 'aliasArn': {
       if (!allowAlias) break;
       const aliasAccount = ref.kind === 'aliasArn' ? ref.account : account;
       if (ref.kind === 'aliasArn') checkRegion(ctx, ref.region);
       const alias = await ctx.store.getAlias(aliasAccount, ref.aliasName);
+      if (!alias && aliasAccount === account && isAwsManagedAlias(ref.aliasName)) {
+        return { key: await createAwsManagedKey(ctx, ref.aliasName), requestAlias: ref.aliasName };
+      }
       if (!alias) throw new NotFoundException(`Alias ${aliasArn(ctx.region, aliasAccount, ref.aliasName)} is not found.`);
-      return keyOf(ctx, alias.targetKeyId, aliasAccount);
+      return { key: await keyOf(ctx, alias.targetKeyId, aliasAccount), requestAlias: ref.aliasName };
     }
   }
   throw new NotFoundException(`Invalid keyId '${value}'`);
@@ -53,7 +83,7 @@ function checkRegion(ctx: OperationContext, region: string): void {
 
 async function keyOf(ctx: OperationContext, keyId: string, account: string): Promise<KeyRecord> {
   const key = await ctx.store.getKey(keyId);
-  // A key of another account is invisible here; cross-account use by ARN arrives with key policies.
+  // A bare key id names a key of the caller's account; another account's key needs its ARN.
   if (!key || key.account !== account) {
     throw new NotFoundException(`Key '${keyArn(ctx.region, account, keyId)}' does not exist`);
   }

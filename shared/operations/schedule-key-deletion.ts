@@ -21,7 +21,9 @@ export async function scheduleKeyDeletion(input: ScheduleKeyDeletionRequest, ctx
       `1 validation error detected: Value '${days}' at 'pendingWindowInDays' failed to satisfy constraint: Member must have value ${rule}`,
     );
   }
-  const key = await updateKey(ctx, input.KeyId, 'ScheduleKeyDeletion', (k) => scheduleDeletion(k, days, ctx.clock.now()));
+  const key = await updateKey(ctx, input.KeyId, 'ScheduleKeyDeletion', (k) => scheduleDeletion(k, days, ctx.clock.now()), {
+    extra: { 'kms:schedulekeydeletionpendingwindowindays': days },
+  });
   return {
     KeyId: key.arn,
     DeletionDate: new Date(key.deletionDate!),

@@ -2,6 +2,7 @@
  * The steps Encrypt, Decrypt, ReEncrypt and GenerateDataKey* share: checking that a key can do the
  * operation, sealing under its current material, and opening a blob with exactly the material it names.
  */
+import { authorize } from '../authz/authorize.js';
 import { parseCiphertext } from '../core/ciphertext.js';
 import type { EncryptionContext } from '../core/encryption-context.js';
 import { isKeyId } from '../core/ids.js';
@@ -78,6 +79,7 @@ export interface OpenRequest {
   expectedKeyId?: string;
   algorithm?: string;
   operation: 'Decrypt' | 'ReEncrypt';
+  grantTokens?: string[];
 }
 
 /**
@@ -96,11 +98,17 @@ export async function open(ctx: OperationContext, request: OpenRequest) {
     }
   }
   const key = await ctx.store.getKey(parsed.keyId);
-  if (!key || key.account !== ctx.caller.account) {
+  if (!key) {
     throw new AccessDeniedException(
       'The ciphertext refers to a customer master key that does not exist, does not exist in this region, or you are not allowed to access.',
     );
   }
+  // The key may belong to another account (cross-account Decrypt): its policy or a grant decides.
+  await authorize(ctx, key, request.operation === 'Decrypt' ? 'kms:Decrypt' : 'kms:ReEncryptFrom', {
+    encryptionContext: request.context,
+    encryptionAlgorithm: request.algorithm ?? SYMMETRIC_DEFAULT,
+    grantTokens: request.grantTokens,
+  });
   checkKeyState(key, request.operation);
   checkEncryptionKey(key, request.operation, request.algorithm);
   const backing = await material(ctx, key, parsed.keyMaterialId);

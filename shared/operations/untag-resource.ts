@@ -4,9 +4,11 @@ import type { OperationContext } from './context.js';
 import { updateKey } from './update-key.js';
 
 export async function untagResource(input: { KeyId: string; TagKeys: string[] }, ctx: OperationContext): Promise<void> {
-  await updateKey(ctx, input.KeyId, 'UntagResource', (key) => ({
-    ...key,
-    tags: removeTags(key.tags, input.TagKeys),
-    revision: key.revision + 1,
-  }));
+  await updateKey(
+    ctx,
+    input.KeyId,
+    'UntagResource',
+    (key) => ({ ...key, tags: removeTags(key.tags, input.TagKeys), revision: key.revision + 1 }),
+    { extra: { 'aws:tagkeys': input.TagKeys } },
+  );
 }

@@ -1,4 +1,5 @@
 /** UpdateAlias: https://docs.aws.amazon.com/kms/latest/APIReference/API_UpdateAlias.html */
+import { authorize } from '../authz/authorize.js';
 import { KMSInternalException, ValidationException } from '../protocol/errors.js';
 import { ConditionFailedError } from '../ports.js';
 import { checkAliasName, checkTargetIsKey, existingAlias } from './alias-rules.js';
@@ -12,6 +13,8 @@ export async function updateAlias(input: { AliasName: string; TargetKeyId: strin
   // The new target is checked against the key-state table; the old one may be in any state.
   const target = await resolveKey(ctx, input.TargetKeyId, 'UpdateAlias', { allowAlias: false });
   const current = await ctx.store.getKey(alias.targetKeyId);
+  // Moving an alias needs kms:UpdateAlias on the key it leaves as well as on the key it moves to.
+  if (current) await authorize(ctx, current, 'kms:UpdateAlias');
   if (current && (current.keySpec !== target.keySpec || current.keyUsage !== target.keyUsage)) {
     // The alias must keep naming the same kind of key (same key type and key usage).
     throw new ValidationException(

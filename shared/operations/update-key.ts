@@ -3,6 +3,7 @@
  * read, and the write succeeds only if nobody changed the key meanwhile. On a lost race the whole step
  * runs again on fresh state, so the state check always applies to what is actually written over.
  */
+import type { RequestConditions } from '../authz/request-conditions.js';
 import type { StateCheckedOperation } from '../core/key-state.js';
 import type { KeyRecord } from '../core/types.js';
 import { ConditionFailedError } from '../ports.js';
@@ -18,9 +19,10 @@ export async function updateKey(
   keyIdParam: string,
   operation: StateCheckedOperation,
   change: (key: KeyRecord) => KeyRecord,
+  conditions?: RequestConditions,
 ): Promise<KeyRecord> {
   for (let attempt = 1; ; attempt++) {
-    const key = await resolveKey(ctx, keyIdParam, operation, { allowAlias: false });
+    const key = await resolveKey(ctx, keyIdParam, operation, { allowAlias: false, conditions });
     const next = change(key);
     try {
       await ctx.store.updateKey(next);

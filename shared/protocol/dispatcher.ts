@@ -11,9 +11,12 @@ import { decodeInput, encodeOutput } from './validation.js';
 
 export interface Caller {
   account: string;
+  /** The authenticated principal: account root, IAM user or role, or an assumed-role session. */
   principalArn: string;
   accessKeyId?: string;
   sourceIp?: string;
+  /** The VPC endpoint a request came through (API Gateway private APIs), for aws:SourceVpce. */
+  vpceId?: string;
 }
 
 export interface WireRequest {

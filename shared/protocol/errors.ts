@@ -38,6 +38,7 @@ export const InvalidAliasNameException = clientError('InvalidAliasNameException'
 export const InvalidArnException = clientError('InvalidArnException');
 export const InvalidMarkerException = clientError('InvalidMarkerException');
 export const InvalidGrantTokenException = clientError('InvalidGrantTokenException');
+export const InvalidGrantIdException = clientError('InvalidGrantIdException');
 export const LimitExceededException = clientError('LimitExceededException');
 export const TagException = clientError('TagException');
 export const DryRunOperationException = clientError('DryRunOperationException');

@@ -34,9 +34,10 @@ export class CachedKeyStore implements KeyStore {
     return key;
   }
 
-  async createKey(key: KeyRecord, material?: WrappedMaterial): Promise<void> {
-    await this.inner.createKey(key, material);
+  async createKey(key: KeyRecord, material?: WrappedMaterial, alias?: AliasRecord): Promise<void> {
+    await this.inner.createKey(key, material, alias);
     this.put(this.keys, key.keyId, key);
+    if (alias) this.aliases.delete(`${alias.account}/${alias.aliasName}`);
   }
 
   async updateKey(next: KeyRecord): Promise<void> {

@@ -13,6 +13,7 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import type { AliasRecord, KeyRecord, WrappedMaterial } from '../core/types.js';
+import { defaultKeyPolicy } from '../policy/default-policy.js';
 import { ConditionFailedError, type KeyStore, type Page } from '../ports.js';
 import { aliasByKey, aliasItem, aliasPk, keyItem, keyListItem, keyListPk, materialItem } from './item-keys.js';
 
@@ -32,7 +33,7 @@ export class DynamoKeyStore implements KeyStore {
     return Item ? toKey(Item) : undefined;
   }
 
-  async createKey(key: KeyRecord, material?: WrappedMaterial): Promise<void> {
+  async createKey(key: KeyRecord, material?: WrappedMaterial, alias?: AliasRecord): Promise<void> {
     const items: { Put: { TableName: string; Item: Record<string, unknown>; ConditionExpression?: string } }[] = [
       // A fresh random id cannot exist; the condition guards against the impossible anyway.
       { Put: { TableName: this.tableName, Item: keyToItem(key), ConditionExpression: 'attribute_not_exists(pk)' } },
@@ -42,6 +43,9 @@ export class DynamoKeyStore implements KeyStore {
       items.push({
         Put: { TableName: this.tableName, Item: materialToItem(material), ConditionExpression: 'attribute_not_exists(pk)' },
       });
+    }
+    if (alias) {
+      items.push({ Put: { TableName: this.tableName, Item: aliasToItem(alias), ConditionExpression: 'attribute_not_exists(pk)' } });
     }
     await conditional(() => this.db.send(new TransactWriteCommand({ TransactItems: items })));
   }
@@ -175,7 +179,8 @@ function keyToItem(key: KeyRecord) {
 
 function toKey(item: Record<string, any>): KeyRecord {
   const { pk: _pk, sk: _sk, entity: _e, schemaVersion: _v, ...key } = item;
-  return { ...key, tags: key.tags ?? {} } as KeyRecord;
+  // Keys stored before key policies existed carry the default policy.
+  return { ...key, tags: key.tags ?? {}, policy: key.policy ?? defaultKeyPolicy(key.account) } as KeyRecord;
 }
 
 function aliasToItem(alias: AliasRecord) {

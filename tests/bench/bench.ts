@@ -16,11 +16,13 @@
  * CPU time per answer (its whole process tree, from /proc) is reported too, with the reference's CPU/req
  * over the target's as a second, efficiency ratio.
  *
+ * Encrypt is also measured for principals authorized through a policy condition (alice) and through a grant
+ * (bob), each compared with the key owner's Encrypt (target >= 80%).
  * Exit code: 0 when every run completed with only 2xx answers and no errors (whatever the ratios: this
  * is a measurement), 1 when a run or the setup failed.
  *
  * Options: --duration <s> (measured, default 9), --warmup <s> (default 2), --connections <n> (default 32),
- *          --only <names> (comma-separated: reference,encrypt,decrypt,generate-data-key,bare),
+ *          --only <names> (comma-separated: reference,encrypt,encrypt-policy,encrypt-grant,decrypt,generate-data-key,bare),
  *          --endpoint <url> (use an already running service instead of starting one).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -30,8 +32,9 @@ import { request as httpRequest } from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CreateKeyCommand, DecryptCommand, EncryptCommand, KMSClient } from '@aws-sdk/client-kms';
+import { CreateGrantCommand, CreateKeyCommand, DecryptCommand, EncryptCommand, KMSClient } from '@aws-sdk/client-kms';
 import autocannon, { type Result } from 'autocannon';
+import { credentialsOf, PRINCIPALS } from '../integration/principals.js';
 import { treeCpuSeconds } from './proc-cpu.js';
 import { signKmsRequest, type SignedKmsRequest } from './sign.js';
 
@@ -39,6 +42,8 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const REGION = 'us-east-1';
 const CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
 const TARGET_RATIO = 0.5;
+/** Encrypt authorized through a policy condition or a grant vs. Encrypt by the key owner. */
+const AUTHZ_TARGET_RATIO = 0.8;
 const PLAINTEXT_BYTES = 1024;
 const CONTEXT = { purpose: 'bench', tenant: 'acme-corp' };
 
@@ -66,7 +71,7 @@ function parseArgs(argv: string[]): Options {
       case '--only': options.only = new Set(value().split(',').map((s) => s.trim()).filter(Boolean)); break;
       case '--endpoint': options.endpoint = value(); break;
       case '--help': case '-h':
-        console.log('usage: npm run bench -- [--duration s] [--warmup s] [--connections n] [--only reference,encrypt,decrypt,generate-data-key,bare] [--endpoint url]');
+        console.log('usage: npm run bench -- [--duration s] [--warmup s] [--connections n] [--only reference,encrypt,encrypt-policy,encrypt-grant,decrypt,generate-data-key,bare] [--endpoint url]');
         process.exit(0);
       // eslint-disable-next-line no-fallthrough
       default: throw new Error(`unknown option ${flag}`);
@@ -363,7 +368,7 @@ function printTable(rows: Measurement[], referenceRps: number, referenceCpu: num
 async function main(): Promise<number> {
   const options = parseArgs(process.argv.slice(2));
   const wanted = (name: string): boolean => !options.only || options.only.has(name);
-  const needService = ['encrypt', 'decrypt', 'generate-data-key'].some(wanted);
+  const needService = ['encrypt', 'decrypt', 'generate-data-key', 'encrypt-policy', 'encrypt-grant'].some(wanted);
   const plaintext = randomBytes(PLAINTEXT_BYTES);
   const measurements: Measurement[] = [];
   let failed = false;
@@ -401,6 +406,8 @@ async function main(): Promise<number> {
         KMS_HOST: '127.0.0.1',
         KMS_DATA_DIR: dataDir,
         KMS_DYNAMODB_PORT: '0',
+        // Several principals, so Encrypt can be measured through a policy condition and through a grant.
+        KMS_CREDENTIALS_FILE: join(ROOT, 'tests/fixtures/credentials.json'),
       };
       // The target is "logging at its default level": do not let the caller's shell change it.
       for (const name of ['LOG_LEVEL', 'POWERTOOLS_LOG_LEVEL', 'AWS_LAMBDA_LOG_LEVEL']) {
@@ -421,6 +428,8 @@ async function main(): Promise<number> {
     const plaintextB64 = plaintext.toString('base64');
     let keyArn = `arn:aws:kms:${REGION}:111122223333:key/00000000-0000-4000-8000-000000000000`;
     let ciphertextB64 = '';
+    let policyKeyArn = '';
+    let grantKeyArn = '';
     if (serviceEndpoint && needService) {
       const kms = new KMSClient({ endpoint: serviceEndpoint, region: REGION, credentials: CREDENTIALS, maxAttempts: 1 });
       const created = await kms.send(new CreateKeyCommand({ Description: 'bench key' }));
@@ -432,6 +441,16 @@ async function main(): Promise<number> {
       ciphertextB64 = Buffer.from(encrypted.CiphertextBlob).toString('base64');
       const decrypted = await kms.send(new DecryptCommand({ CiphertextBlob: encrypted.CiphertextBlob, EncryptionContext: CONTEXT }));
       if (!decrypted.Plaintext || !Buffer.from(decrypted.Plaintext).equals(plaintext)) throw new Error('SDK Decrypt did not return the plaintext');
+      // Keys whose policy admits only the root unconditionally: alice through an encryption-context
+      // condition, bob through a grant.
+      const rootArn = PRINCIPALS.root.arn;
+      const rootOnly = { Effect: 'Allow', Principal: { AWS: rootArn }, Action: 'kms:*', Resource: '*', Condition: { StringEquals: { 'aws:PrincipalArn': rootArn } } };
+      const conditional = { Effect: 'Allow', Principal: { AWS: PRINCIPALS.alice.arn }, Action: 'kms:Encrypt', Resource: '*', Condition: { StringEquals: { 'kms:EncryptionContext:purpose': CONTEXT.purpose } } };
+      const policyKey = await kms.send(new CreateKeyCommand({ Description: 'bench policy key', Policy: JSON.stringify({ Version: '2012-10-17', Statement: [rootOnly, conditional] }) }));
+      policyKeyArn = policyKey.KeyMetadata!.Arn!;
+      const grantKey = await kms.send(new CreateKeyCommand({ Description: 'bench grant key', Policy: JSON.stringify({ Version: '2012-10-17', Statement: [rootOnly] }) }));
+      grantKeyArn = grantKey.KeyMetadata!.Arn!;
+      await kms.send(new CreateGrantCommand({ KeyId: grantKeyArn, GranteePrincipal: PRINCIPALS.bob.arn, Operations: ['Encrypt'] }));
       kms.destroy();
       console.log(`key ${keyArn}; ciphertext of ${PLAINTEXT_BYTES} B plaintext is ${encrypted.CiphertextBlob.length} B`);
     }
@@ -456,6 +475,22 @@ async function main(): Promise<number> {
     if (serviceEndpoint) {
       if (wanted('encrypt')) {
         targets.push({ name: 'encrypt', label: 'service Encrypt 1 KiB', endpoint: serviceEndpoint, pid: servicePid, request: await sign(serviceEndpoint, 'Encrypt', encryptInput), check: checkEncrypt });
+      }
+      const signAs = (name: 'alice' | 'bob', input: unknown): Promise<SignedKmsRequest> =>
+        signKmsRequest({ endpoint: serviceEndpoint!, operation: 'Encrypt', input, region: REGION, ...credentialsOf(name) });
+      if (wanted('encrypt-policy')) {
+        targets.push({
+          name: 'encrypt-policy', label: 'Encrypt via policy condition', endpoint: serviceEndpoint, pid: servicePid,
+          request: await signAs('alice', { ...encryptInput, KeyId: policyKeyArn }),
+          check: (body) => (body.KeyId === policyKeyArn ? [] : [`KeyId is ${JSON.stringify(body.KeyId)}`]),
+        });
+      }
+      if (wanted('encrypt-grant')) {
+        targets.push({
+          name: 'encrypt-grant', label: 'Encrypt via grant', endpoint: serviceEndpoint, pid: servicePid,
+          request: await signAs('bob', { ...encryptInput, KeyId: grantKeyArn }),
+          check: (body) => (body.KeyId === grantKeyArn ? [] : [`KeyId is ${JSON.stringify(body.KeyId)}`]),
+        });
       }
       if (wanted('decrypt')) {
         targets.push({
@@ -530,6 +565,13 @@ async function main(): Promise<number> {
         const ratio = m.rps / refRps;
         console.log(`${m.target.label}: ${(ratio * 100).toFixed(1)}% of reference (target >= ${TARGET_RATIO * 100}%): ${ratio >= TARGET_RATIO ? 'MEETS target' : 'BELOW target'}`);
       }
+    }
+    const owner = measurements.find((x) => x.target.name === 'encrypt' && !x.failure);
+    for (const name of ['encrypt-policy', 'encrypt-grant']) {
+      const m = measurements.find((x) => x.target.name === name);
+      if (!m || !owner) continue;
+      const ratio = m.rps / owner.rps;
+      console.log(`${m.target.label}: ${(ratio * 100).toFixed(1)}% of the owner's Encrypt (target >= ${AUTHZ_TARGET_RATIO * 100}%): ${ratio >= AUTHZ_TARGET_RATIO ? 'MEETS target' : 'BELOW target'}`);
     }
   } catch (error) {
     failed = true;

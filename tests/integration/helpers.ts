@@ -15,7 +15,7 @@ import { KMS, type CreateKeyCommandInput, type KeyMetadata } from '@aws-sdk/clie
 import { SignatureV4 } from '@smithy/signature-v4';
 import { Sha256 } from '@aws-crypto/sha256-js';
 
-/** The account every caller maps to locally (AWS documentation's example account). */
+/** The account of the default caller (test/test, the root of AWS documentation's example account). */
 export const ACCOUNT = '111122223333';
 export const REGION = 'us-east-1';
 export const OTHER_REGION = 'eu-west-1';

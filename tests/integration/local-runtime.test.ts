@@ -13,22 +13,55 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import { KMS } from '@aws-sdk/client-kms';
+import { Sha256 } from '@aws-crypto/sha256-js';
+import { SignatureV4 } from '@smithy/signature-v4';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { startLocalService, type LocalService } from '../../infra/local/service.js';
 import { createApiGatewayServer, type ApiGatewayOptions } from '../../infra/local/api-gateway.js';
+import { parseCredentials } from '../../infra/local/credentials.js';
 import { credentialScopeRegion, header } from '../../shared/protocol/request-headers.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const TABLE = 'kms';
 
-/** Any well-formed SigV4 header passes the emulator for now (signatures are not verified yet). */
-function signedHeaders(region = 'us-east-1', target = 'TrentService.GenerateRandom'): Record<string, string> {
-  return {
-    'Content-Type': 'application/x-amz-json-1.1',
-    'X-Amz-Target': target,
-    'X-Amz-Date': '20260101T000000Z',
-    Authorization: `AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/${region}/kms/aws4_request, SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature=${'0'.repeat(64)}`,
-  };
+interface SignOptions {
+  region?: string;
+  target?: string;
+  accessKeyId?: string;
+  secretAccessKey?: string;
+  sessionToken?: string;
+  signingDate?: Date;
+}
+
+/** Headers of a request to `endpoint` with `body`, SigV4-signed as the SDK signs (default: test/test, the local root). */
+async function signedHeaders(endpoint: string, body: string | Uint8Array, options: SignOptions = {}): Promise<Record<string, string>> {
+  const url = new URL(endpoint);
+  const signer = new SignatureV4({
+    service: 'kms',
+    region: options.region ?? 'us-east-1',
+    credentials: {
+      accessKeyId: options.accessKeyId ?? 'test',
+      secretAccessKey: options.secretAccessKey ?? 'test',
+      ...(options.sessionToken ? { sessionToken: options.sessionToken } : {}),
+    },
+    sha256: Sha256,
+  });
+  const signed = await signer.sign(
+    {
+      method: 'POST',
+      protocol: url.protocol,
+      hostname: url.hostname,
+      port: Number(url.port),
+      path: '/',
+      query: {},
+      headers: { host: url.host, 'Content-Type': 'application/x-amz-json-1.1', 'X-Amz-Target': options.target ?? 'TrentService.GenerateRandom' },
+      body,
+    },
+    { signingDate: options.signingDate },
+  );
+  const headers = { ...(signed.headers as Record<string, string>) };
+  delete headers.host; // fetch and node:http set it (to the same value)
+  return headers;
 }
 
 async function post(endpoint: string, body: string | Uint8Array<ArrayBuffer>, headers: Record<string, string>) {
@@ -83,27 +116,39 @@ describe('local service (DynamoDB Local + emulator + real handler)', { timeout: 
   });
 
   it('refuses a malformed Authorization header with IncompleteSignatureException', async () => {
-    const headers = { ...signedHeaders(), Authorization: 'AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/us-east-1/kms/aws4_request' };
+    const headers = { ...(await signedHeaders(service!.endpoint, '{}')), authorization: 'AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/kms/aws4_request' };
     const { status, json } = await post(service!.endpoint, '{}', headers);
     assert.equal(status, 400);
     assert.equal(json?.__type, 'IncompleteSignatureException');
     assert.match(String(json?.message), /requires 'Signature' parameter/);
   });
 
+  it('verifies signatures against the default credentials file (test/test is the root of 111122223333)', async () => {
+    const wrong = await post(service!.endpoint, '{}', await signedHeaders(service!.endpoint, '{}', { secretAccessKey: 'nottest' }));
+    assert.equal(wrong.status, 400);
+    assert.equal(wrong.json?.__type, 'InvalidSignatureException');
+    const unknown = await post(service!.endpoint, '{}', await signedHeaders(service!.endpoint, '{}', { accessKeyId: 'AKIANOBODY' }));
+    assert.deepEqual(unknown.json, { __type: 'UnrecognizedClientException', message: 'The security token included in the request is invalid.' });
+    const tampered = await post(service!.endpoint, '{"NumberOfBytes":8}', await signedHeaders(service!.endpoint, '{"NumberOfBytes":9}'));
+    assert.equal(tampered.json?.__type, 'InvalidSignatureException');
+  });
+
   it('answers an unknown X-Amz-Target with UnknownOperationException', async () => {
-    const { status, json } = await post(service!.endpoint, '{}', signedHeaders('us-east-1', 'TrentService.NoSuchOperation'));
+    const { status, json } = await post(service!.endpoint, '{}', await signedHeaders(service!.endpoint, '{}', { target: 'TrentService.NoSuchOperation' }));
     assert.equal(status, 400);
     assert.equal(json?.__type, 'UnknownOperationException');
   });
 
   it('answers malformed JSON with SerializationException', async () => {
-    const { status, json } = await post(service!.endpoint, '{"NumberOfBytes": ', signedHeaders());
+    const body = '{"NumberOfBytes": ';
+    const { status, json } = await post(service!.endpoint, body, await signedHeaders(service!.endpoint, body));
     assert.equal(status, 400);
     assert.equal(json?.__type, 'SerializationException');
   });
 
   it('refuses a body over 1 MiB and keeps serving', async () => {
-    const { status, json } = await post(service!.endpoint, new Uint8Array(1024 * 1024 + 1).fill(0x20), signedHeaders());
+    const body = new Uint8Array(1024 * 1024 + 1).fill(0x20);
+    const { status, json } = await post(service!.endpoint, body, await signedHeaders(service!.endpoint, body));
     assert.equal(status, 413);
     assert.equal(json?.__type, 'RequestEntityTooLargeException');
     const random = await kmsClient(service!.endpoint).generateRandom({ NumberOfBytes: 16 });
@@ -150,10 +195,21 @@ describe('API Gateway emulator', () => {
   let seen: { event: APIGatewayProxyEvent; context: Context } | undefined;
   let behaviour: 'ok' | 'throw' | 'hang' | 'invalid' = 'ok';
   const prepared: string[] = [];
+  let clockOffsetMs = 0; // the emulator's clock, injected
+  const ALICE = { accessKeyId: 'AKIAALICE', secretAccessKey: 'alice-secret' };
+  const APP = { accessKeyId: 'ASIAAPP', secretAccessKey: 'app-secret', sessionToken: 'app-token' };
+  const DAVE = { accessKeyId: 'AKIADAVE', secretAccessKey: 'dave-secret' };
 
   before(async () => {
     const options: ApiGatewayOptions = {
       timeoutMs: 300,
+      credentials: parseCredentials([
+        { accessKeyId: 'test', secretAccessKey: 'test', principalArn: 'arn:aws:iam::111122223333:root' },
+        { ...ALICE, principalArn: 'arn:aws:iam::111122223333:user/alice' },
+        { ...APP, principalArn: 'arn:aws:sts::111122223333:assumed-role/app/app-session' },
+        { ...DAVE, principalArn: 'arn:aws:iam::444455556666:user/dave', vpcEndpointId: 'vpce-0123456789abcdef0' },
+      ]),
+      now: () => Date.now() + clockOffsetMs,
       prepareRegion: (region) => {
         if (prepared.includes(region)) return undefined;
         prepared.push(region);
@@ -177,10 +233,14 @@ describe('API Gateway emulator', () => {
     await new Promise((r) => server.close(r));
   });
 
+  /** POSTs `body` signed with `options` (default: the root, us-east-1). */
+  const call = async (body: string, options: SignOptions = {}, extra: Record<string, string> = {}) =>
+    post(endpoint, body, { ...(await signedHeaders(endpoint, body, options)), ...extra });
+
   it('builds the REST v1 proxy event and Lambda context the handler reads', async () => {
     behaviour = 'ok';
     const body = '{"NumberOfBytes":8}';
-    const response = await post(endpoint, body, { ...signedHeaders('ap-southeast-2'), 'User-Agent': 'test-agent' });
+    const response = await call(body, { region: 'ap-southeast-2' }, { 'User-Agent': 'test-agent' });
     assert.equal(response.status, 200);
     const { event, context } = seen!;
     assert.equal(event.body, body);
@@ -200,9 +260,11 @@ describe('API Gateway emulator', () => {
     assert.match(rc.requestTime!, /^\d{2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2} \+0000$/);
     assert.equal(rc.identity.accountId, '111122223333');
     assert.equal(rc.identity.userArn, 'arn:aws:iam::111122223333:root');
-    assert.equal(rc.identity.accessKey, 'AKIDEXAMPLE');
+    assert.equal(rc.identity.accessKey, 'test');
+    assert.equal(rc.identity.caller, '111122223333');
     assert.equal(rc.identity.sourceIp, '127.0.0.1');
     assert.equal(rc.identity.userAgent, 'test-agent');
+    assert.equal(rc.identity.vpceId, undefined);
     assert.match(context.awsRequestId, UUID);
     assert.ok(context.getRemainingTimeInMillis() > 0);
     assert.match(context.invokedFunctionArn, /^arn:aws:lambda:ap-southeast-2:111122223333:function:/);
@@ -210,16 +272,67 @@ describe('API Gateway emulator', () => {
     assert.equal(response.headers.get('content-length'), '11');
   });
 
+  it('reports the principal of the access key: user, role session, another account, VPC endpoint', async () => {
+    behaviour = 'ok';
+    assert.equal((await call('{}', ALICE)).status, 200);
+    assert.equal(seen!.event.requestContext.identity.userArn, 'arn:aws:iam::111122223333:user/alice');
+    assert.match(seen!.event.requestContext.identity.caller!, /^AIDA[A-Z2-7]{17}$/);
+    assert.equal((await call('{}', APP)).status, 200);
+    assert.equal(seen!.event.requestContext.identity.userArn, 'arn:aws:sts::111122223333:assumed-role/app/app-session');
+    assert.equal(seen!.event.requestContext.identity.accessKey, 'ASIAAPP');
+    assert.equal((await call('{}', DAVE)).status, 200);
+    const identity = seen!.event.requestContext.identity;
+    assert.equal(identity.accountId, '444455556666');
+    assert.equal(identity.userArn, 'arn:aws:iam::444455556666:user/dave');
+    assert.equal(identity.vpceId, 'vpce-0123456789abcdef0');
+    assert.equal(identity.sourceIp, '127.0.0.1');
+  });
+
+  it('refuses bad credentials and signatures before the handler runs', async () => {
+    behaviour = 'ok';
+    const cases: Array<[string, Promise<Awaited<ReturnType<typeof post>>>, string, string | RegExp]> = [
+      ['wrong secret', call('{}', { ...ALICE, secretAccessKey: 'guess' }), 'InvalidSignatureException', /^The request signature we calculated does not match/],
+      ['unknown key', call('{}', { accessKeyId: 'AKIANOBODY', secretAccessKey: 'x' }), 'UnrecognizedClientException', 'The security token included in the request is invalid.'],
+      ['no session token', call('{}', { ...APP, sessionToken: undefined }), 'UnrecognizedClientException', 'The security token included in the request is invalid.'],
+      ['wrong session token', call('{}', { ...APP, sessionToken: 'stolen?' }), 'UnrecognizedClientException', 'The security token included in the request is invalid.'],
+      ['body changed', post(endpoint, '{"NumberOfBytes":9}', await signedHeaders(endpoint, '{"NumberOfBytes":8}')), 'InvalidSignatureException', /does not match/],
+      ['stale', call('{}', { signingDate: new Date(Date.now() - 10 * 60_000) }), 'InvalidSignatureException', /^Signature expired: \d{8}T\d{6}Z is now earlier than \d{8}T\d{6}Z \(\d{8}T\d{6}Z - 5 min\.\)$/],
+      ['from the future', call('{}', { signingDate: new Date(Date.now() + 10 * 60_000) }), 'InvalidSignatureException', /^Signature not yet current: /],
+    ];
+    for (const [what, promise, type, message] of cases) {
+      seen = undefined;
+      const { status, json, headers } = await promise;
+      assert.equal(status, 400, what);
+      assert.equal(json?.__type, type, `${what}: ${JSON.stringify(json)}`);
+      if (typeof message === 'string') assert.equal(json?.message, message, what);
+      else assert.match(String(json?.message), message, what);
+      assert.equal(headers.get('x-amzn-errortype'), type, what);
+      assert.equal(seen, undefined, `${what}: the handler must not run`);
+    }
+  });
+
+  it('checks freshness against its own (injectable) clock', async () => {
+    behaviour = 'ok';
+    clockOffsetMs = 6 * 60_000; // the emulator's clock runs 6 minutes ahead
+    try {
+      const { json } = await call('{}');
+      assert.match(String(json?.message), /^Signature expired: /);
+    } finally {
+      clockOffsetMs = 0;
+    }
+    assert.equal((await call('{}')).status, 200);
+  });
+
   it('prepares a region once before its first request', async () => {
     behaviour = 'ok';
-    await Promise.all([1, 2, 3].map(() => post(endpoint, '{}', signedHeaders('sa-east-1'))));
+    await Promise.all([1, 2, 3].map(() => call('{}', { region: 'sa-east-1' })));
     assert.equal(prepared.filter((r) => r === 'sa-east-1').length, 1);
   });
 
   it('answers 502 when the handler throws or returns no status code', async () => {
     for (const mode of ['throw', 'invalid'] as const) {
       behaviour = mode;
-      const { status, json } = await post(endpoint, '{}', signedHeaders());
+      const { status, json } = await call('{}');
       assert.equal(status, 502, mode);
       assert.equal(json?.message, 'Internal server error');
     }
@@ -227,29 +340,30 @@ describe('API Gateway emulator', () => {
 
   it('answers 504 instead of hanging when the handler never returns', async () => {
     behaviour = 'hang';
-    const { status } = await post(endpoint, '{}', signedHeaders());
+    const { status } = await call('{}');
     assert.equal(status, 504);
   });
 
   it('refuses an oversized chunked body (no Content-Length) and does not crash', async () => {
     behaviour = 'ok';
+    const chunk = Buffer.alloc(256 * 1024, 0x20);
+    const headers = await signedHeaders(endpoint, Buffer.concat([chunk, chunk, chunk, chunk, chunk])); // signed, but too large anyway
     const status = await new Promise<number>((resolve, reject) => {
-      const req = request(endpoint, { method: 'POST', headers: signedHeaders() }, (res) => {
+      const req = request(endpoint, { method: 'POST', headers }, (res) => {
         res.resume();
         resolve(res.statusCode!);
       });
       req.on('error', reject);
-      const chunk = Buffer.alloc(256 * 1024, 0x20);
       for (let i = 0; i < 5; i++) req.write(chunk); // 1.25 MiB, chunked
       req.end();
     });
     assert.equal(status, 413);
-    assert.equal((await post(endpoint, '{}', signedHeaders())).status, 200, 'still serving');
+    assert.equal((await call('{}')).status, 200, 'still serving');
   });
 
   it('answers other paths and methods without calling the handler', async () => {
     seen = undefined;
-    assert.equal((await fetch(`${endpoint}/foo`, { method: 'POST', headers: signedHeaders() })).status, 404);
+    assert.equal((await fetch(`${endpoint}/foo`, { method: 'POST', headers: await signedHeaders(endpoint, '') })).status, 404);
     const get = await fetch(endpoint);
     assert.equal(get.status, 405);
     assert.equal(get.headers.get('allow'), 'POST');

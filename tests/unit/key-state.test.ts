@@ -19,6 +19,7 @@ const key = (keyState: KeyState): KeyRecord => ({
   keyState,
   multiRegion: false,
   tags: {},
+  policy: '',
   revision: 1,
 });
 

@@ -1,0 +1,31 @@
+/**
+ * Rules for a key policy that CreateKey, PutKeyPolicy (and later ReplicateKey) set: the service's size
+ * quota, the policy language, and the lockout safety check (KMS-REFERENCE §13).
+ */
+import type { OperationContext } from '../operations/context.js';
+import { evaluatePolicy } from '../policy/index.js';
+import { LimitExceededException, MalformedPolicyDocumentException } from '../protocol/errors.js';
+import { parsedPolicy } from './authorize.js';
+import { conditionContext } from './request-conditions.js';
+
+/** The key policy quota: 32 KiB, not adjustable (the model allows longer strings). */
+export const MAX_POLICY_BYTES = 32_768;
+
+export function checkNewKeyPolicy(ctx: OperationContext, policy: string, keyArn: string, bypassLockoutCheck: boolean): void {
+  if (Buffer.byteLength(policy, 'utf8') > MAX_POLICY_BYTES) {
+    throw new LimitExceededException(`Policy exceeds the maximum size of ${MAX_POLICY_BYTES} bytes.`);
+  }
+  const doc = parsedPolicy(policy); // MalformedPolicyDocumentException for syntax errors
+  if (bypassLockoutCheck) return;
+  // The caller must still be able to call PutKeyPolicy under the new policy, or the key could become unmanageable.
+  const decision = evaluatePolicy(doc, {
+    principalArn: ctx.caller.principalArn,
+    principalAccount: ctx.caller.account,
+    action: 'kms:PutKeyPolicy',
+    resource: keyArn,
+    context: conditionContext(ctx, undefined, { extra: { 'kms:bypasspolicylockoutsafetycheck': false } }),
+  });
+  if (decision !== 'Allow') {
+    throw new MalformedPolicyDocumentException('The new key policy will not allow you to update the key policy in the future.');
+  }
+}

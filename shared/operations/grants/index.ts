@@ -1,0 +1,16 @@
+/** The grant operations, by `TrentService.<Operation>` name; spread into shared/operations/index.ts. */
+import type { Operation } from '../../protocol/dispatcher.js';
+import type { OperationContext } from '../context.js';
+import { createGrant } from './create-grant.js';
+import { listGrants } from './list-grants.js';
+import { listRetirableGrants } from './list-retirable-grants.js';
+import { retireGrant } from './retire-grant.js';
+import { revokeGrant } from './revoke-grant.js';
+
+export const grantOperations: Readonly<Record<string, Operation<OperationContext>>> = {
+  CreateGrant: createGrant,
+  ListGrants: listGrants,
+  ListRetirableGrants: listRetirableGrants,
+  RetireGrant: retireGrant,
+  RevokeGrant: revokeGrant,
+};

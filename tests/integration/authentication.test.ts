@@ -1,0 +1,175 @@
+/**
+ * SigV4 authentication over HTTP, as API Gateway's IAM authorizer does it in AWS and the local emulator
+ * does it here, against the credentials file the test harness starts the service with
+ * (tests/fixtures/credentials.json, principals in tests/integration/principals.ts): every principal is
+ * let in as itself; a wrong secret, an unknown key, a missing or wrong session token, a request changed
+ * after signing and a stale one are refused with AWS's errors, and a refused request changes nothing.
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { describe, test } from 'node:test';
+import { KMS } from '@aws-sdk/client-kms';
+import { endpoint, expectKmsError } from './helpers.js';
+import { PRINCIPALS, clientFor, credentialsOf, signedCall, type PrincipalName, type SignedCallResult } from './principals.js';
+
+const SIGNATURE_MISMATCH =
+  'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.';
+const INVALID_TOKEN = 'The security token included in the request is invalid.';
+const BASIC = '\\d{8}T\\d{6}Z';
+
+/** A KMS client with arbitrary credentials (no retries). */
+function clientWith(credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }, region = 'us-east-1') {
+  return new KMS({ endpoint: endpoint(), region, credentials, maxAttempts: 1 });
+}
+
+function expectRefused(result: SignedCallResult, type: string, message?: string | RegExp) {
+  assert.equal(result.status, 400, `expected HTTP 400 ${type}, got ${result.status}: ${result.text}`);
+  assert.equal(result.json?.__type, type, result.text);
+  if (typeof message === 'string') assert.equal(result.json?.message, message);
+  else if (message) assert.match(String(result.json?.message), message);
+}
+
+/** `20260101T120000Z` of an instant, as X-Amz-Date has it. */
+const basic = (date: Date) => date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
+
+describe('authentication: the principals of the credentials file', () => {
+  for (const name of Object.keys(PRINCIPALS) as PrincipalName[]) {
+    test(`${name} (${PRINCIPALS[name].arn}) is let in and owns keys in its account`, async () => {
+      const kms = clientFor(name);
+      const random = await kms.generateRandom({ NumberOfBytes: 16 });
+      assert.equal(random.Plaintext?.length, 16);
+      const { KeyMetadata } = await kms.createKey({ Description: `authentication ${name} ${randomUUID()}` });
+      assert.equal(KeyMetadata?.AWSAccountId, PRINCIPALS[name].account);
+      assert.match(KeyMetadata!.Arn!, new RegExp(`^arn:aws:kms:us-east-1:${PRINCIPALS[name].account}:key/`));
+      const described = await kms.describeKey({ KeyId: KeyMetadata!.KeyId });
+      assert.equal(described.KeyMetadata?.Arn, KeyMetadata!.Arn);
+    });
+  }
+
+  test('a raw request signed by @smithy/signature-v4 passes too (the harness of the tests below)', async () => {
+    const result = await signedCall('bob', 'GenerateRandom', { NumberOfBytes: 8 });
+    assert.equal(result.status, 200, result.text);
+    assert.equal(Buffer.from(String(result.json?.Plaintext), 'base64').length, 8);
+  });
+});
+
+describe('authentication: refused requests', () => {
+  test('no Authorization header: MissingAuthenticationTokenException', async () => {
+    const response = await fetch(endpoint(), {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-amz-json-1.1', 'X-Amz-Target': 'TrentService.GenerateRandom' },
+      body: '{}',
+    });
+    assert.equal(response.status, 400);
+    assert.deepEqual(await response.json(), { __type: 'MissingAuthenticationTokenException', message: 'Missing Authentication Token' });
+  });
+
+  test('a wrong secret: InvalidSignatureException', async () => {
+    const alice = credentialsOf('alice');
+    await expectKmsError(
+      clientWith({ ...alice, secretAccessKey: `${alice.secretAccessKey}x` }).generateRandom({ NumberOfBytes: 8 }),
+      'InvalidSignatureException',
+      SIGNATURE_MISMATCH,
+    );
+    // Another principal's secret is a wrong secret too.
+    await expectKmsError(
+      clientWith({ accessKeyId: alice.accessKeyId, secretAccessKey: credentialsOf('bob').secretAccessKey }).generateRandom({ NumberOfBytes: 8 }),
+      'InvalidSignatureException',
+      SIGNATURE_MISMATCH,
+    );
+  });
+
+  test('an unknown access key id: UnrecognizedClientException', async () => {
+    await expectKmsError(
+      clientWith({ accessKeyId: 'AKIANOBODY0000000000', secretAccessKey: 'whatever' }).generateRandom({ NumberOfBytes: 8 }),
+      'UnrecognizedClientException',
+      INVALID_TOKEN,
+    );
+    // Access key ids are case-sensitive.
+    await expectKmsError(clientWith({ accessKeyId: 'TEST', secretAccessKey: 'test' }).generateRandom({ NumberOfBytes: 8 }), 'UnrecognizedClientException', INVALID_TOKEN);
+  });
+
+  test('a role session without its session token, or with a wrong one: UnrecognizedClientException', async () => {
+    const app = credentialsOf('app');
+    assert.ok(app.sessionToken);
+    await expectKmsError(
+      clientWith({ accessKeyId: app.accessKeyId, secretAccessKey: app.secretAccessKey }).generateRandom({ NumberOfBytes: 8 }),
+      'UnrecognizedClientException',
+      INVALID_TOKEN,
+    );
+    await expectKmsError(clientWith({ ...app, sessionToken: `${app.sessionToken}x` }).generateRandom({ NumberOfBytes: 8 }), 'UnrecognizedClientException', INVALID_TOKEN);
+    // A session token on long-term credentials is refused the same way.
+    await expectKmsError(clientWith({ ...credentialsOf('alice'), sessionToken: app.sessionToken }).generateRandom({ NumberOfBytes: 8 }), 'UnrecognizedClientException', INVALID_TOKEN);
+  });
+
+  test('a body or a signed header changed after signing: InvalidSignatureException', async () => {
+    const body = await signedCall('alice', 'GenerateRandom', { NumberOfBytes: 8 }, { tamper: (r) => void (r.body = '{"NumberOfBytes":9}') });
+    expectRefused(body, 'InvalidSignatureException', SIGNATURE_MISMATCH);
+    const target = await signedCall('alice', 'GenerateRandom', { NumberOfBytes: 8 }, {
+      tamper: (r) => void (r.headers['x-amz-target'] = 'TrentService.GetKeyRotationStatus'),
+    });
+    expectRefused(target, 'InvalidSignatureException', SIGNATURE_MISMATCH);
+    // A header that was not signed may change (proxies add some).
+    const unsigned = await signedCall('alice', 'GenerateRandom', { NumberOfBytes: 8 }, { tamper: (r) => void (r.headers['user-agent'] = 'changed') });
+    assert.equal(unsigned.status, 200, unsigned.text);
+  });
+
+  test('signed more than 5 minutes ago, or ahead: InvalidSignatureException with AWS\'s message', async () => {
+    const tenMinutesAgo = new Date(Date.now() - 10 * 60_000);
+    const stale = await signedCall('root', 'GenerateRandom', { NumberOfBytes: 8 }, { signingDate: tenMinutesAgo });
+    expectRefused(stale, 'InvalidSignatureException', new RegExp(`^Signature expired: ${basic(tenMinutesAgo)} is now earlier than (${BASIC}) \\((${BASIC}) - 5 min\\.\\)$`));
+    const ahead = new Date(Date.now() + 10 * 60_000);
+    const future = await signedCall('root', 'GenerateRandom', { NumberOfBytes: 8 }, { signingDate: ahead });
+    expectRefused(future, 'InvalidSignatureException', new RegExp(`^Signature not yet current: ${basic(ahead)} is still later than ${BASIC} \\(${BASIC} \\+ 5 min\\.\\)$`));
+    // Within the window is fine.
+    const recent = await signedCall('root', 'GenerateRandom', { NumberOfBytes: 8 }, { signingDate: new Date(Date.now() - 2 * 60_000) });
+    assert.equal(recent.status, 200, recent.text);
+  });
+
+  test('a credential scope date that is not the X-Amz-Date day: InvalidSignatureException', async () => {
+    const result = await signedCall('root', 'GenerateRandom', { NumberOfBytes: 8 }, {
+      tamper: (r) => {
+        const day = r.headers['x-amz-date']!.slice(0, 8);
+        const other = day.endsWith('01') ? `${day.slice(0, 6)}02` : `${day.slice(0, 6)}01`;
+        r.headers['x-amz-date'] = `${other}T000000Z`;
+      },
+    });
+    expectRefused(
+      result,
+      'InvalidSignatureException',
+      /^Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '\d{8}' != '\d{8}', from '\d{8}T000000Z'\.$/,
+    );
+  });
+
+  test('a refused request changes nothing', async () => {
+    // dave's account in a region no other test uses: its key list is known to be empty.
+    const region = 'af-south-1';
+    const dave = clientFor('dave', region);
+    const before = (await dave.listKeys({})).Keys ?? [];
+    const description = `refused ${randomUUID()}`;
+    const input = { Description: description };
+    const attempts: Array<[string, Promise<SignedCallResult>, string]> = [
+      ['wrong secret', signedCall('dave', 'CreateKey', input, { region, credentials: { ...credentialsOf('dave'), secretAccessKey: 'guess' } }), 'InvalidSignatureException'],
+      ['stale', signedCall('dave', 'CreateKey', input, { region, signingDate: new Date(Date.now() - 10 * 60_000) }), 'InvalidSignatureException'],
+      ['body changed', signedCall('dave', 'CreateKey', input, { region, tamper: (r) => void (r.body = JSON.stringify({ Description: `${description}!` })) }), 'InvalidSignatureException'],
+      ['target changed', signedCall('dave', 'GenerateRandom', input, { region, tamper: (r) => void (r.headers['x-amz-target'] = 'TrentService.CreateKey') }), 'InvalidSignatureException'],
+      ['unknown key', signedCall('dave', 'CreateKey', input, { region, credentials: { accessKeyId: 'AKIANOBODY0000000000', secretAccessKey: 'x' } }), 'UnrecognizedClientException'],
+    ];
+    for (const [what, attempt, type] of attempts) {
+      const result = await attempt;
+      assert.equal(result.json?.__type, type, `${what}: ${result.text}`);
+    }
+    assert.deepEqual((await dave.listKeys({})).Keys ?? [], before, 'no key was created');
+
+    // And an alias: a refused CreateAlias leaves no alias behind.
+    const { KeyMetadata } = await clientFor('alice').createKey({ Description: description });
+    const aliasName = `alias/refused-${randomUUID()}`;
+    const refused = await signedCall('alice', 'CreateAlias', { AliasName: aliasName, TargetKeyId: KeyMetadata!.KeyId }, {
+      credentials: { ...credentialsOf('alice'), secretAccessKey: 'guess' },
+    });
+    expectRefused(refused, 'InvalidSignatureException', SIGNATURE_MISMATCH);
+    await expectKmsError(clientFor('alice').describeKey({ KeyId: aliasName }), 'NotFoundException');
+    const aliases = await clientFor('alice').listAliases({ KeyId: KeyMetadata!.KeyId });
+    assert.deepEqual(aliases.Aliases ?? [], []);
+  });
+});
