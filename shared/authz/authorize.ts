@@ -38,13 +38,12 @@ export async function authorize(ctx: OperationContext, key: KeyRecord, action: s
   // A forged or malformed grant token is refused even when the policy alone would allow the request.
   if (request.grantTokens?.length) await verifyGrantTokens(ctx, request.grantTokens);
   const doc = parsedPolicy(key.policy);
-  const resourceAliases = mentionsResourceAliases(key.policy) ? await aliasesOf(ctx, key) : undefined;
   const decision = evaluatePolicy(doc, {
     principalArn: ctx.caller.principalArn,
     principalAccount: ctx.caller.account,
     action,
     resource: key.arn,
-    context: conditionContext(ctx, key, request, resourceAliases),
+    context: conditionContext(ctx, key, request),
   });
   if (decision === 'Allow') return;
   if (decision === 'NoMatch') {
@@ -69,12 +68,3 @@ export function accessDenied(principalArn: string, action: string, resource: str
   return new AccessDeniedException(`User: ${principalArn} is not authorized to perform: ${action} on resource: ${resource} ${why}`);
 }
 
-function mentionsResourceAliases(policy: string): boolean {
-  return /kms:ResourceAliases/i.test(policy);
-}
-
-/** kms:ResourceAliases applies only while a key has at most 50 aliases (KMS-REFERENCE §13). */
-async function aliasesOf(ctx: OperationContext, key: KeyRecord): Promise<string[] | undefined> {
-  const page = await ctx.store.listAliasesOfKey(key.keyId, 51);
-  return page.items.length > 50 ? undefined : page.items.map((a) => a.aliasName);
-}

@@ -23,7 +23,6 @@ export function conditionContext(
   ctx: OperationContext,
   key: KeyRecord | undefined,
   request: RequestConditions,
-  resourceAliases?: string[],
 ): (name: string) => ContextValue {
   return (name) => {
     const lower = name.toLowerCase();
@@ -51,8 +50,6 @@ export function conditionContext(
         return request.encryptionAlgorithm;
       case 'kms:requestalias':
         return request.requestAlias;
-      case 'kms:resourcealiases':
-        return resourceAliases;
       case 'kms:keyspec':
       case 'kms:customermasterkeyspec':
         return key?.keySpec;
@@ -67,16 +64,12 @@ export function conditionContext(
         return key?.multiRegion ? 'PRIMARY' : undefined;
     }
     if (lower.startsWith('kms:encryptioncontext:')) return contextValue(request.encryptionContext, name.slice('kms:encryptioncontext:'.length));
-    if (lower.startsWith('aws:resourcetag/')) return caseInsensitive(key?.tags, name.slice('aws:resourcetag/'.length));
     return undefined;
   };
 }
 
-function contextValue(context: EncryptionContext | undefined, wanted: string): string | undefined {
-  return caseInsensitive(context, wanted);
-}
-
-function caseInsensitive(map: Record<string, string> | undefined, wanted: string): string | undefined {
+/** The key part of kms:EncryptionContext:<key> ignores case, as AWS documents. */
+function contextValue(map: Record<string, string> | undefined, wanted: string): string | undefined {
   if (!map) return undefined;
   if (map[wanted] !== undefined) return map[wanted];
   const lower = wanted.toLowerCase();

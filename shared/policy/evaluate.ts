@@ -228,7 +228,7 @@ const ISO_DATE =
   /^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?)?)?)?(Z|z|[+-]\d{2}(?::?\d{2})?)?$/;
 
 /** Milliseconds since the epoch, or NaN. Never uses the local time zone. */
-export function parseDate(s: string): number {
+function parseDate(s: string): number {
   if (EPOCH.test(s)) return Number(s) * 1000;
   const m = ISO_DATE.exec(s);
   if (!m) return NaN;
@@ -290,17 +290,28 @@ interface Cidr {
   masks: number[];
 }
 
+/** Dotted quad to a 32-bit number, or undefined. A character loop: this runs per request for aws:SourceIp. */
 function parseIPv4(s: string): number | undefined {
-  const parts = s.split('.');
-  if (parts.length !== 4) return undefined;
   let n = 0;
-  for (const part of parts) {
-    if (!/^\d{1,3}$/.test(part)) return undefined;
-    const b = Number(part);
-    if (b > 255) return undefined;
-    n = n * 256 + b;
+  let octet = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      octet = octet * 10 + (c - 48);
+      if (++digits > 3 || octet > 255) return undefined;
+    } else if (c === 46 /* . */ && digits > 0 && dots < 3) {
+      n = n * 256 + octet;
+      octet = 0;
+      digits = 0;
+      dots++;
+    } else {
+      return undefined;
+    }
   }
-  return n;
+  if (dots !== 3 || digits === 0) return undefined;
+  return n * 256 + octet;
 }
 
 /** Eight 16-bit groups, or undefined. */
@@ -343,7 +354,7 @@ function v4Mask(bits: number): number {
 }
 
 /** An address ("10.0.0.1", "2001:db8::1") or a CIDR block ("10.0.0.0/8", "2001:db8::/32"). */
-export function parseCidr(s: string): Cidr | undefined {
+function parseCidr(s: string): Cidr | undefined {
   const slash = s.indexOf('/');
   const address = slash === -1 ? s : s.slice(0, slash);
   const prefixText = slash === -1 ? undefined : s.slice(slash + 1);

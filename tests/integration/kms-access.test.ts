@@ -25,6 +25,17 @@ function policyWith(...statements: object[]): string {
   });
 }
 
+/** The root statement admits only the root itself (not every principal of the account), plus the given statements. */
+function rootOnlyPolicy(...statements: object[]): string {
+  return JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [
+      { Effect: 'Allow', Principal: { AWS: rootArn }, Action: 'kms:*', Resource: '*', Condition: { StringEquals: { 'aws:PrincipalArn': rootArn } } },
+      ...statements,
+    ],
+  });
+}
+
 async function keyWithPolicy(policy?: string) {
   const { KeyMetadata } = await root().createKey({ Policy: policy, Description: `access ${randomUUID()}` });
   return KeyMetadata!;
@@ -86,22 +97,17 @@ describe('cross-account policy', () => {
 
 describe('conditions', () => {
   test('kms:EncryptionContext:<key> limits a principal to one context', async () => {
-    const key = await keyWithPolicy(); // replaced below: alice only with purpose=test
+    // Set on a live key, so this also shows a policy change taking effect at once.
+    const key = await keyWithPolicy();
     await root().putKeyPolicy({
       KeyId: key.KeyId,
       PolicyName: 'default',
-      Policy: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [
-          { Effect: 'Allow', Principal: { AWS: rootArn }, Action: 'kms:*', Resource: '*', Condition: { StringEquals: { 'aws:PrincipalArn': rootArn } } },
-          {
-            Effect: 'Allow',
-            Principal: { AWS: `arn:aws:iam::${ACCOUNT}:user/alice` },
-            Action: ['kms:Encrypt', 'kms:Decrypt'],
-            Resource: '*',
-            Condition: { StringEquals: { 'kms:EncryptionContext:purpose': 'test' } },
-          },
-        ],
+      Policy: rootOnlyPolicy({
+        Effect: 'Allow',
+        Principal: { AWS: `arn:aws:iam::${ACCOUNT}:user/alice` },
+        Action: ['kms:Encrypt', 'kms:Decrypt'],
+        Resource: '*',
+        Condition: { StringEquals: { 'kms:EncryptionContext:purpose': 'test' } },
       }),
     });
     const alice = clientFor('alice');
@@ -114,24 +120,15 @@ describe('conditions', () => {
   });
 
   test('aws:SourceVpce admits only requests through that VPC endpoint', async () => {
-    const key = await keyWithPolicy();
-    await root().putKeyPolicy({
-      KeyId: key.KeyId,
-      PolicyName: 'default',
-      Policy: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [
-          { Effect: 'Allow', Principal: { AWS: rootArn }, Action: 'kms:*', Resource: '*', Condition: { StringEquals: { 'aws:PrincipalArn': rootArn } } },
-          {
-            Effect: 'Allow',
-            Principal: { AWS: '*' },
-            Action: 'kms:Encrypt',
-            Resource: '*',
-            Condition: { StringEquals: { 'aws:SourceVpce': 'vpce-0123456789abcdef0', 'kms:CallerAccount': ACCOUNT } },
-          },
-        ],
+    const key = await keyWithPolicy(
+      rootOnlyPolicy({
+        Effect: 'Allow',
+        Principal: { AWS: '*' },
+        Action: 'kms:Encrypt',
+        Resource: '*',
+        Condition: { StringEquals: { 'aws:SourceVpce': 'vpce-0123456789abcdef0', 'kms:CallerAccount': ACCOUNT } },
       }),
-    });
+    );
     await clientFor('erin').encrypt({ KeyId: key.KeyId, Plaintext: plaintext });
     await expectKmsError(clientFor('alice').encrypt({ KeyId: key.KeyId, Plaintext: plaintext }), 'AccessDeniedException');
   });
@@ -151,17 +148,9 @@ describe('conditions', () => {
   });
 
   test('a role in a policy admits its assumed-role sessions', async () => {
-    const key = await keyWithPolicy();
-    await root().putKeyPolicy({
-      KeyId: key.KeyId,
-      Policy: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [
-          { Effect: 'Allow', Principal: { AWS: rootArn }, Action: 'kms:*', Resource: '*', Condition: { StringEquals: { 'aws:PrincipalArn': rootArn } } },
-          { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/app` }, Action: 'kms:Encrypt', Resource: '*' },
-        ],
-      }),
-    });
+    const key = await keyWithPolicy(
+      rootOnlyPolicy({ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/app` }, Action: 'kms:Encrypt', Resource: '*' }),
+    );
     await clientFor('app').encrypt({ KeyId: key.KeyId, Plaintext: plaintext });
     await expectKmsError(clientFor('alice').encrypt({ KeyId: key.KeyId, Plaintext: plaintext }), 'AccessDeniedException');
   });
@@ -189,6 +178,15 @@ describe('PutKeyPolicy and CreateKey policy rules', () => {
   test('malformed and oversized policies', async () => {
     const key = await keyWithPolicy();
     await expectKmsError(root().putKeyPolicy({ KeyId: key.KeyId, Policy: '{"Statement": [' }), 'MalformedPolicyDocumentException');
+    // Conditions on the key's own tags or aliases belong in IAM policies, not key policies.
+    await expectKmsError(
+      root().putKeyPolicy({
+        KeyId: key.KeyId,
+        Policy: policyWith({ Effect: 'Allow', Principal: { AWS: rootArn }, Action: 'kms:Encrypt', Resource: '*', Condition: { StringEquals: { 'aws:ResourceTag/team': 'a' } } }),
+      }),
+      'MalformedPolicyDocumentException',
+      'These condition keys are not permitted in a key policy: aws:ResourceTag, kms:ResourceTag, kms:ResourceAliases',
+    );
     const huge = policyWith({ Sid: 'x'.repeat(33_000), Effect: 'Allow', Principal: { AWS: rootArn }, Action: 'kms:Encrypt', Resource: '*' });
     await expectKmsError(root().putKeyPolicy({ KeyId: key.KeyId, Policy: huge }), 'LimitExceededException');
     assert.match((await root().getKeyPolicy({ KeyId: key.KeyId })).Policy!, /key-default-1/);

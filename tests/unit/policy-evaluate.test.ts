@@ -373,6 +373,7 @@ cases('StringLike', EC, 'F?n', [['one character for "?"', 'Fun', 'Allow'], ['two
 cases('StringLike', EC, '*a*e*', [['a string with both', 'Finance', 'Allow'], ['a string with only one', 'Fan', 'NoMatch']]);
 cases('StringLike', EC, '*', [['an empty string', '', 'Allow']]);
 cases('StringLike', EC, ['HR*', '*nce'], [['a string fitting the second', 'Finance', 'Allow'], ['a string fitting neither', 'Legal', 'NoMatch']]);
+cases('StringLike', EC, '*nce', [['a string ending so', 'Finance', 'Allow'], ['a string with it inside only', 'Financed', 'NoMatch']]);
 cases('StringNotLike', EC, 'Fin*', [
   ['a fitting string', 'Finance', 'NoMatch'],
   ['another string', 'HR', 'Allow'],
@@ -392,6 +393,8 @@ cases('NumericEquals', DAYS, '30', [
 cases('NumericEquals', DAYS, 30, [['the JSON number', 30, 'Allow']]);
 cases('NumericEquals', DAYS, '1.5', [['a decimal', 1.5, 'Allow'], ['another decimal', 1.25, 'NoMatch']]);
 cases('NumericEquals', DAYS, 'abc', [['a policy value that is no number', 1, 'NoMatch']]);
+cases('NumericEquals', DAYS, '0x1E', [['30 (hexadecimal is no number here)', 30, 'NoMatch']]);
+cases('NumericEquals', DAYS, '0', [['an empty string (not zero)', '', 'NoMatch'], ['a string in hexadecimal', '0x0', 'NoMatch'], ['zero', '0', 'Allow']]);
 cases('NumericNotEquals', DAYS, '30', [
   ['another number', 7, 'Allow'],
   ['the same number', 30, 'NoMatch'],
@@ -465,6 +468,7 @@ cases('BinaryEquals', 'x:Blob', 'QmluYXJ5', [
   ['an absent key', undefined, 'NoMatch'],
 ]);
 cases('BinaryEquals', 'x:Blob', 'AAE=', [['the same bytes without padding', 'AAE', 'Allow']]);
+cases('BinaryEquals', 'x:Blob', 'AAE', [['the same bytes with padding (policy value without)', 'AAE=', 'Allow']]);
 
 // --- IP addresses ---
 const IP = 'aws:SourceIp';
@@ -494,6 +498,8 @@ cases('IpAddress', IP, '2001:db8:abcd:12::/63', [['an address in the /63', '2001
 cases('IpAddress', IP, '2001:db8::1', [['the same address written in full', '2001:0db8:0000:0000:0000:0000:0000:0001', 'Allow'], ['the next address', '2001:db8::2', 'NoMatch']]);
 cases('IpAddress', IP, 'fe80::/10', [['a link-local address with a zone', 'fe80::1%eth0', 'Allow']]);
 cases('IpAddress', IP, '::/0', [['any IPv6 address', 'ff02::1', 'Allow'], ['a malformed IPv6 address', '1::2::3', 'NoMatch']]);
+cases('IpAddress', IP, '::/0', [['an IPv4 address (families do not mix)', '10.0.0.1', 'NoMatch']]);
+cases('IpAddress', IP, '0.0.0.0/0', [['an IPv6 address (families do not mix)', '2001:db8::1', 'NoMatch']]);
 cases('IpAddress', IP, '::ffff:10.0.0.0/104', [['an IPv4 address in the mapped block', '10.3.3.3', 'Allow'], ['an IPv4 address outside it', '11.3.3.3', 'NoMatch']]);
 cases('IpAddress', IP, '10.0.0.0/33', [['any address (the block is invalid)', '10.0.0.1', 'NoMatch']]);
 cases('NotIpAddress', IP, '10.0.0.0/8', [
@@ -521,6 +527,7 @@ cases('ArnLike', 'aws:SourceArn', `arn:aws:logs:us-east-1:${ACCT}:log-group:*`, 
   ['a resource with colons (the last part may contain them)', `arn:aws:logs:us-east-1:${ACCT}:log-group:app:log-stream:x`, 'Allow'],
 ]);
 cases('ArnLike', PARN, 'arn:aws:iam:*:role/Admin', [['a role (policy value with five parts never matches)', ADMIN_ROLE, 'NoMatch']]);
+cases('ArnLike', PARN, '*', [['a role (a bare "*" is no ARN pattern)', ADMIN_ROLE, 'NoMatch']]);
 cases('ArnLike', PARN, ADMIN_ROLE.replace('Admin', 'admin'), [['the role (ARNs are case-sensitive)', ADMIN_ROLE, 'NoMatch']]);
 cases('ArnEquals', PARN, `arn:aws:iam::${ACCT}:role/Adm?n`, [['the role (ArnEquals takes wildcards like ArnLike)', ADMIN_ROLE, 'Allow']]);
 cases('ArnEquals', PARN, ADMIN_ROLE, [['the role', ADMIN_ROLE, 'Allow'], ['a session of the role', ADMIN_SESSION, 'NoMatch']]);
