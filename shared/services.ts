@@ -57,7 +57,18 @@ export function createServices(config: Config, clock: Clock = systemClock, rando
     storeFor,
     context: (scope) => {
       const store = storeFor(scope.region);
-      return { ...scope, store, clock, random, vault, grants: grantStores.get(scope.region)!, grantTokens };
+      // A plain literal: on Node 20, `{ ...scope, more }` costs microseconds per request (V8 slow path).
+      return {
+        caller: scope.caller,
+        region: scope.region,
+        requestId: scope.requestId,
+        store,
+        clock,
+        random,
+        vault,
+        grants: grantStores.get(scope.region)!,
+        grantTokens,
+      };
     },
   };
 }

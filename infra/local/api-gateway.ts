@@ -94,6 +94,9 @@ export interface PendingAuthentication {
   readonly amzDate: string;
 }
 
+/** The error to answer, or undefined when the signature is right. */
+export type Verdict = EmulatorError | undefined;
+
 export interface Authenticator {
   /**
    * Everything that needs no body: the Authorization header's form, the access key, the session token,
@@ -101,7 +104,8 @@ export interface Authenticator {
    */
   check(req: IncomingMessage): PendingAuthentication | EmulatorError;
   /** The signature over the request and its body; undefined when it matches. */
-  verify(req: IncomingMessage, body: Uint8Array, pending: PendingAuthentication): Promise<EmulatorError | undefined>;
+  /** Synchronous once the signing key of the day is known (the hot path); a promise only on first use. */
+  verify(req: IncomingMessage, body: Uint8Array, pending: PendingAuthentication): Verdict | Promise<Verdict>;
 }
 
 /** How far X-Amz-Date may be from the server's clock, either way. */
@@ -185,7 +189,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
       };
     },
 
-    async verify(req, body, pending) {
+    verify(req, body, pending) {
       // The request as the client signed it: only the headers it says it signed.
       const headers: Record<string, string> = {};
       for (const name of pending.signedHeaders.names) {
@@ -207,8 +211,9 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
         headers,
         body,
       };
-      const expected = await pending.signer.signatureOf(request, payloadHash, pending);
-      return sameText(expected, pending.signature) ? undefined : invalidSignature(SIGNATURE_MISMATCH);
+      const judge = (expected: string): Verdict => (sameText(expected, pending.signature) ? undefined : invalidSignature(SIGNATURE_MISMATCH));
+      const expected = pending.signer.signatureOf(request, payloadHash, pending);
+      return typeof expected === 'string' ? judge(expected) : expected.then(judge);
     },
   };
 }
@@ -259,13 +264,13 @@ interface HttpRequestLike {
  * per day, region and service and kept.
  */
 class RequestVerifier extends SignatureV4 {
-  private readonly signingKeys = new Map<string, Promise<Uint8Array>>();
+  private readonly signingKeys = new Map<string, Uint8Array>();
 
   constructor(private readonly secrets: { accessKeyId: string; secretAccessKey: string }) {
     super({ service: 'kms', region: 'us-east-1', credentials: secrets, sha256: NodeSha256, applyChecksum: false });
   }
 
-  async signatureOf(request: HttpRequestLike, payloadHash: string, pending: PendingAuthentication): Promise<string> {
+  signatureOf(request: HttpRequestLike, payloadHash: string, pending: PendingAuthentication): string | Promise<string> {
     const { region, service, amzDate } = pending;
     const day = amzDate.slice(0, 8);
     const canonicalHeaders = getCanonicalHeaders(request, undefined, pending.signedHeaders.signable);
@@ -273,18 +278,15 @@ class RequestVerifier extends SignatureV4 {
     const scope = `${day}/${region}/${service}/aws4_request`;
     // The string to sign exactly as SignatureV4.createStringToSign builds it.
     const stringToSign = `AWS4-HMAC-SHA256\n${amzDate}\n${scope}\n${createHash('sha256').update(canonicalRequest).digest('hex')}`;
-    return createHmac('sha256', await this.signingKeyFor(day, region, service)).update(stringToSign).digest('hex');
-  }
-
-  private signingKeyFor(day: string, region: string, service: string): Promise<Uint8Array> {
+    const sign = (key: Uint8Array) => createHmac('sha256', key).update(stringToSign).digest('hex');
     const id = `${day}/${region}/${service}`;
-    let key = this.signingKeys.get(id);
-    if (!key) {
+    const key = this.signingKeys.get(id);
+    if (key) return sign(key);
+    return getSigningKey(NodeSha256, this.secrets, day, region, service).then((derived) => {
       if (this.signingKeys.size >= 64) this.signingKeys.clear(); // a few days x regions at most
-      key = getSigningKey(NodeSha256, this.secrets, day, region, service);
-      this.signingKeys.set(id, key);
-    }
-    return key;
+      this.signingKeys.set(id, derived);
+      return sign(derived);
+    });
   }
 }
 
@@ -604,8 +606,16 @@ export function createApiGatewayServer(options: ApiGatewayOptions): Server {
     req.on('end', () => {
       if (res.headersSent || res.writableEnded) return;
       const raw = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
-      authenticator.verify(req, raw, auth).then(
-        (error) => (error ? reply(res, error) : dispatch(req, res, raw.toString('utf8'), auth.identity, auth.region)),
+      const proceed = (error: Verdict) => (error ? reply(res, error) : dispatch(req, res, raw.toString('utf8'), auth.identity, auth.region));
+      let verdict: Verdict | Promise<Verdict>;
+      try {
+        verdict = authenticator.verify(req, raw, auth);
+      } catch (error) {
+        verdict = Promise.reject(error);
+      }
+      if (!(verdict instanceof Promise)) return proceed(verdict);
+      verdict.then(
+        proceed,
         (error: unknown) => {
           logger?.error('could not verify a signature', { error: error instanceof Error ? error.stack : String(error) });
           reply(res, { statusCode: 500, type: 'InternalFailure', message: 'The request processing has failed because of an unknown error.' });

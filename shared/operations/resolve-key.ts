@@ -38,7 +38,8 @@ export async function resolveKey(
   if (key.account !== ctx.caller.account && !crossAccountOperations.has(operation)) {
     throw new NotFoundException(`Key '${key.arn}' does not exist`);
   }
-  await authorize(ctx, key, options.action ?? `kms:${operation}`, { ...options.conditions, requestAlias });
+  // Object.assign, not `{ ...conditions, requestAlias }`: the spread form is a slow path in Node 20's V8.
+  await authorize(ctx, key, options.action ?? `kms:${operation}`, Object.assign({}, options.conditions, { requestAlias }));
   checkKeyState(key, operation);
   return key;
 }
