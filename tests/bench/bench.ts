@@ -11,10 +11,11 @@
  * p50/p99 latency per target and the ratio to the reference; the target of the issue is Encrypt and
  * Decrypt of 1 KiB at >= 50% of the reference's requests/s.
  *
- * The reference is measured first and again last; ratios use the mean of the two runs, and a large
- * difference between them is reported (the machine's load changed, e.g. other processes). Each server's
- * CPU time per answer (its whole process tree, from /proc) is reported too, with the reference's CPU/req
- * over the target's as a second, efficiency ratio.
+ * The table's ratios use the mean of the reference's first and last runs, and a large difference
+ * between them is reported (the machine's speed changed, e.g. other processes). Each server's CPU time
+ * per answer (its whole process tree, from /proc) is reported too, with the reference's CPU/req over the
+ * target's as a second, efficiency ratio. The verdicts, though, come from interleaved runs: the targets
+ * compared are loaded round-robin in short slices, so a change of speed weighs on all of them alike.
  *
  * Encrypt is also measured for principals authorized through a policy condition (alice) and through a grant
  * (bob), each compared with the key owner's Encrypt (target >= 80%).
@@ -339,6 +340,24 @@ async function measure(target: Target, options: Options, logSource: Child | unde
 
 // ---------------------------------------------------------------------------------------------------
 
+/**
+ * Requests/s of several targets measured round-robin in short slices, so that a change of the machine's
+ * speed during the run (frequent on shared machines) weighs on all of them alike. For ratios between
+ * targets of the same server.
+ */
+async function interleaved(targets: Target[], rounds: number, seconds: number, connections: number): Promise<Map<string, number | undefined>> {
+  const totals = new Map(targets.map((t) => [t.name, { answers: 0, failed: false }]));
+  for (let round = 0; round < rounds; round++) {
+    for (const target of targets) {
+      const { result } = await load(target, seconds, connections, false);
+      const total = totals.get(target.name)!;
+      total.answers += result['2xx'];
+      if (result.non2xx || result.errors || result.timeouts) total.failed = true;
+    }
+  }
+  return new Map([...totals].map(([name, t]) => [name, t.failed ? undefined : t.answers / (rounds * seconds)]));
+}
+
 /** Waits (up to 60 s) until the process tree uses under 5% of a CPU over a second. */
 async function settle(pid: number): Promise<void> {
   const started = Date.now();
@@ -570,24 +589,31 @@ async function main(): Promise<number> {
       console.log(`service log output during the measured runs: ${logged} lines` +
         (logged > 0 ? `; last lines:\n    ${service.tail.slice(-3).join('\n    ')}` : ''));
     }
-    for (const name of ['encrypt', 'decrypt']) {
-      const m = measurements.find((x) => x.target.name === name);
-      if (!m) continue;
-      if (!refRps) {
-        console.log(`${m.target.label}: no reference measurement, target not evaluated`);
-      } else if (m.failure) {
-        console.log(`${m.target.label}: run failed, target not evaluated`);
-      } else {
-        const ratio = m.rps / refRps;
-        console.log(`${m.target.label}: ${(ratio * 100).toFixed(1)}% of reference (target >= ${TARGET_RATIO * 100}%): ${ratio >= TARGET_RATIO ? 'MEETS target' : 'BELOW target'}`);
+    // The verdicts come from round-robin runs (see interleaved()): the service against the reference,
+    // and Encrypt through a policy condition or a grant against the owner's Encrypt.
+    const verdicts: Array<{ group: string[]; base: string; ratio: number; of: string }> = [
+      { group: ['reference', 'encrypt', 'decrypt'], base: 'reference', ratio: TARGET_RATIO, of: "the reference's requests/s" },
+      { group: ['encrypt', 'encrypt-policy', 'encrypt-grant'], base: 'encrypt', ratio: AUTHZ_TARGET_RATIO, of: "the owner's Encrypt" },
+    ];
+    for (const verdict of verdicts) {
+      const group = verdict.group.map((name) => targets.find((t) => t.name === name));
+      if (!group.every((t): t is Target => t !== undefined)) continue;
+      const rounds = 4;
+      const slice = Math.max(1, Math.round(options.duration / 4));
+      console.log(`\ninterleaved: ${group.map((t) => t.label).join(', ')}; ${rounds} rounds of ${slice} s each`);
+      const rps = await interleaved(group, rounds, slice, options.connections);
+      for (const target of group) console.log(`  ${target.label.padEnd(28)} ${rps.get(target.name) === undefined ? 'FAILED' : `${Math.round(rps.get(target.name)!)} req/s`}`);
+      const base = rps.get(verdict.base);
+      for (const target of group.filter((t) => t.name !== verdict.base)) {
+        const mine = rps.get(target.name);
+        if (base === undefined || mine === undefined) {
+          failed = true;
+          console.log(`${target.label}: run failed, target not evaluated`);
+          continue;
+        }
+        const ratio = mine / base;
+        console.log(`${target.label}: ${(ratio * 100).toFixed(1)}% of ${verdict.of} (target >= ${verdict.ratio * 100}%): ${ratio >= verdict.ratio ? 'MEETS target' : 'BELOW target'}`);
       }
-    }
-    const owner = measurements.find((x) => x.target.name === 'encrypt' && !x.failure);
-    for (const name of ['encrypt-policy', 'encrypt-grant']) {
-      const m = measurements.find((x) => x.target.name === name);
-      if (!m || !owner) continue;
-      const ratio = m.rps / owner.rps;
-      console.log(`${m.target.label}: ${(ratio * 100).toFixed(1)}% of the owner's Encrypt (target >= ${AUTHZ_TARGET_RATIO * 100}%): ${ratio >= AUTHZ_TARGET_RATIO ? 'MEETS target' : 'BELOW target'}`);
     }
   } catch (error) {
     failed = true;
