@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { ACCOUNT, expectKmsError, kms } from './helpers.js';
-import { clientFor } from './principals.js';
+import { clientFor, signedCall } from './principals.js';
+import { scanTable } from './table.js';
 
 const OTHER_ACCOUNT = '444455556666';
 const root = () => kms();
@@ -205,6 +206,39 @@ describe('PutKeyPolicy and CreateKey policy rules', () => {
     assert.deepEqual((await root().describeKey({ KeyId: key.KeyId })).KeyMetadata, before);
     assert.deepEqual((await root().listResourceTags({ KeyId: key.KeyId })).Tags, []);
     assert.equal((await root().listAliases({ KeyId: key.KeyId })).Aliases!.length, 0);
+  });
+});
+
+describe('refused requests and the table', () => {
+  test('denied and unauthenticated requests leave every stored item as it was', async () => {
+    const region = 'ca-central-1'; // no other test uses it, so the table there changes only by this test
+    const owner = kms(region);
+    const { KeyMetadata } = await owner.createKey({ Policy: policyWith({ Effect: 'Deny', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:user/alice` }, Action: '*', Resource: '*' }) });
+    const keyId = KeyMetadata!.KeyId!;
+    await owner.createAlias({ AliasName: 'alias/stays', TargetKeyId: keyId });
+    const before = await scanTable(region);
+    assert.ok(before.some((item) => item.entity === 'Key' && item.keyId === keyId), 'the snapshot holds the key');
+
+    const alice = clientFor('alice', region);
+    await expectKmsError(alice.disableKey({ KeyId: keyId }), 'AccessDeniedException');
+    await expectKmsError(alice.putKeyPolicy({ KeyId: keyId, Policy: policyWith() }), 'AccessDeniedException');
+    await expectKmsError(alice.deleteAlias({ AliasName: 'alias/stays' }), 'AccessDeniedException');
+    await expectKmsError(alice.createGrant({ KeyId: keyId, GranteePrincipal: `arn:aws:iam::${ACCOUNT}:user/alice`, Operations: ['Encrypt'] }), 'AccessDeniedException');
+    await expectKmsError(clientFor('dave', region).scheduleKeyDeletion({ KeyId: KeyMetadata!.Arn! }), 'NotFoundException');
+    // Unauthenticated: a wrong secret, and a body changed after signing.
+    const wrongSecret = await signedCall('root', 'DisableKey', { KeyId: keyId }, { region, credentials: { accessKeyId: 'test', secretAccessKey: 'wrong' } });
+    assert.equal(wrongSecret.json?.__type, 'InvalidSignatureException');
+    const tampered = await signedCall('root', 'UpdateKeyDescription', { KeyId: keyId, Description: 'signed' }, {
+      region,
+      tamper: (request) => {
+        request.body = JSON.stringify({ KeyId: keyId, Description: 'changed after signing' });
+      },
+    });
+    assert.equal(tampered.json?.__type, 'InvalidSignatureException');
+    const created = await signedCall('root', 'CreateKey', { Description: 'never' }, { region, credentials: { accessKeyId: 'AKIAUNKNOWN000LOCAL', secretAccessKey: 'x' } });
+    assert.equal(created.json?.__type, 'UnrecognizedClientException');
+
+    assert.deepEqual(await scanTable(region), before);
   });
 });
 

@@ -9,29 +9,14 @@ import { createDecipheriv, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { DynamoDBClient, paginateScan } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { DYNAMODB_LOCAL_CREDENTIALS } from '../../shared/services.js';
 import { kms, OTHER_REGION, REGION } from './helpers.js';
+import { scanTable } from './table.js';
 
 const env = (name: string): string => {
   const value = process.env[name];
   if (!value) throw new Error(`${name} is not set (tests/run.ts sets it)`);
   return value;
 };
-
-async function scanTable(region: string): Promise<Record<string, unknown>[]> {
-  const db = new DynamoDBClient({
-    region,
-    endpoint: env('KMS_DYNAMODB_ENDPOINT'),
-    credentials: DYNAMODB_LOCAL_CREDENTIALS,
-  });
-  const items: Record<string, unknown>[] = [];
-  for await (const page of paginateScan({ client: db }, { TableName: env('KMS_TABLE_NAME') })) {
-    for (const item of page.Items ?? []) items.push(unmarshall(item));
-  }
-  return items;
-}
 
 /** Independent unwrap of a stored backing key: AES-256-GCM, iv | ciphertext | tag, key id + material id as AAD. */
 function unwrap(rootKey: Buffer, item: Record<string, unknown>): Buffer {
