@@ -37,7 +37,7 @@ import { CreateGrantCommand, CreateKeyCommand, DecryptCommand, EncryptCommand, K
 import autocannon, { type Result } from 'autocannon';
 import { credentialsOf, PRINCIPALS } from '../integration/principals.js';
 import { treeCpuSeconds } from './proc-cpu.js';
-import { signKmsRequest, type SignedKmsRequest } from './sign.js';
+import { signKmsRequest, type SignedKmsRequest } from '../support/sign.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const REGION = 'us-east-1';

@@ -12,8 +12,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { KMS, type CreateKeyCommandInput, type KeyMetadata } from '@aws-sdk/client-kms';
-import { SignatureV4 } from '@smithy/signature-v4';
-import { Sha256 } from '@aws-crypto/sha256-js';
+import { signHeaders } from '../support/sign.js';
 
 /** The account of the default caller (test/test, the root of AWS documentation's example account). */
 export const ACCOUNT = '111122223333';
@@ -169,21 +168,6 @@ export interface RawOptions {
   unsigned?: boolean;
 }
 
-const signers = new Map<string, SignatureV4>();
-function signer(region: string): SignatureV4 {
-  let s = signers.get(region);
-  if (!s) {
-    s = new SignatureV4({
-      service: 'kms',
-      region,
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-      sha256: Sha256,
-    });
-    signers.set(region, s);
-  }
-  return s;
-}
-
 /**
  * A SigV4-signed AWS JSON 1.1 request, for input the SDK would never send. `target` is an operation name
  * (`DescribeKey`, sent as `TrentService.DescribeKey`) or a full target when it contains a dot. `body` is
@@ -194,22 +178,13 @@ export async function rawCall(target: string, body: unknown, opts: RawOptions = 
   const region = opts.region ?? REGION;
   const payload = typeof body === 'string' ? body : JSON.stringify(body);
   const headers: Record<string, string> = {
-    host: url.host,
     'content-type': 'application/x-amz-json-1.1',
     ...(opts.omitTarget ? {} : { 'x-amz-target': target.includes('.') ? target : `TrentService.${target}` }),
     ...(opts.headers ?? {}),
   };
-  const request = {
-    method: 'POST',
-    protocol: url.protocol,
-    hostname: url.hostname,
-    port: url.port ? Number(url.port) : undefined,
-    path: url.pathname || '/',
-    query: {},
-    headers,
-    body: payload,
-  };
-  const signed = opts.unsigned ? request : await signer(region).sign(request);
+  const signed = opts.unsigned
+    ? { path: url.pathname || '/', headers }
+    : await signHeaders({ endpoint: endpoint(), body: payload, headers, region });
   const sendHeaders = { ...signed.headers };
   delete sendHeaders.host; // fetch sets Host itself and refuses to override it
   const response = await fetch(new URL(signed.path, url), { method: 'POST', headers: sendHeaders, body: payload });

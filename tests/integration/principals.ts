@@ -14,8 +14,7 @@
  * tests/unit/credentials.test.ts checks that this table and the fixture file agree.
  */
 import { KMS } from '@aws-sdk/client-kms';
-import { Sha256 } from '@aws-crypto/sha256-js';
-import { SignatureV4 } from '@smithy/signature-v4';
+import { signHeaders } from '../support/sign.js';
 
 export const ACCOUNT_A = '111122223333';
 export const ACCOUNT_B = '444455556666';
@@ -124,31 +123,15 @@ export interface SignedCallResult {
 export async function signedCall(name: PrincipalName, operation: string, input: unknown, options: SignedCallOptions = {}): Promise<SignedCallResult> {
   const url = new URL(endpoint());
   const body = JSON.stringify(input);
-  const signer = new SignatureV4({
-    service: 'kms',
-    region: options.region ?? 'us-east-1',
+  const signed = await signHeaders({
+    endpoint: endpoint(),
+    body,
+    headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `TrentService.${operation}`, ...options.headers },
+    region: options.region,
     credentials: options.credentials ?? credentialsOf(name),
-    sha256: Sha256,
+    signingDate: options.signingDate,
   });
-  const signed = await signer.sign(
-    {
-      method: 'POST',
-      protocol: url.protocol,
-      hostname: url.hostname,
-      port: url.port ? Number(url.port) : undefined,
-      path: '/',
-      query: {},
-      headers: {
-        host: url.host,
-        'content-type': 'application/x-amz-json-1.1',
-        'x-amz-target': `TrentService.${operation}`,
-        ...options.headers,
-      },
-      body,
-    },
-    { signingDate: options.signingDate },
-  );
-  const request = { headers: { ...(signed.headers as Record<string, string>) }, body };
+  const request = { headers: { ...signed.headers }, body };
   options.tamper?.(request);
   delete request.headers.host; // fetch sets Host itself
   const response = await fetch(url, { method: 'POST', headers: request.headers, body: request.body });

@@ -14,7 +14,7 @@ import {
   createSigV4Verifier,
   type SigV4Request,
 } from '../bench/reference-server.js';
-import { signKmsRequest, type SignedKmsRequest } from '../bench/sign.js';
+import { signKmsRequest, type SignedKmsRequest } from '../support/sign.js';
 
 const ENDPOINT = 'http://127.0.0.1:4599';
 const verify = createSigV4Verifier({ credentials: { test: 'test' } });
