@@ -75,3 +75,12 @@ test('output encoding: blobs to base64, dates to epoch seconds, undefined droppe
     D: [{ E: 1 }],
   });
 });
+
+test('blobs must be standard padded base64', () => {
+  for (const bad of ['AAA', 'A===', 'AB=C', '====', 'AA=A', 'AAAA====', 'AA-_']) {
+    assert.equal(error(() => decodeInput('EncryptRequest', { KeyId: 'k', Plaintext: bad })).type, 'SerializationException', bad);
+  }
+  for (const [good, bytes] of [['AA==', 1], ['AAA=', 2], ['AAAA', 3]] as const) {
+    assert.equal(decodeInput<{ Plaintext: Buffer }>('EncryptRequest', { KeyId: 'k', Plaintext: good }).Plaintext.length, bytes);
+  }
+});
