@@ -35,8 +35,8 @@ const grantOperations = new Set<string>([
 
 /** Throws AccessDeniedException unless `action` (e.g. "kms:Encrypt") is allowed on the key. */
 export async function authorize(ctx: OperationContext, key: KeyRecord, action: string, request: RequestConditions = {}): Promise<void> {
-  // A forged or malformed grant token is refused even when the policy alone would allow the request.
-  if (request.grantTokens?.length) await verifyGrantTokens(ctx, request.grantTokens);
+  // Verified once here: a forged or malformed token is refused even when the policy alone would allow.
+  const tokenClaims = await verifyGrantTokens(ctx, request.grantTokens);
   const doc = parsedPolicy(key.policy);
   const decision = evaluatePolicy(doc, {
     principalArn: ctx.caller.principalArn,
@@ -54,7 +54,7 @@ export async function authorize(ctx: OperationContext, key: KeyRecord, action: s
         key,
         operation: operation as GrantOperation,
         encryptionContext: request.encryptionContext,
-        grantTokens: request.grantTokens,
+        grantTokens: tokenClaims,
       }))
     ) {
       return;

@@ -5,6 +5,7 @@
 import type { EncryptionContext } from '../core/encryption-context.js';
 import type { KeyRecord } from '../core/types.js';
 import type { OperationContext } from '../operations/context.js';
+import type { GrantTokenClaims } from './grant-token.js';
 
 /** The 17 grant operations of AWS's model (GrantOperation enum). */
 export type GrantOperation =
@@ -31,8 +32,11 @@ export interface GrantCheck {
   operation: GrantOperation;
   /** The request's encryption context, for EncryptionContextEquals / EncryptionContextSubset constraints. */
   encryptionContext?: EncryptionContext;
-  /** GrantTokens from the request: a valid token lets its grant be used before the grant is readable. */
-  grantTokens?: string[];
+  /**
+   * The request's GrantTokens, already verified (the authorizer checks them once for every request): a
+   * valid token lets its grant be used before the grant is readable.
+   */
+  grantTokens?: GrantTokenClaims[];
 }
 
 /** Implemented in shared/grants/grant-check.ts. */

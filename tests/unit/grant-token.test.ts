@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createHmac, randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { CachedGrantStore } from '../../shared/grants/cached-grant-store.js';
-import { authorizingGrants, grantAllows, TOKEN_AUTHORITY_MS } from '../../shared/grants/grant-check.js';
+import { authorizingGrants, grantAllows, TOKEN_AUTHORITY_MS, verifyGrantTokens } from '../../shared/grants/grant-check.js';
 import type { GrantOperation } from '../../shared/grants/contract.js';
 import {
   deriveGrantTokenKey,
@@ -503,9 +503,10 @@ describe('grantAllows', () => {
     const token = await signer.issue(claims, randomBytes(16));
     const { ctx, reads } = context(alice);
     assert.equal(await grantAllows(ctx, { key, operation: 'Decrypt', encryptionContext: finance }), false, 'no token, no grant');
-    assert.equal(await grantAllows(ctx, { key, operation: 'Decrypt', encryptionContext: finance, grantTokens: [token] }), true);
+    const verified = await verifyGrantTokens(ctx, [token]);
+    assert.equal(await grantAllows(ctx, { key, operation: 'Decrypt', encryptionContext: finance, grantTokens: verified }), true);
     assert.deepEqual(reads, [claims.grantId], 'the tombstone was checked');
-    const check = { key, encryptionContext: finance, grantTokens: [token] };
+    const check = { key, encryptionContext: finance, grantTokens: verified };
     assert.equal(await grantAllows(ctx, { ...check, operation: 'GenerateDataKey' }), false, 'operation not in the grant');
     assert.equal(await grantAllows(ctx, { ...check, encryptionContext: { Department: 'HR' }, operation: 'Decrypt' }), false, 'constraint');
     assert.equal(await grantAllows(context(bob).ctx, { ...check, operation: 'Decrypt' }), false, 'another principal');
@@ -515,19 +516,20 @@ describe('grantAllows', () => {
 
   test('a token is refused once its grant is retired or revoked, and after its authority lapses', async () => {
     const token = await signer.issue(claims, randomBytes(16));
-    const request = { key, operation: 'Decrypt' as const, encryptionContext: finance, grantTokens: [token] };
+    const request = { key, operation: 'Decrypt' as const, encryptionContext: finance, grantTokens: await verifyGrantTokens(context(alice).ctx, [token]) };
     assert.equal(await grantAllows(context(alice, [], [claims.grantId]).ctx, request), false);
     const late = await signer.issue({ ...claims, issuedAt: now - TOKEN_AUTHORITY_MS - 1 }, randomBytes(16));
-    assert.equal(await grantAllows(context(alice).ctx, { ...request, grantTokens: [late] }), false);
+    const lateClaims = await verifyGrantTokens(context(alice).ctx, [late]);
+    assert.equal(await grantAllows(context(alice).ctx, { ...request, grantTokens: lateClaims }), false);
   });
 
-  test('a token we did not issue fails the request, even next to a grant that allows it', async () => {
+  test('a token we did not issue is refused as InvalidGrantTokenException', async () => {
     const foreign = new GrantTokenSigner(async () => randomBytes(32));
     const forged = await foreign.issue(claims, randomBytes(16));
     const { ctx } = context(alice, [stored()]);
     for (const bad of [forged, 'not-a-token']) {
       await assert.rejects(
-        grantAllows(ctx, { key, operation: 'Encrypt', encryptionContext: finance, grantTokens: [bad] }),
+        verifyGrantTokens(ctx, [bad]),
         (e: unknown) => e instanceof KmsError && e.type === 'InvalidGrantTokenException',
       );
     }
