@@ -19,6 +19,16 @@ export interface Config {
   cacheTtlMs: number;
   /** Powertools log level for the API function. */
   logLevel: string;
+  /** Local runtime only: events, audit records and notifications are written to files here. */
+  dataDir?: string;
+  /** AWS: the EventBridge bus events are put on (default bus when unset). */
+  eventBusName?: string;
+  /** Source of the events; AWS's own `aws.kms` cannot be sent with PutEvents, so deployments set another. */
+  eventSource: string;
+  /** AWS: the log group audit records go to. */
+  auditLogGroup?: string;
+  /** AWS: the SNS topic alarm and warning notifications go to. */
+  alarmTopicArn?: string;
 }
 
 export class ConfigError extends Error {}
@@ -33,6 +43,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     rootKey,
     cacheTtlMs,
     logLevel: env.POWERTOOLS_LOG_LEVEL || env.LOG_LEVEL || 'WARN',
+    dataDir: env.KMS_DATA_DIR || undefined,
+    eventBusName: env.KMS_EVENT_BUS_NAME || undefined,
+    eventSource: env.KMS_EVENT_SOURCE || 'aws.kms',
+    auditLogGroup: env.KMS_AUDIT_LOG_GROUP || undefined,
+    alarmTopicArn: env.KMS_ALARM_TOPIC_ARN || undefined,
   };
 }
 

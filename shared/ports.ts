@@ -35,6 +35,20 @@ export interface KeyStore {
   createKey(key: KeyRecord, material?: WrappedMaterial, alias?: AliasRecord): Promise<void>;
   /** Writes `next` only if the stored revision is still `next.revision - 1`. */
   updateKey(next: KeyRecord): Promise<void>;
+  /**
+   * Like updateKey, with side effects in the same transaction (all or nothing): materials added or
+   * deleted, outbox entries (events, audit records, notifications) to deliver afterwards, and an
+   * idempotency marker that fails the whole write with ConditionFailedError if it exists already.
+   */
+  commitKey(next: KeyRecord, effects: KeyEffects): Promise<void>;
+  /**
+   * Deletes the key (conditional on `key.revision` being current) and its list entry, leaves a cleanup
+   * marker for what hangs off it (aliases, grants, materials), and writes the outbox entries: one
+   * transaction. After it the key id answers NotFoundException.
+   */
+  deleteKey(key: KeyRecord, outbox: OutboxEntry[]): Promise<void>;
+  /** Every material of a key (all versions), oldest first. */
+  listMaterials(keyId: string): Promise<WrappedMaterial[]>;
   listKeys(account: string, limit: number, after?: string): Promise<Page<string>>;
 
   getMaterial(keyId: string, keyMaterialId: string): Promise<WrappedMaterial | undefined>;
@@ -48,6 +62,83 @@ export interface KeyStore {
   deleteAlias(account: string, aliasName: string): Promise<void>;
   listAliases(account: string, limit: number, after?: string): Promise<Page<AliasRecord>>;
   listAliasesOfKey(keyId: string, limit: number, after?: string): Promise<Page<AliasRecord>>;
+}
+
+export interface KeyEffects {
+  putMaterials?: WrappedMaterial[];
+  deleteMaterials?: string[];
+  outbox?: OutboxEntry[];
+  /** A once-only marker (e.g. the id of an EventBridge event that asked for a rotation). */
+  idempotencyKey?: string;
+}
+
+/**
+ * Something to tell the outside world once a state change is committed: written in the same transaction
+ * as the change (transactional outbox), delivered by `deliverOutbox` and then removed. `id` is
+ * deterministic for job actions, so a re-run writes the same entry instead of a second one.
+ */
+export interface OutboxEntry {
+  id: string;
+  kind: 'event' | 'audit' | 'notification';
+  body: Record<string, unknown>;
+}
+
+/** EventBridge in AWS, the data directory's event log locally. Delivering the same id twice is harmless locally. */
+export interface EventSink {
+  publish(events: KmsEvent[]): Promise<void>;
+}
+
+/** An EventBridge event in AWS's envelope (KMS-REFERENCE §11). */
+export interface KmsEvent {
+  version: '0';
+  id: string;
+  'detail-type': string;
+  source: string;
+  account: string;
+  time: string;
+  region: string;
+  resources: string[];
+  detail: Record<string, unknown>;
+}
+
+/** CloudTrail-format records: a dedicated log group in AWS, files in the data directory locally. */
+export interface AuditSink {
+  write(records: AuditRecord[]): Promise<void>;
+}
+
+export type AuditRecord = Record<string, unknown> & { eventID: string; eventTime: string; eventName: string };
+
+/** Operator notifications (alarms, warnings): SNS in AWS, the data directory's notification log locally. */
+export interface Notifier {
+  notify(notifications: Notification[]): Promise<void>;
+}
+
+export interface Notification {
+  id: string;
+  severity: 'ALARM' | 'WARNING';
+  subject: string;
+  message: string;
+  time: string;
+  region: string;
+  account: string;
+  keyArn?: string;
+  details?: Record<string, unknown>;
+}
+
+/**
+ * Counts for CloudWatch (Powertools Metrics in the API and the jobs). The core records through this
+ * port and never imports Powertools.
+ */
+export interface MetricsRecorder {
+  count(name: string, value?: number): void;
+}
+
+export const noMetrics: MetricsRecorder = { count: () => {} };
+
+export interface Sinks {
+  events: EventSink;
+  audit: AuditSink;
+  notifier: Notifier;
 }
 
 /** Hands out the KeyStore of a region (each region has its own items; see ARCHITECTURE "Home-region writes"). */

@@ -1,18 +1,23 @@
 /**
  * Builds the real dependencies once (module scope in the Lambda) and hands each request its context:
  * the region's KeyStore and GrantStore (DynamoDB behind short-TTL caches), clock, randomness, the
- * material vault and the grant-token signer.
+ * material vault, the grant-token signer, the job store and the sinks; and each job run its context.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { awsSinks } from './adapters/aws-sinks.js';
+import { fileSinks } from './adapters/file-sinks.js';
 import { rootKeyProvider } from './adapters/root-key.js';
 import { systemClock, systemRandom } from './adapters/system.js';
 import type { Config } from './config.js';
 import { MaterialVault } from './core/material-vault.js';
+import type { JobContext } from './jobs/context.js';
+import type { JobStore } from './jobs/job-store.js';
 import type { OperationContext } from './operations/context.js';
-import type { Clock, KeyStore, Random } from './ports.js';
+import { noMetrics, type Clock, type KeyStore, type MetricsRecorder, type Random, type Sinks } from './ports.js';
 import type { RequestScope } from './protocol/dispatcher.js';
 import { CachedKeyStore } from './store/cached-key-store.js';
+import { DynamoJobStore } from './store/dynamo-job-store.js';
 import { DynamoKeyStore } from './store/dynamo-key-store.js';
 import { CachedGrantStore } from './grants/cached-grant-store.js';
 import { GrantTokenSigner } from './grants/grant-token.js';
@@ -28,46 +33,93 @@ export const DYNAMODB_LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKe
 export interface Services {
   storeFor(region: string): KeyStore;
   context(scope: RequestScope): OperationContext;
+  /** A job run's context in `region`, acting as of `now`. */
+  jobContext(region: string, now: Date, log?: JobContext['log']): JobContext;
+  sinks: Sinks;
 }
 
-export function createServices(config: Config, clock: Clock = systemClock, random: Random = systemRandom): Services {
+interface RegionStores {
+  keys: KeyStore;
+  grants: GrantStore;
+  jobs: JobStore;
+}
+
+export interface ServiceOptions {
+  clock?: Clock;
+  random?: Random;
+  /** Where events, audit records and notifications go; by default files (local) or AWS services. */
+  sinks?: Sinks;
+  /** Where operations' counts go (the API passes Powertools Metrics). */
+  metrics?: MetricsRecorder;
+  /** Wraps each region's DynamoDB document client (the jobs bench counts the items read). */
+  wrapClient?: (client: DynamoDBDocumentClient) => DynamoDBDocumentClient;
+}
+
+export function createServices(config: Config, options: ServiceOptions = {}): Services {
+  const clock = options.clock ?? systemClock;
+  const random = options.random ?? systemRandom;
   const rootKeys = rootKeyProvider(config.rootKey, config.defaultRegion);
   const vault = new MaterialVault(rootKeys, random);
   const grantTokens = new GrantTokenSigner(() => rootKeys.rootKey());
-  const stores = new Map<string, KeyStore>();
-  const grantStores = new Map<string, GrantStore>();
+  const sinks = options.sinks ?? (config.dataDir ? fileSinks(config.dataDir) : awsSinks(config));
+  const regions = new Map<string, RegionStores>();
+  const metrics = options.metrics ?? noMetrics;
 
-  const storeFor = (region: string): KeyStore => {
-    let store = stores.get(region);
-    if (!store) {
+  const storesFor = (region: string): RegionStores => {
+    let stores = regions.get(region);
+    if (!stores) {
       const client = new DynamoDBClient({
         region,
         endpoint: config.dynamodbEndpoint,
         ...(config.dynamodbEndpoint ? { credentials: DYNAMODB_LOCAL_CREDENTIALS } : {}),
       });
-      const db = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
-      store = new CachedKeyStore(new DynamoKeyStore(db, config.tableName, region), config.cacheTtlMs);
-      stores.set(region, store);
-      grantStores.set(region, new CachedGrantStore(new DynamoGrantStore(db, config.tableName, region), config.cacheTtlMs));
+      let db = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+      if (options.wrapClient) db = options.wrapClient(db);
+      stores = {
+        keys: new CachedKeyStore(new DynamoKeyStore(db, config.tableName, region), config.cacheTtlMs),
+        grants: new CachedGrantStore(new DynamoGrantStore(db, config.tableName, region), config.cacheTtlMs),
+        jobs: new DynamoJobStore(db, config.tableName, region),
+      };
+      regions.set(region, stores);
     }
-    return store;
+    return stores;
   };
 
   return {
-    storeFor,
+    sinks,
+    storeFor: (region) => storesFor(region).keys,
     context: (scope) => {
-      const store = storeFor(scope.region);
+      const stores = storesFor(scope.region);
       // A plain literal: on Node 20, `{ ...scope, more }` costs microseconds per request (V8 slow path).
       return {
         caller: scope.caller,
         region: scope.region,
         requestId: scope.requestId,
-        store,
+        store: stores.keys,
         clock,
         random,
         vault,
-        grants: grantStores.get(scope.region)!,
+        grants: stores.grants,
         grantTokens,
+        jobStore: stores.jobs,
+        sinks,
+        eventSource: config.eventSource,
+        metrics,
+      };
+    },
+    jobContext: (region, now, log = () => {}) => {
+      const stores = storesFor(region);
+      return {
+        region,
+        now,
+        store: stores.keys,
+        jobStore: stores.jobs,
+        grants: stores.grants,
+        vault,
+        random,
+        sinks,
+        eventSource: config.eventSource,
+        log,
       };
     },
   };

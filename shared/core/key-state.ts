@@ -53,6 +53,16 @@ export const keyStateTable = {
   ListGrants: anyState,
   RetireGrant: anyState,
   RevokeGrant: anyState,
+  /** The operations also refuse keys that cannot rotate (UnsupportedOperationException), before this table. */
+  EnableKeyRotation: row({ Disabled: 'D', PendingDeletion: 'PD', PendingReplicaDeletion: 'PD', PendingImport: 'PI', Unavailable: 'UA', Creating: 'CR' }),
+  DisableKeyRotation: row({ Disabled: 'D', PendingDeletion: 'PD', PendingReplicaDeletion: 'PD', PendingImport: 'PI', Unavailable: 'UA', Creating: 'CR' }),
+  GetKeyRotationStatus: anyState,
+  RotateKeyOnDemand: row({ Disabled: 'D', PendingDeletion: 'PD', PendingReplicaDeletion: 'PD', PendingImport: 'PI', Unavailable: 'UA', Creating: 'CR' }),
+  ListKeyRotations: anyState,
+  GetParametersForImport: row({ PendingDeletion: 'PD', PendingReplicaDeletion: 'PD', Creating: 'CR', Updating: 'UP' }),
+  ImportKeyMaterial: row({ PendingDeletion: 'PD', PendingReplicaDeletion: 'PD', Creating: 'CR' }),
+  /** A key pending deletion may lose its material and stays PendingDeletion. */
+  DeleteImportedKeyMaterial: row({ Creating: 'CR', Updating: 'UP' }),
 } satisfies Record<string, Row>;
 
 export type StateCheckedOperation = keyof typeof keyStateTable;

@@ -4,7 +4,7 @@
  * the ARN is bound because multi-region keys share material across regions whose ARNs differ.
  * Unwrapped materials are cached in memory (they never change), which keeps the hot path off the store.
  */
-import { createCipheriv, createDecipheriv } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac } from 'node:crypto';
 import type { WrappedMaterial } from './types.js';
 import type { Random, RootKeyProvider } from '../ports.js';
 
@@ -20,14 +20,32 @@ export class MaterialVault {
 
   /** New random material for a key: the wrapped item to store and the plaintext to cache. */
   async create(keyId: string, createdAt: number): Promise<WrappedMaterial> {
-    const keyMaterialId = this.random.bytes(32).toString('hex');
-    const material = this.random.bytes(32);
+    return this.wrap(keyId, this.random.bytes(32).toString('hex'), this.random.bytes(32), createdAt);
+  }
+
+  /** Wraps given material (imported key material) under the root key. */
+  async wrap(keyId: string, keyMaterialId: string, material: Buffer, createdAt: number): Promise<WrappedMaterial> {
     const iv = this.random.bytes(12);
     const cipher = createCipheriv('aes-256-gcm', await this.rootKeys.rootKey(), iv);
     cipher.setAAD(aad(keyId, keyMaterialId));
     const wrapped = Buffer.concat([iv, cipher.update(material), cipher.final(), cipher.getAuthTag()]);
-    this.remember(keyId, keyMaterialId, material);
+    this.remember(keyId, keyMaterialId, Buffer.from(material));
     return { keyId, keyMaterialId, wrapped, rootKeyId: this.rootKeys.rootKeyId, createdAt };
+  }
+
+  /**
+   * The id of imported material: AWS derives it from the key id and the material, so re-importing the
+   * same bytes gives the same id (and old ciphertexts decrypt again). A MAC under a key derived from the
+   * root key, not a bare hash, so the id reveals nothing about the material.
+   */
+  async importedMaterialId(keyId: string, material: Buffer): Promise<string> {
+    const idKey = createHmac('sha256', await this.rootKeys.rootKey()).update('kms-imported-material-id-v1').digest();
+    return createHmac('sha256', idKey).update(keyId).update('|').update(material).digest('hex');
+  }
+
+  /** Drops a material from memory (it was deleted: expired or DeleteImportedKeyMaterial). */
+  forget(keyId: string, keyMaterialId: string): void {
+    this.cache.delete(`${keyId}/${keyMaterialId}`);
   }
 
   cached(keyId: string, keyMaterialId: string): Buffer | undefined {

@@ -14,6 +14,8 @@ export type KeyState =
 export type KeyUsage = 'SIGN_VERIFY' | 'ENCRYPT_DECRYPT' | 'GENERATE_VERIFY_MAC' | 'KEY_AGREEMENT';
 export type KeyManager = 'AWS' | 'CUSTOMER';
 export type Origin = 'AWS_KMS' | 'EXTERNAL' | 'AWS_CLOUDHSM' | 'EXTERNAL_KEY_STORE';
+export type ExpirationModel = 'KEY_MATERIAL_EXPIRES' | 'KEY_MATERIAL_DOES_NOT_EXPIRE';
+export type RotationType = 'AUTOMATIC' | 'ON_DEMAND';
 
 /** One KMS key in one account and region. Dates are epoch milliseconds. */
 export interface KeyRecord {
@@ -37,6 +39,21 @@ export interface KeyRecord {
   tags: Record<string, string>;
   /** The key policy document, exactly as set (GetKeyPolicy returns it byte for byte). */
   policy: string;
+  /**
+   * Automatic rotation (symmetric AWS_KMS keys). Kept while the key is PendingDeletion or Disabled, so
+   * cancelling or re-enabling restores it; the rotation job only sees Enabled keys (store/due-index.ts).
+   */
+  rotationEnabled?: boolean;
+  rotationPeriodInDays?: number;
+  /** When the next automatic rotation is due (epoch ms), while rotation is enabled. */
+  nextRotationDate?: number;
+  /** On-demand rotations made so far (AWS allows 25 per key). */
+  onDemandRotationCount?: number;
+  /** EXTERNAL origin: how the current imported material expires, and when (epoch ms). */
+  expirationModel?: ExpirationModel;
+  validTo?: number;
+  /** The deletion date for which the one-day warning was sent (the deletion job sends it once). */
+  deletionWarningSentFor?: number;
   /** Bumped by every write; writes are conditional on the revision they read (optimistic locking). */
   revision: number;
 }
@@ -59,4 +76,10 @@ export interface WrappedMaterial {
   /** Which root key wrapped it (room for root-key rotation). */
   rootKeyId: string;
   createdAt: number;
+  /** Set on material made by a rotation (ListKeyRotations); the key's first material has neither. */
+  rotationDate?: number;
+  rotationType?: RotationType;
+  /** Imported (EXTERNAL origin) material. */
+  imported?: boolean;
+  keyMaterialDescription?: string;
 }

@@ -2,7 +2,8 @@ import type { MaterialVault } from '../core/material-vault.js';
 import type { GrantTokenSigner } from '../grants/grant-token.js';
 import type { GrantStore } from '../grants/store.js';
 import type { Caller } from '../protocol/dispatcher.js';
-import type { Clock, KeyStore, Random } from '../ports.js';
+import type { JobStore } from '../jobs/job-store.js';
+import type { Clock, KeyStore, MetricsRecorder, Random, Sinks } from '../ports.js';
 
 /** What every operation receives besides its input: who asks, where, and the ports it may use. */
 export interface OperationContext {
@@ -17,4 +18,12 @@ export interface OperationContext {
   grants: GrantStore;
   /** Issues and verifies grant tokens (MAC key derived from the root key). */
   grantTokens: GrantTokenSigner;
+  /** The region's outbox, cleanup and pending-deletion-use records (shared by the API and the jobs). */
+  jobStore: JobStore;
+  /** Where events, audit records and notifications go (EventBridge/CloudWatch/SNS, or local files). */
+  sinks: Sinks;
+  /** EventBridge source of the events this service sends (aws.kms locally). */
+  eventSource: string;
+  /** CloudWatch counts the operations record (e.g. use of a key pending deletion). */
+  metrics: MetricsRecorder;
 }

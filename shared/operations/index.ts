@@ -24,6 +24,14 @@ import { tagResource } from './tag-resource.js';
 import { untagResource } from './untag-resource.js';
 import { updateAlias } from './update-alias.js';
 import { updateKeyDescription } from './update-key-description.js';
+import { enableKeyRotation } from './enable-key-rotation.js';
+import { disableKeyRotation } from './disable-key-rotation.js';
+import { getKeyRotationStatus } from './get-key-rotation-status.js';
+import { rotateKeyOnDemand } from './rotate-key-on-demand.js';
+import { listKeyRotations } from './list-key-rotations.js';
+import { getParametersForImport } from './get-parameters-for-import.js';
+import { importKeyMaterial } from './import-key-material.js';
+import { deleteImportedKeyMaterial } from './delete-imported-key-material.js';
 import type { Operation } from '../protocol/dispatcher.js';
 
 export const operations: Readonly<Record<string, Operation<OperationContext>>> = {
@@ -51,5 +59,13 @@ export const operations: Readonly<Record<string, Operation<OperationContext>>> =
   UntagResource: untagResource,
   UpdateAlias: updateAlias,
   UpdateKeyDescription: updateKeyDescription,
+  EnableKeyRotation: enableKeyRotation,
+  DisableKeyRotation: disableKeyRotation,
+  GetKeyRotationStatus: getKeyRotationStatus,
+  RotateKeyOnDemand: rotateKeyOnDemand,
+  ListKeyRotations: listKeyRotations,
+  GetParametersForImport: getParametersForImport,
+  ImportKeyMaterial: importKeyMaterial,
+  DeleteImportedKeyMaterial: deleteImportedKeyMaterial,
   ...grantOperations,
 };

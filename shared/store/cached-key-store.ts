@@ -6,7 +6,7 @@
  * Key material never changes once written, so it is cached without expiry.
  */
 import type { AliasRecord, KeyRecord, WrappedMaterial } from '../core/types.js';
-import type { KeyStore, Page } from '../ports.js';
+import type { KeyEffects, KeyStore, OutboxEntry, Page } from '../ports.js';
 
 interface Entry<T> {
   value: T;
@@ -48,6 +48,35 @@ export class CachedKeyStore implements KeyStore {
       this.keys.delete(next.keyId); // our copy was stale
       throw error;
     }
+  }
+
+  async commitKey(next: KeyRecord, effects: KeyEffects): Promise<void> {
+    try {
+      await this.inner.commitKey(next, effects);
+      this.put(this.keys, next.keyId, next);
+      for (const id of effects.deleteMaterials ?? []) this.materials.delete(`${next.keyId}/${id}`);
+    } catch (error) {
+      this.keys.delete(next.keyId);
+      throw error;
+    }
+  }
+
+  async deleteKey(key: KeyRecord, outbox: OutboxEntry[]): Promise<void> {
+    try {
+      await this.inner.deleteKey(key, outbox);
+    } finally {
+      this.keys.delete(key.keyId);
+    }
+  }
+
+  listMaterials(keyId: string): Promise<WrappedMaterial[]> {
+    return this.inner.listMaterials(keyId);
+  }
+
+  /** Forgets what this process cached about a key (its aliases go with the TTL). */
+  forgetKey(keyId: string): void {
+    this.keys.delete(keyId);
+    for (const id of this.materials.keys()) if (id.startsWith(`${keyId}/`)) this.materials.delete(id);
   }
 
   listKeys(account: string, limit: number, after?: string): Promise<Page<string>> {

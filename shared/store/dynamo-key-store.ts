@@ -14,8 +14,25 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { AliasRecord, KeyRecord, WrappedMaterial } from '../core/types.js';
 import { defaultKeyPolicy } from '../policy/default-policy.js';
-import { ConditionFailedError, type KeyStore, type Page } from '../ports.js';
-import { aliasByKey, aliasItem, aliasPk, keyItem, keyListItem, keyListPk, materialItem } from './item-keys.js';
+import { ConditionFailedError, type KeyEffects, type KeyStore, type OutboxEntry, type Page } from '../ports.js';
+import { dueAttributes, dueIndexes } from './due-index.js';
+import {
+  aliasByKey,
+  aliasItem,
+  aliasPk,
+  cleanupItem,
+  keyItem,
+  keyListItem,
+  keyListPk,
+  materialItem,
+  onceItem,
+  outboxItem,
+} from './item-keys.js';
+
+/** Once-only markers are kept a week (TTL), far longer than any retry of the event that set them. */
+const ONCE_TTL_SECONDS = 7 * 86_400;
+
+type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
 
 const SCHEMA_VERSION = 1;
 
@@ -34,7 +51,7 @@ export class DynamoKeyStore implements KeyStore {
   }
 
   async createKey(key: KeyRecord, material?: WrappedMaterial, alias?: AliasRecord): Promise<void> {
-    const items: { Put: { TableName: string; Item: Record<string, unknown>; ConditionExpression?: string } }[] = [
+    const items: TransactItem[] = [
       // A fresh random id cannot exist; the condition guards against the impossible anyway.
       { Put: { TableName: this.tableName, Item: keyToItem(key), ConditionExpression: 'attribute_not_exists(pk)' } },
       { Put: { TableName: this.tableName, Item: { ...keyListItem(key.region, key.account, key.keyId), entity: 'KeyListEntry' } } },
@@ -64,6 +81,87 @@ export class DynamoKeyStore implements KeyStore {
     );
   }
 
+  async commitKey(next: KeyRecord, effects: KeyEffects): Promise<void> {
+    const items: TransactItem[] = [
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: keyToItem(next),
+          // Optimistic lock, as in updateKey: the change was computed from revision next.revision - 1.
+          ConditionExpression: 'attribute_exists(pk) AND revision = :read',
+          ExpressionAttributeValues: { ':read': next.revision - 1 },
+        },
+      },
+    ];
+    for (const material of effects.putMaterials ?? []) {
+      // A material id is never reused for other bytes: an existing item means a conflicting writer.
+      items.push({ Put: { TableName: this.tableName, Item: materialToItem(material), ConditionExpression: 'attribute_not_exists(pk)' } });
+    }
+    for (const keyMaterialId of effects.deleteMaterials ?? []) {
+      items.push({ Delete: { TableName: this.tableName, Key: materialItem(next.keyId, keyMaterialId) } });
+    }
+    items.push(...this.outboxPuts(next.region, effects.outbox ?? []));
+    if (effects.idempotencyKey !== undefined) {
+      items.push({
+        Put: {
+          TableName: this.tableName,
+          Item: { ...onceItem(this.region, effects.idempotencyKey), entity: 'Once', expiresAt: Math.floor(Date.now() / 1000) + ONCE_TTL_SECONDS },
+          // The work this marker stands for was done already: fail the whole transaction.
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      });
+    }
+    await conditional(() => this.db.send(new TransactWriteCommand({ TransactItems: items })));
+  }
+
+  async deleteKey(key: KeyRecord, outbox: OutboxEntry[]): Promise<void> {
+    const items: TransactItem[] = [
+      {
+        Delete: {
+          TableName: this.tableName,
+          Key: keyItem(key.region, key.keyId),
+          // Only the state the caller checked (e.g. PendingDeletion past its date) may be deleted.
+          ConditionExpression: 'revision = :read',
+          ExpressionAttributeValues: { ':read': key.revision },
+        },
+      },
+      { Delete: { TableName: this.tableName, Key: keyListItem(key.region, key.account, key.keyId) } },
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: { ...cleanupItem(key.region, key.keyId), entity: 'Cleanup', keyId: key.keyId, account: key.account, multiRegion: key.multiRegion },
+        },
+      },
+      ...this.outboxPuts(key.region, outbox),
+    ];
+    await conditional(() => this.db.send(new TransactWriteCommand({ TransactItems: items })));
+  }
+
+  async listMaterials(keyId: string): Promise<WrappedMaterial[]> {
+    const materials: WrappedMaterial[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': materialItem(keyId, '').pk },
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
+      materials.push(...(page.Items ?? []).map(toMaterial));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return materials.sort((a, b) => a.createdAt - b.createdAt || (a.rotationDate ?? 0) - (b.rotationDate ?? 0));
+  }
+
+  private outboxPuts(region: string, outbox: OutboxEntry[]): TransactItem[] {
+    return outbox.map((entry) => ({
+      Put: { TableName: this.tableName, Item: { ...outboxItem(region, entry.id), entity: 'Outbox', kind: entry.kind, body: entry.body } },
+    }));
+  }
+
   async listKeys(account: string, limit: number, after?: string): Promise<Page<string>> {
     const page = await this.queryPage(keyListPk(this.region, account), limit, after);
     return { items: page.items.map((item) => item.sk as string), next: page.next };
@@ -73,14 +171,7 @@ export class DynamoKeyStore implements KeyStore {
     const { Item } = await this.db.send(
       new GetCommand({ TableName: this.tableName, Key: materialItem(keyId, keyMaterialId), ConsistentRead: true }),
     );
-    if (!Item) return undefined;
-    return {
-      keyId: Item.keyId,
-      keyMaterialId: Item.keyMaterialId,
-      wrapped: Buffer.from(Item.wrapped as Uint8Array),
-      rootKeyId: Item.rootKeyId,
-      createdAt: Item.createdAt,
-    };
+    return Item ? toMaterial(Item) : undefined;
   }
 
   async getAlias(account: string, aliasName: string): Promise<AliasRecord | undefined> {
@@ -174,11 +265,15 @@ async function conditional<T>(write: () => Promise<T>): Promise<T> {
 }
 
 function keyToItem(key: KeyRecord) {
-  return { ...keyItem(key.region, key.keyId), entity: 'Key', schemaVersion: SCHEMA_VERSION, ...key };
+  // The sparse due-date index attributes follow from the record itself (store/due-index.ts).
+  return { ...keyItem(key.region, key.keyId), entity: 'Key', schemaVersion: SCHEMA_VERSION, ...key, ...dueAttributes(key) };
 }
+
+const dueAttributeNames = Object.values(dueIndexes).flatMap((index) => [index.pk, index.at]);
 
 function toKey(item: Record<string, any>): KeyRecord {
   const { pk: _pk, sk: _sk, entity: _e, schemaVersion: _v, ...key } = item;
+  for (const name of dueAttributeNames) delete key[name];
   // Keys stored before key policies existed carry the default policy.
   return { ...key, tags: key.tags ?? {}, policy: key.policy ?? defaultKeyPolicy(key.account) } as KeyRecord;
 }
@@ -201,6 +296,20 @@ function toAlias(item: Record<string, any>): AliasRecord {
     targetKeyId: item.targetKeyId,
     creationDate: item.creationDate,
     lastUpdatedDate: item.lastUpdatedDate,
+  };
+}
+
+function toMaterial(item: Record<string, any>): WrappedMaterial {
+  return {
+    keyId: item.keyId,
+    keyMaterialId: item.keyMaterialId,
+    wrapped: Buffer.from(item.wrapped as Uint8Array),
+    rootKeyId: item.rootKeyId,
+    createdAt: item.createdAt,
+    rotationDate: item.rotationDate,
+    rotationType: item.rotationType,
+    imported: item.imported,
+    keyMaterialDescription: item.keyMaterialDescription,
   };
 }
 

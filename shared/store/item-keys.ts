@@ -18,3 +18,18 @@ export const aliasByKey = (region: string, keyId: string, aliasName: string) => 
 });
 
 export const materialItem = (keyId: string, keyMaterialId: string) => ({ pk: `MATERIAL#${keyId}`, sk: keyMaterialId });
+
+/** Outbox entries of a region, delivered and removed by deliverOutbox (shared/jobs/outbox.ts). */
+export const outboxPk = (region: string) => `OUTBOX#${region}`;
+export const outboxItem = (region: string, id: string) => ({ pk: outboxPk(region), sk: id });
+
+/** What is left to remove after a key was deleted (aliases, grants, materials): the deletion job finishes it. */
+export const cleanupPk = (region: string) => `CLEANUP#${region}`;
+export const cleanupItem = (region: string, keyId: string) => ({ pk: cleanupPk(region), sk: keyId });
+
+/** Once-only markers (idempotency keys of event-triggered work); they expire through TTL. */
+export const onceItem = (region: string, key: string) => ({ pk: `ONCE#${region}`, sk: key });
+
+/** Attempts to use a key pending deletion, counted per key until the deletion job has raised the alarm. */
+export const pendingDeletionUsePk = (region: string) => `PD_USE#${region}`;
+export const pendingDeletionUseItem = (region: string, keyId: string) => ({ pk: pendingDeletionUsePk(region), sk: keyId });

@@ -1,0 +1,36 @@
+/**
+ * CloudTrail records of what the service does by itself (KMS-REFERENCE §11): eventType AwsServiceEvent,
+ * userIdentity {accountId, invokedBy "AWS Internal"}, e.g. RotateKey, DeleteKey, DeleteExpiredKeyMaterial.
+ * Pure; the id is deterministic so a job re-run rewrites the same record.
+ */
+import type { KeyRecord } from '../core/types.js';
+import { deterministicId } from '../events/kms-events.js';
+import type { AuditRecord } from '../ports.js';
+
+export function serviceEventRecord(
+  eventName: string,
+  key: KeyRecord,
+  time: Date,
+  details: { serviceEventDetails?: Record<string, unknown>; responseElements?: Record<string, unknown> | null; idParts: (string | number)[] },
+): AuditRecord {
+  return {
+    eventVersion: '1.08',
+    userIdentity: { accountId: key.account, invokedBy: 'AWS Internal' },
+    eventTime: time.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    eventSource: 'kms.amazonaws.com',
+    eventName,
+    awsRegion: key.region,
+    sourceIPAddress: 'AWS Internal',
+    userAgent: 'AWS Internal',
+    requestParameters: null,
+    responseElements: details.responseElements ?? null,
+    eventID: deterministicId('audit', eventName, ...details.idParts),
+    readOnly: false,
+    resources: [{ accountId: key.account, type: 'AWS::KMS::Key', ARN: key.arn }],
+    eventType: 'AwsServiceEvent',
+    managementEvent: true,
+    recipientAccountId: key.account,
+    serviceEventDetails: details.serviceEventDetails,
+    eventCategory: 'Management',
+  };
+}

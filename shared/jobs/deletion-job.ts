@@ -1,0 +1,6 @@
+/** The deletion job (being built). */
+import type { JobContext, JobReport } from './context.js';
+
+export async function deletionJob(ctx: JobContext): Promise<JobReport> {
+  return { job: 'deletion', region: ctx.region, now: ctx.now.toISOString(), due: 0, done: 0, skipped: 0, delivered: 0, failures: [] };
+}

@@ -1,0 +1,61 @@
+/**
+ * What the scheduled jobs need from the store besides the KeyStore (conventions: ports and adapters):
+ * the sparse due-date indexes, the transactional outbox, the cleanup of deleted keys and the record of
+ * attempts to use keys pending deletion. DynamoDB adapter: shared/store/dynamo-job-store.ts.
+ */
+import type { KeyRecord } from '../core/types.js';
+import type { OutboxEntry } from '../ports.js';
+import type { DueJob } from '../store/due-index.js';
+
+export interface DueEntry {
+  keyId: string;
+  dueAt: number;
+}
+
+export interface StoredOutboxEntry extends OutboxEntry {
+  /** Until when a delivering job run holds it (epoch ms); another run leaves it alone meanwhile. */
+  claimedUntil?: number;
+}
+
+export interface CleanupEntry {
+  keyId: string;
+  account: string;
+  multiRegion: boolean;
+}
+
+export interface PendingDeletionUse {
+  keyId: string;
+  account: string;
+  keyArn: string;
+  /** Attempts so far, and how many of them an alarm has already reported. */
+  count: number;
+  notifiedCount: number;
+  lastUse: number;
+  lastOperation?: string;
+}
+
+export interface JobStore {
+  /** This region's keys with `job` due at or before `until` (epoch ms), soonest first, one page. */
+  dueKeys(job: DueJob, until: number, limit: number, after?: string): Promise<{ items: DueEntry[]; next?: string }>;
+
+  /** Outbox entries of this region not yet delivered (oldest writes first is not guaranteed). */
+  listOutbox(limit: number): Promise<StoredOutboxEntry[]>;
+  /** Takes an entry for delivery until `until`; false if another run holds it or it is gone. */
+  claimOutbox(id: string, now: number, until: number): Promise<boolean>;
+  deleteOutbox(id: string): Promise<void>;
+  /** Outbox entries not tied to a key write (alarms raised by a job). */
+  putOutbox(entries: OutboxEntry[]): Promise<void>;
+
+  /** Keys deleted whose aliases, grants and materials may still exist. */
+  listCleanups(limit: number): Promise<CleanupEntry[]>;
+  /** Deletes what hangs off a deleted key, then its cleanup marker; safe to repeat. Returns items deleted. */
+  cleanupKey(entry: CleanupEntry): Promise<number>;
+
+  /** Counts an attempt to use a key pending deletion (the API calls it on the refused request). */
+  recordPendingDeletionUse(key: KeyRecord, at: number, operation: string): Promise<void>;
+  pendingDeletionUses(limit: number): Promise<PendingDeletionUse[]>;
+  /** Records that attempts up to `count` were reported; false if another run reported them first. */
+  markPendingDeletionUseNotified(keyId: string, previous: number, count: number): Promise<boolean>;
+  /** Forgets the attempts of a key (cancelled or deleted). */
+  clearPendingDeletionUse(keyId: string): Promise<void>;
+}
