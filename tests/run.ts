@@ -114,6 +114,8 @@ async function startService(dataDir: string, logPath: string, tableName: string)
       // Principals of two accounts (users, a role session, roots, one behind a VPC endpoint): tests/integration/principals.ts
       KMS_CREDENTIALS_FILE: join(ROOT, 'tests/fixtures/credentials.json'),
       LOG_LEVEL: 'DEBUG',
+      // Tests run the jobs themselves, "as of" chosen instants (tests/integration/jobs.ts); the timer stays off.
+      KMS_JOB_INTERVAL_MS: '0',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

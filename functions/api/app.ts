@@ -11,14 +11,14 @@ import { createObservability, publishRecordedMetrics } from '../../shared/observ
 import { dispatch, type Caller } from '../../shared/protocol/dispatcher.js';
 import { UnrecognizedClientException, errorBody } from '../../shared/protocol/errors.js';
 import { operations } from '../../shared/operations/index.js';
-import { createServices } from '../../shared/services.js';
+import { createServices, type Services } from '../../shared/services.js';
 import { credentialScopeRegion, header } from '../../shared/protocol/request-headers.js';
 
 export type ApiHandler = MiddyfiedHandler<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>;
 
-export function createApiHandler(config: Config): ApiHandler {
+/** `services` lets the local runtime share stores and caches between the API and its jobs. */
+export function createApiHandler(config: Config, services: Services = createServices(config)): ApiHandler {
   const { logger, metrics } = createObservability(config.logLevel);
-  const services = createServices(config);
 
   const handle = async (event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> => {
     const caller = callerOf(event);

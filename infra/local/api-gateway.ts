@@ -26,6 +26,8 @@ export interface EmulatorLogger {
 
 export interface ApiGatewayOptions {
   handler: ApiHandler;
+  /** The local runtime's operator routes (`/!admin/...`, infra/local/admin.ts); not part of API Gateway. */
+  admin?: (req: IncomingMessage, res: ServerResponse) => void;
   /** Called before each dispatch with the request's region; returns a promise only while that region is not ready yet. */
   prepareRegion?: (region: string) => Promise<void> | undefined;
   logger?: EmulatorLogger;
@@ -580,6 +582,7 @@ export function createApiGatewayServer(options: ApiGatewayOptions): Server {
     }
 
     const url = req.url ?? '/';
+    if (options.admin && url.startsWith('/!admin/')) return options.admin(req, res);
     if (url !== '/' && !url.startsWith('/?')) {
       const message = `No resource at ${url.split('?', 1)[0]}: the KMS API is POST /`;
       return refuse(req, res, maxBodyBytes, { statusCode: 404, type: 'UnknownOperationException', message });

@@ -2,15 +2,18 @@
  * The whole local service in one call: DynamoDB Local, the table in every region, the root key, the
  * real KMS API handler, and the API Gateway emulator in front of it.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import type { Server } from 'node:http';
 import { loadConfig, type Config } from '../../shared/config.js';
+import { createServices, type Services } from '../../shared/services.js';
+import { createAdminHandler, ensureAdminToken, runtimeFilePath } from './admin.js';
 import { createApiGatewayServer, type ApiHandler, type EmulatorLogger } from './api-gateway.js';
 import { loadCredentials } from './credentials.js';
 import { startDynamoDbLocal } from './dynamodb-local.js';
 import { localRootKeyEnv } from './root-key.js';
+import { startScheduler } from './scheduler.js';
 import { tableEnsurer } from './tables.js';
 
 export interface LocalServiceOptions {
@@ -25,7 +28,9 @@ export interface LocalServiceOptions {
   /** Environment handed to loadConfig (KMS_TABLE_NAME, AWS_REGION, KMS_ROOT_KEY, LOG_LEVEL, ...). Default process.env. */
   env?: Record<string, string | undefined>;
   /** Stand-in for createApiHandler, for tests of the runtime itself. */
-  createHandler?: (config: Config) => ApiHandler | Promise<ApiHandler>;
+  createHandler?: (config: Config, services: Services) => ApiHandler | Promise<ApiHandler>;
+  /** How often the scheduled jobs run (real clock); 0 turns the scheduler off. Default KMS_JOB_INTERVAL_MS or 60 s. */
+  jobIntervalMs?: number;
 }
 
 export interface LocalService {
@@ -62,20 +67,42 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
   let server: Server | undefined;
   try {
     const rootKeyEnv = await localRootKeyEnv(env, dataDir);
-    const config = loadConfig({ ...env, ...rootKeyEnv, KMS_DYNAMODB_ENDPOINT: dynamodb.endpoint });
+    // Events, audit records and notifications go to files in the data directory (shared/adapters/file-sinks.ts).
+    const config = loadConfig({ ...env, ...rootKeyEnv, KMS_DYNAMODB_ENDPOINT: dynamodb.endpoint, KMS_DATA_DIR: dataDir });
     const tables = tableEnsurer(dynamodb.endpoint, config.tableName);
     await Promise.all([...new Set([...EAGER_REGIONS, config.defaultRegion])].map((region) => tables.ensure(region)));
 
-    const handler = await (await createHandler)(config);
-    server = createApiGatewayServer({ handler, prepareRegion: tables.pending, logger, credentials });
+    // One set of services for the API and the jobs, so a job's writes reach the API's caches at once.
+    const services = createServices(config);
+    const handler = await (await createHandler)(config, services);
+    const jobLog = (level: string, message: string, fields?: Record<string, unknown>) =>
+      level === 'INFO' ? logger.info(message, fields) : logger.error(message, { level, ...fields });
+    const admin = createAdminHandler({
+      token: await ensureAdminToken(dataDir),
+      services,
+      regions: tables.regions,
+      prepareRegion: tables.ensure,
+      log: jobLog,
+    });
+    server = createApiGatewayServer({ handler, prepareRegion: tables.pending, logger, credentials, admin });
     const address = await listen(server, options.port ?? 4599, options.host ?? '127.0.0.1');
     const endpoint = `http://${urlHost(address)}:${address.port}`;
+    // Where `npm run job` finds this service (the port may have been picked at random).
+    await writeFile(runtimeFilePath(dataDir), JSON.stringify({ endpoint, pid: process.pid }) + '\n');
+    const scheduler = startScheduler({
+      services,
+      regions: tables.regions,
+      intervalMs: options.jobIntervalMs ?? jobInterval(env),
+      log: jobLog,
+    });
 
     let stopping: Promise<void> | undefined;
     const running = server;
     const stop = () =>
       (stopping ??= (async () => {
+        await scheduler.stop();
         await closeServer(running);
+        await rm(runtimeFilePath(dataDir), { force: true });
         await dynamodb.stop();
       })());
     return {
@@ -89,6 +116,14 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
     await dynamodb.stop();
     throw error;
   }
+}
+
+function jobInterval(env: Record<string, string | undefined>): number {
+  const raw = env.KMS_JOB_INTERVAL_MS;
+  if (raw === undefined || raw === '') return 60_000;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) throw new Error(`KMS_JOB_INTERVAL_MS must be a non-negative integer, got '${raw}'`);
+  return value;
 }
 
 function listen(server: Server, port: number, host: string): Promise<AddressInfo> {

@@ -9,8 +9,10 @@ import {
   DescribeTableCommand,
   DynamoDBClient,
   ResourceInUseException,
+  DescribeTimeToLiveCommand,
   ResourceNotFoundException,
   UpdateTableCommand,
+  UpdateTimeToLiveCommand,
   type CreateTableCommandInput,
   type TableDescription,
 } from '@aws-sdk/client-dynamodb';
@@ -46,7 +48,7 @@ export async function ensureTable(endpoint: string, region: string, tableName: s
     for (let attempt = 0; ; attempt++) {
       table = await describe(client, tableName);
       const indexesActive = (table?.GlobalSecondaryIndexes ?? []).every((index) => index.IndexStatus === 'ACTIVE');
-      if (table?.TableStatus === 'ACTIVE' && indexesActive) return;
+      if (table?.TableStatus === 'ACTIVE' && indexesActive) return await enableTimeToLive(client, tableName);
       if (attempt >= 100) throw new Error(`Table ${tableName} in ${region} is not ACTIVE (${table?.TableStatus})`);
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -73,6 +75,13 @@ async function addMissingIndexes(client: DynamoDBClient, tableName: string, tabl
   }
 }
 
+/** As in AWS (serverless.yml): items with `expiresAt` (epoch seconds) expire, e.g. grant tombstones. */
+async function enableTimeToLive(client: DynamoDBClient, tableName: string) {
+  const { TimeToLiveDescription } = await client.send(new DescribeTimeToLiveCommand({ TableName: tableName }));
+  if (TimeToLiveDescription?.TimeToLiveStatus === 'ENABLED') return;
+  await client.send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true } }));
+}
+
 async function describe(client: DynamoDBClient, tableName: string): Promise<TableDescription | undefined> {
   try {
     return (await client.send(new DescribeTableCommand({ TableName: tableName }))).Table;
@@ -87,6 +96,8 @@ export interface TableEnsurer {
   ensure(region: string): Promise<void>;
   /** undefined when the region's table is known to exist: lets the hot path skip an await. */
   pending(region: string): Promise<void> | undefined;
+  /** Regions whose table is known to exist. */
+  regions(): string[];
 }
 
 export function tableEnsurer(endpoint: string, tableName: string): TableEnsurer {
@@ -111,5 +122,5 @@ export function tableEnsurer(endpoint: string, tableName: string): TableEnsurer 
     }
     return promise;
   };
-  return { ensure, pending: (region) => (ready.has(region) ? undefined : ensure(region)) };
+  return { ensure, pending: (region) => (ready.has(region) ? undefined : ensure(region)), regions: () => [...ready] };
 }
