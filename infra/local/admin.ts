@@ -2,6 +2,8 @@
  * The local runtime's operator routes, beside the KMS API on the same port (never in AWS):
  *
  *   POST /!admin/jobs/<rotation|deletion|expiry|all>   {"now"?: ISO, "region"?: "..."}  -> {"reports": [...]}
+ *   POST /!admin/events                                 an EventBridge event for the service (a rotation
+ *                                                       request, shared/jobs/rotation-request.ts) -> result
  *
  * `npm run job` calls it, so a job runs inside the service process, against the same caches the API
  * uses. Only holders of the token in `<dataDir>/admin-token` (0600, made at start) may call it: running
@@ -13,6 +15,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import type { JobContext, JobName } from '../../shared/jobs/context.js';
 import { isJobName, jobNames } from '../../shared/jobs/index.js';
+import { handleRotationRequest, type RotationRequestEvent } from '../../shared/jobs/rotation-request.js';
 import { runJobs } from '../../shared/jobs/run.js';
 import type { Services } from '../../shared/services.js';
 
@@ -38,6 +41,8 @@ export interface AdminOptions {
   /** Makes sure a named region's table exists before a job queries it. */
   prepareRegion: (region: string) => Promise<void>;
   log: JobContext['log'];
+  /** Region of an event that names none. */
+  defaultRegion: string;
 }
 
 export function createAdminHandler(options: AdminOptions) {
@@ -57,7 +62,9 @@ export function createAdminHandler(options: AdminOptions) {
   async function handle(req: IncomingMessage, raw: string): Promise<[number, object]> {
     const given = Buffer.from(String(req.headers['x-kms-admin-token'] ?? ''));
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return [403, { message: 'Missing or wrong x-kms-admin-token' }];
-    const match = /^\/!admin\/jobs\/([a-z]+)$/.exec((req.url ?? '').split('?', 1)[0]!);
+    const path = (req.url ?? '').split('?', 1)[0]!;
+    if (req.method === 'POST' && path === '/!admin/events') return rotationRequest(raw);
+    const match = /^\/!admin\/jobs\/([a-z]+)$/.exec(path);
     if (req.method !== 'POST' || !match) return [404, { message: 'POST /!admin/jobs/<rotation|deletion|expiry|all>' }];
     const name = match[1]!;
     if (name !== 'all' && !isJobName(name)) return [404, { message: `No job '${name}' (${jobNames.join(', ')}, all)` }];
@@ -76,6 +83,20 @@ export function createAdminHandler(options: AdminOptions) {
     const regions = request.region ? [request.region] : options.regions();
     const names: JobName[] = name === 'all' ? jobNames : [name as JobName];
     return [200, { reports: await runJobs(options.services, names, regions, now, options.log) }];
+  }
+
+  async function rotationRequest(raw: string): Promise<[number, object]> {
+    let event: RotationRequestEvent;
+    try {
+      event = JSON.parse(raw) as RotationRequestEvent;
+    } catch {
+      return [400, { message: 'The body must be an EventBridge event (JSON)' }];
+    }
+    if (typeof event !== 'object' || event === null) return [400, { message: 'The body must be an EventBridge event (JSON)' }];
+    const region = event.region ?? options.defaultRegion;
+    if (!/^[a-z]+(-[a-z]+)+-\d+$/.test(region)) return [400, { message: `'region' is not a region name: ${region}` }];
+    await options.prepareRegion(region);
+    return [200, await handleRotationRequest(options.services, event, new Date(), options.defaultRegion)];
   }
 }
 

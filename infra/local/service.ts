@@ -83,6 +83,7 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
       regions: tables.regions,
       prepareRegion: tables.ensure,
       log: jobLog,
+      defaultRegion: config.defaultRegion,
     });
     server = createApiGatewayServer({ handler, prepareRegion: tables.pending, logger, credentials, admin });
     const address = await listen(server, options.port ?? 4599, options.host ?? '127.0.0.1');

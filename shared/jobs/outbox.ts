@@ -21,10 +21,20 @@ export async function deliverOutbox(jobStore: JobStore, sinks: Sinks, nowMs: () 
       if (await jobStore.claimOutbox(entry.id, now, now + CLAIM_MS)) mine.push(entry);
     }
     if (mine.length === 0) return delivered;
-    await deliver(mine, sinks);
+    await deliverOrRelease(jobStore, sinks, mine);
     for (const entry of mine) await jobStore.deleteOutbox(entry.id);
     delivered += mine.length;
     if (entries.length < PAGE) return delivered;
+  }
+}
+
+/** A sink that fails hands its claims back at once, so the next run need not wait for them to lapse. */
+async function deliverOrRelease(jobStore: JobStore, sinks: Sinks, entries: OutboxEntry[]): Promise<void> {
+  try {
+    await deliver(entries, sinks);
+  } catch (error) {
+    for (const entry of entries) await jobStore.releaseOutbox(entry.id).catch(() => {});
+    throw error;
   }
 }
 
@@ -46,3 +56,18 @@ export const outboxNotification = (notification: Notification): OutboxEntry => (
   kind: 'notification',
   body: notification as unknown as Record<string, unknown>,
 });
+
+/**
+ * Delivers entries just committed (e.g. by RotateKeyOnDemand) without waiting for the next job run.
+ * Best effort: whatever fails here stays in the outbox, and the next job run delivers it.
+ */
+export async function deliverNow(jobStore: JobStore, sinks: Sinks, entries: OutboxEntry[], nowMs: () => number = Date.now): Promise<void> {
+  const mine: OutboxEntry[] = [];
+  for (const entry of entries) {
+    const now = nowMs();
+    if (await jobStore.claimOutbox(entry.id, now, now + CLAIM_MS)) mine.push(entry);
+  }
+  if (mine.length === 0) return;
+  await deliverOrRelease(jobStore, sinks, mine);
+  for (const entry of mine) await jobStore.deleteOutbox(entry.id);
+}

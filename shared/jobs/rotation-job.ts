@@ -1,6 +1,52 @@
-/** The rotation job (being built). */
+/**
+ * The rotation job (ARCHITECTURE principle 6): rotates every key whose automatic rotation is due, and no
+ * other. Due keys come from the sparse `rotation-due` index; each is re-read and re-checked (the index is
+ * eventually consistent and another run may have been first), then rotated with one transaction
+ * conditional on the revision it read. So two runs at once, or a run re-started after a crash, make
+ * exactly one rotation per due date: the loser's condition fails, it re-reads, and the key is no longer due.
+ */
+import { automaticRotationDue } from '../core/rotation.js';
+import { ConditionFailedError } from '../ports.js';
 import type { JobContext, JobReport } from './context.js';
+import { deliverOutbox } from './outbox.js';
+import { commitRotation } from './rotate-key.js';
+
+const PAGE = 100;
+const ATTEMPTS = 5;
 
 export async function rotationJob(ctx: JobContext): Promise<JobReport> {
-  return { job: 'rotation', region: ctx.region, now: ctx.now.toISOString(), due: 0, done: 0, skipped: 0, delivered: 0, failures: [] };
+  const report: JobReport = { job: 'rotation', region: ctx.region, now: ctx.now.toISOString(), due: 0, done: 0, skipped: 0, delivered: 0, failures: [] };
+  // Whatever an earlier run committed but could not deliver goes out first.
+  report.delivered += await deliverOutbox(ctx.jobStore, ctx.sinks);
+  let after: string | undefined;
+  do {
+    const page = await ctx.jobStore.dueKeys('rotation', ctx.now.getTime(), PAGE, after);
+    after = page.next;
+    report.due += page.items.length;
+    for (const { keyId } of page.items) {
+      try {
+        (await rotateIfDue(ctx, keyId)) ? report.done++ : report.skipped++;
+      } catch (error) {
+        // One bad key must not stop the others (conventions: jobs collect failures and carry on).
+        report.failures.push({ keyId, error: error instanceof Error ? error.message : String(error) });
+        ctx.log('ERROR', 'rotation failed', { keyId, error: error instanceof Error ? error.stack : String(error) });
+      }
+    }
+  } while (after);
+  report.delivered += await deliverOutbox(ctx.jobStore, ctx.sinks);
+  return report;
+}
+
+async function rotateIfDue(ctx: JobContext, keyId: string): Promise<boolean> {
+  for (let attempt = 1; ; attempt++) {
+    const key = await ctx.store.getKey(keyId);
+    if (!key || !automaticRotationDue(key, ctx.now)) return false;
+    try {
+      await commitRotation(ctx, key, 'AUTOMATIC', ctx.now);
+      return true;
+    } catch (error) {
+      // Changed since we read it (or our cached copy was stale): decide again on the stored state.
+      if (!(error instanceof ConditionFailedError) || attempt === ATTEMPTS) throw error;
+    }
+  }
 }

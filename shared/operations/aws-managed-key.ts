@@ -11,6 +11,7 @@ import { NotFoundException } from '../protocol/errors.js';
 import type { OperationContext } from './context.js';
 
 const PREFIX = 'alias/aws/';
+const AWS_MANAGED_ROTATION_DAYS = 365;
 
 /** Services with a predefined AWS managed key alias. */
 const services = new Set([
@@ -44,6 +45,10 @@ export async function createAwsManagedKey(ctx: OperationContext, aliasName: stri
     currentKeyMaterialId: material.keyMaterialId,
     tags: {},
     policy: awsManagedKeyPolicy(account, ctx.region, service),
+    // AWS managed keys rotate every year, and nobody can change that (KMS-REFERENCE §8).
+    rotationEnabled: true,
+    rotationPeriodInDays: AWS_MANAGED_ROTATION_DAYS,
+    nextRotationDate: now + AWS_MANAGED_ROTATION_DAYS * 86_400_000,
     revision: 1,
   };
   try {

@@ -1,7 +1,12 @@
-/** DisableKeyRotation: https://docs.aws.amazon.com/kms/latest/APIReference/API_DisableKeyRotation.html (being built) */
-import { UnsupportedOperationException } from '../protocol/errors.js';
+/** DisableKeyRotation: https://docs.aws.amazon.com/kms/latest/APIReference/API_DisableKeyRotation.html */
+import { disableRotation } from '../core/rotation.js';
 import type { OperationContext } from './context.js';
+import { requireRotatableKey } from './rotation-rules.js';
+import { updateKey } from './update-key.js';
 
-export async function disableKeyRotation(_input: { KeyId: string }, _ctx: OperationContext): Promise<object | void> {
-  throw new UnsupportedOperationException('DisableKeyRotation is not supported yet.');
+export async function disableKeyRotation(input: { KeyId: string }, ctx: OperationContext): Promise<void> {
+  await updateKey(ctx, input.KeyId, 'DisableKeyRotation', (key) => {
+    requireRotatableKey(key);
+    return disableRotation(key);
+  });
 }

@@ -1,7 +1,18 @@
-/** GetKeyRotationStatus: https://docs.aws.amazon.com/kms/latest/APIReference/API_GetKeyRotationStatus.html (being built) */
-import { UnsupportedOperationException } from '../protocol/errors.js';
+/** GetKeyRotationStatus: https://docs.aws.amazon.com/kms/latest/APIReference/API_GetKeyRotationStatus.html */
 import type { OperationContext } from './context.js';
+import { resolveKey } from './resolve-key.js';
+import { requireRotatableKey } from './rotation-rules.js';
 
-export async function getKeyRotationStatus(_input: { KeyId: string }, _ctx: OperationContext): Promise<object | void> {
-  throw new UnsupportedOperationException('GetKeyRotationStatus is not supported yet.');
+export async function getKeyRotationStatus(input: { KeyId: string }, ctx: OperationContext) {
+  const key = await resolveKey(ctx, input.KeyId, 'GetKeyRotationStatus', { allowAlias: false });
+  requireRotatableKey(key);
+  // A key pending deletion reports false; its setting comes back if the deletion is cancelled.
+  const enabled = key.rotationEnabled === true && key.keyState !== 'PendingDeletion' && key.keyState !== 'PendingReplicaDeletion';
+  return {
+    KeyRotationEnabled: enabled,
+    KeyId: key.arn,
+    RotationPeriodInDays: enabled ? key.rotationPeriodInDays : undefined,
+    NextRotationDate: enabled && key.nextRotationDate !== undefined ? new Date(key.nextRotationDate) : undefined,
+    // On-demand rotations complete within the request here, so none is ever reported as in progress.
+  };
 }

@@ -1,7 +1,48 @@
-/** ListKeyRotations: https://docs.aws.amazon.com/kms/latest/APIReference/API_ListKeyRotations.html (being built) */
-import { UnsupportedOperationException } from '../protocol/errors.js';
+/** ListKeyRotations: https://docs.aws.amazon.com/kms/latest/APIReference/API_ListKeyRotations.html */
+import { decodeMarker, pageLimit, pageResult } from '../core/pagination.js';
+import type { WrappedMaterial } from '../core/types.js';
+import { InvalidMarkerException } from '../protocol/errors.js';
 import type { OperationContext } from './context.js';
+import { resolveKey } from './resolve-key.js';
+import { requireRotatableKey } from './rotation-rules.js';
 
-export async function listKeyRotations(_input: { KeyId: string }, _ctx: OperationContext): Promise<object | void> {
-  throw new UnsupportedOperationException('ListKeyRotations is not supported yet.');
+export interface ListKeyRotationsRequest {
+  KeyId: string;
+  IncludeKeyMaterial?: 'ALL_KEY_MATERIAL' | 'ROTATIONS_ONLY';
+  Limit?: number;
+  Marker?: string;
+}
+
+export async function listKeyRotations(input: ListKeyRotationsRequest, ctx: OperationContext) {
+  const limit = pageLimit(input.Limit, 1000, 100);
+  const after = decodeMarker(input.Marker);
+  const key = await resolveKey(ctx, input.KeyId, 'ListKeyRotations', { allowAlias: false });
+  // Imported symmetric keys can rotate on demand since 2025-06; other key types cannot rotate at all.
+  if (key.origin !== 'EXTERNAL') requireRotatableKey(key);
+  const materials = (await ctx.store.listMaterials(key.keyId)).filter(
+    // ROTATIONS_ONLY (the default) lists what completed rotations made, not the original material.
+    (m) => input.IncludeKeyMaterial === 'ALL_KEY_MATERIAL' || m.rotationDate !== undefined,
+  );
+  // Oldest first; the marker is the id of the last material returned.
+  const start = after === undefined ? 0 : materials.findIndex((m) => m.keyMaterialId === after) + 1;
+  if (after !== undefined && start === 0) throw new InvalidMarkerException('Invalid marker');
+  const pageItems = materials.slice(start, start + limit);
+  const more = start + limit < materials.length;
+  const { items, ...paging } = pageResult(pageItems, more ? pageItems[pageItems.length - 1]!.keyMaterialId : undefined);
+  return {
+    Rotations: items.map((m) => rotationEntry(key.keyId, m, m.keyMaterialId === key.currentKeyMaterialId, key.origin === 'EXTERNAL')),
+    ...paging,
+  };
+}
+
+function rotationEntry(keyId: string, material: WrappedMaterial, current: boolean, imported: boolean) {
+  return {
+    KeyId: keyId,
+    KeyMaterialId: material.keyMaterialId,
+    KeyMaterialDescription: imported ? material.keyMaterialDescription : undefined,
+    ImportState: imported ? 'IMPORTED' : undefined,
+    KeyMaterialState: current ? 'CURRENT' : 'NON_CURRENT',
+    RotationDate: material.rotationDate !== undefined ? new Date(material.rotationDate) : undefined,
+    RotationType: material.rotationType,
+  };
 }

@@ -40,11 +40,15 @@ export const InvalidMarkerException = clientError('InvalidMarkerException');
 export const InvalidGrantTokenException = clientError('InvalidGrantTokenException');
 export const InvalidGrantIdException = clientError('InvalidGrantIdException');
 export const LimitExceededException = clientError('LimitExceededException');
+export const ConflictException = clientError('ConflictException');
 export const TagException = clientError('TagException');
 export const DryRunOperationException = clientError('DryRunOperationException');
 export const AccessDeniedException = clientError('AccessDeniedException');
 export const NotAuthorizedException = clientError('NotAuthorizedException');
 export const MalformedPolicyDocumentException = clientError('MalformedPolicyDocumentException');
+export const ExpiredImportTokenException = clientError('ExpiredImportTokenException');
+export const InvalidImportTokenException = clientError('InvalidImportTokenException');
+export const IncorrectKeyMaterialException = clientError('IncorrectKeyMaterialException');
 /** Protocol-layer errors (not in the KMS model). */
 export const SerializationException = clientError('SerializationException');
 export const UnknownOperationException = clientError('UnknownOperationException');
