@@ -30,6 +30,8 @@ export interface PendingDeletionUse {
   /** Attempts so far, and how many of them an alarm has already reported. */
   count: number;
   notifiedCount: number;
+  /** When the first attempt of this record was made: with `count`, it makes alarm ids unique per episode. */
+  firstUse?: number;
   lastUse: number;
   lastOperation?: string;
 }
@@ -43,6 +45,8 @@ export interface JobStore {
   /** Takes an entry for delivery until `until`; false if another run holds it or it is gone. */
   claimOutbox(id: string, now: number, until: number): Promise<boolean>;
   deleteOutbox(id: string): Promise<void>;
+  /** Gives a claim back (delivery failed), so the next run may deliver the entry at once. */
+  releaseOutbox(id: string): Promise<void>;
   /** Outbox entries not tied to a key write (alarms raised by a job). */
   putOutbox(entries: OutboxEntry[]): Promise<void>;
 
@@ -51,11 +55,23 @@ export interface JobStore {
   /** Deletes what hangs off a deleted key, then its cleanup marker; safe to repeat. Returns items deleted. */
   cleanupKey(entry: CleanupEntry): Promise<number>;
 
+  /** Whether a once-only marker (KeyEffects.idempotencyKey) exists: the work it stands for was done. */
+  hasOnceMarker(key: string): Promise<boolean>;
+
   /** Counts an attempt to use a key pending deletion (the API calls it on the refused request). */
   recordPendingDeletionUse(key: KeyRecord, at: number, operation: string): Promise<void>;
-  pendingDeletionUses(limit: number): Promise<PendingDeletionUse[]>;
+  /** One page of the records, by key id; `after` is the last key id of the previous page. */
+  pendingDeletionUses(limit: number, after?: string): Promise<PendingDeletionUse[]>;
   /** Records that attempts up to `count` were reported; false if another run reported them first. */
   markPendingDeletionUseNotified(keyId: string, previous: number, count: number): Promise<boolean>;
-  /** Forgets the attempts of a key (cancelled or deleted). */
-  clearPendingDeletionUse(keyId: string): Promise<void>;
+  /**
+   * markPendingDeletionUseNotified and the outbox entries (the alarm) in one transaction: a crash can
+   * neither report attempts without their alarm nor raise the alarm twice. False if another run did it.
+   */
+  reportPendingDeletionUse(keyId: string, previous: number, count: number, outbox: OutboxEntry[]): Promise<boolean>;
+  /**
+   * Forgets the attempts of a key (cancelled or deleted). With `onlyIfReported`, only when every attempt
+   * has been reported (count = notifiedCount); returns whether a record was deleted.
+   */
+  clearPendingDeletionUse(keyId: string, options?: { onlyIfReported?: boolean }): Promise<boolean>;
 }

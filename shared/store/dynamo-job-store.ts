@@ -3,12 +3,14 @@
  * from a scan; the outbox, cleanup markers and pending-deletion-use counters live in one partition each
  * per region, holding only work that is still to be done.
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   BatchWriteCommand,
   DeleteCommand,
+  GetCommand,
   PutCommand,
   QueryCommand,
+  TransactWriteCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
@@ -23,6 +25,7 @@ import {
   cleanupItem,
   cleanupPk,
   materialItem,
+  onceItem,
   outboxItem,
   outboxPk,
   pendingDeletionUseItem,
@@ -84,6 +87,19 @@ export class DynamoJobStore implements JobStore {
     await this.db.send(new DeleteCommand({ TableName: this.tableName, Key: outboxItem(this.region, id) }));
   }
 
+  async releaseOutbox(id: string): Promise<void> {
+    await succeeded(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: outboxItem(this.region, id),
+          UpdateExpression: 'REMOVE claimedUntil',
+          ConditionExpression: 'attribute_exists(pk)', // delivered and deleted meanwhile: nothing to give back
+        }),
+      ),
+    );
+  }
+
   async putOutbox(entries: OutboxEntry[]): Promise<void> {
     for (const entry of entries) {
       await this.db.send(
@@ -133,7 +149,7 @@ export class DynamoJobStore implements JobStore {
         Key: pendingDeletionUseItem(this.region, key.keyId),
         // An atomic counter: concurrent refused requests each count once.
         UpdateExpression:
-          'SET entity = :entity, account = :account, keyArn = :arn, lastUse = :at, lastOperation = :op, notifiedCount = if_not_exists(notifiedCount, :zero) ADD #count :one',
+          'SET entity = :entity, account = :account, keyArn = :arn, lastUse = :at, lastOperation = :op, notifiedCount = if_not_exists(notifiedCount, :zero), firstUse = if_not_exists(firstUse, :at) ADD #count :one',
         ExpressionAttributeNames: { '#count': 'count' },
         ExpressionAttributeValues: {
           ':entity': 'PendingDeletionUse',
@@ -148,14 +164,15 @@ export class DynamoJobStore implements JobStore {
     );
   }
 
-  async pendingDeletionUses(limit: number): Promise<PendingDeletionUse[]> {
-    const items = await this.queryAll(pendingDeletionUsePk(this.region), limit);
+  async pendingDeletionUses(limit: number, after?: string): Promise<PendingDeletionUse[]> {
+    const items = await this.queryAll(pendingDeletionUsePk(this.region), limit, undefined, after);
     return items.map((item) => ({
       keyId: item.sk as string,
       account: item.account as string,
       keyArn: item.keyArn as string,
       count: item.count as number,
       notifiedCount: (item.notifiedCount as number | undefined) ?? 0,
+      firstUse: item.firstUse as number | undefined,
       lastUse: item.lastUse as number,
       lastOperation: item.lastOperation as string | undefined,
     }));
@@ -176,13 +193,58 @@ export class DynamoJobStore implements JobStore {
     );
   }
 
-  async clearPendingDeletionUse(keyId: string): Promise<void> {
-    await this.db.send(new DeleteCommand({ TableName: this.tableName, Key: pendingDeletionUseItem(this.region, keyId) }));
+  async reportPendingDeletionUse(keyId: string, previous: number, count: number, outbox: OutboxEntry[]): Promise<boolean> {
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: pendingDeletionUseItem(this.region, keyId),
+                UpdateExpression: 'SET notifiedCount = :count',
+                // As in markPendingDeletionUseNotified: only the run that saw the current notifiedCount reports.
+                ConditionExpression: 'attribute_exists(pk) AND notifiedCount = :previous',
+                ExpressionAttributeValues: { ':count': count, ':previous': previous },
+              },
+            },
+            ...outbox.map((entry) => ({
+              Put: { TableName: this.tableName, Item: { ...outboxItem(this.region, entry.id), entity: 'Outbox', kind: entry.kind, body: entry.body } },
+            })),
+          ],
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof TransactionCanceledException && error.CancellationReasons?.some((r) => r.Code === 'ConditionalCheckFailed')) return false;
+      throw error;
+    }
   }
 
-  private async queryAll(pk: string, limit: number, indexName?: string): Promise<Key[]> {
+  async hasOnceMarker(key: string): Promise<boolean> {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: onceItem(this.region, key), ConsistentRead: true }));
+    return Item !== undefined;
+  }
+
+  async clearPendingDeletionUse(keyId: string, options: { onlyIfReported?: boolean } = {}): Promise<boolean> {
+    return succeeded(() =>
+      this.db.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: pendingDeletionUseItem(this.region, keyId),
+          // Attempts no alarm has reported yet stay for the job, which reports them and then forgets them.
+          ...(options.onlyIfReported
+            ? { ConditionExpression: '#count = notifiedCount', ExpressionAttributeNames: { '#count': 'count' } }
+            : { ConditionExpression: 'attribute_exists(pk)' }),
+        }),
+      ),
+    );
+  }
+
+  private async queryAll(pk: string, limit: number, indexName?: string, after?: string): Promise<Key[]> {
     const items: Key[] = [];
-    let start: Key | undefined;
+    // `after` (a sort key of the base table) resumes a partition after that item.
+    let start: Key | undefined = after !== undefined && !indexName ? { pk, sk: after } : undefined;
     do {
       const page = await this.db.send(
         new QueryCommand({
