@@ -23,9 +23,8 @@ const log = (level: 'INFO' | 'WARN' | 'ERROR', message: string, fields?: Record<
 function scheduled(job: JobName) {
   return async () => {
     const [report] = await runJobs(services, [job], [config.defaultRegion], new Date(), log);
-    metrics.addDimension('Job', job);
-    metrics.addMetric('JobKeysDone', MetricUnit.Count, report!.done);
-    // Watched by an alarm: a key the job could not process stays due and is retried on the next run.
+    metrics.addMetric(`${job}JobKeysDone`, MetricUnit.Count, report!.done);
+    // Watched by an alarm (service dimension only): a key a job could not process stays due and is retried.
     metrics.addMetric('JobFailures', MetricUnit.Count, report!.failures.length);
     metrics.publishStoredMetrics();
     return report;

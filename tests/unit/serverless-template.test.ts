@@ -21,6 +21,7 @@ const stage = 'dev';
 const region = 'us-east-1';
 
 const tableName = `kms-${stage}`;
+const jobFunctionNames = ['rotationJob', 'deletionJob', 'expiryJob', 'rotationRequest'].map((name) => `kms-${stage}-${name}`);
 const secretName = `kms/${stage}/root-key`;
 const functionName = `kms-${stage}-api`;
 
@@ -251,7 +252,6 @@ test('IAM: no wildcard actions, no NotAction/NotResource, data access limited to
   assert.ok(statements.length > 0, 'the template has IAM statements');
   const tableArn = `arn:\${AWS::Partition}:dynamodb:\${AWS::Region}:\${AWS::AccountId}:table/${tableName}`;
   const secretArn = `arn:\${AWS::Partition}:secretsmanager:\${AWS::Region}:\${AWS::AccountId}:secret:${secretName}-??????`;
-  const logGroupArn = `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/lambda/${functionName}:*`;
   let sawDynamo = false;
   let sawSecret = false;
   for (const { owner, statement } of statements) {
@@ -275,7 +275,19 @@ test('IAM: no wildcard actions, no NotAction/NotResource, data access limited to
       assert.deepEqual(resources, [secretArn], `${where}: only the root-key secret`);
     }
     if (services.has('logs')) {
-      assert.deepEqual(resources, [logGroupArn], `${where}: only the function's own log group`);
+      const ownGroups = (owner === 'JobsFunctionRole' ? jobFunctionNames : [functionName]).map(
+        (name) => `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/lambda/${name}:*`,
+      );
+      const allowed = [...ownGroups, '${AuditLogGroup.Arn}'];
+      for (const r of resources) assert.ok(allowed.includes(r), `${where}: ${r} is the function's own log group or the audit log group`);
+    }
+    if (services.has('events')) {
+      assert.deepEqual(actions, ['events:PutEvents'], `${where}: only PutEvents`);
+      assert.deepEqual(resources, [`arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:event-bus/default`], `${where}: the default bus`);
+    }
+    if (services.has('sns')) {
+      assert.deepEqual(actions, ['sns:Publish'], `${where}: only Publish`);
+      assert.deepEqual(asArray(statement.Resource), [{ Ref: 'AlarmTopic' }], `${where}: only the alarm topic`);
     }
     if (resources.includes('*')) {
       assert.deepEqual([...services], ['xray'], `${where}: only X-Ray (no resource-level permissions) may use Resource "*"`);
@@ -309,4 +321,63 @@ test('alarms on function errors and on InternalError notify an SNS topic', () =>
   // Powertools Metrics adds the service dimension; the alarm must name it to match the metric.
   assert.deepEqual(internal.Dimensions, [{ Name: 'service', Value: 'kms' }]);
   assert.ok(notifies(internal), 'the InternalError alarm notifies the topic');
+});
+
+test('the jobs run on EventBridge schedules, rotation requests on an EventBridge rule, all with the jobs role', () => {
+  const schedules: Record<string, string> = {
+    RotationJobLambdaFunction: 'rate(1 hour)',
+    DeletionJobLambdaFunction: 'rate(15 minutes)',
+    ExpiryJobLambdaFunction: 'rate(15 minutes)',
+  };
+  const rules = resourcesOfType('AWS::Events::Rule').map(([, r]) => r.Properties);
+  for (const [fn, expression] of Object.entries(schedules)) {
+    const f = resource(fn);
+    assert.equal(f.Properties.Runtime, 'nodejs22.x');
+    assert.deepEqual(f.Properties.Role, { 'Fn::GetAtt': ['JobsFunctionRole', 'Arn'] });
+    const rule = rules.find((r) => asArray(r.Targets).some((t: any) => t.Arn?.['Fn::GetAtt']?.[0] === fn));
+    assert.ok(rule, `${fn} has a rule`);
+    assert.equal(rule.ScheduleExpression, expression);
+    assert.equal(f.Properties.Environment.Variables.KMS_TABLE_NAME, tableName);
+    assert.equal(f.Properties.Environment.Variables.KMS_EVENT_SOURCE, `kms.${stage}`);
+  }
+  const request = rules.find((r) => asArray(r.Targets).some((t: any) => t.Arn?.['Fn::GetAtt']?.[0] === 'RotationRequestLambdaFunction'));
+  assert.ok(request, 'rotation requests have a rule');
+  assert.deepEqual(request.EventPattern, { 'detail-type': ['KMS Key Rotation Request'] });
+  assert.equal(resource('JobsFunctionRole').Properties.ManagedPolicyArns, undefined);
+});
+
+test('audit records go to a dedicated log group with retention, archived to an encrypted private bucket', () => {
+  const group = resource('AuditLogGroup');
+  assert.equal(group.Properties.LogGroupName, `/kms/${stage}/audit`);
+  assert.ok(group.Properties.RetentionInDays >= 365);
+  assert.equal(group.DeletionPolicy, 'Retain');
+  const subscription = onlyResourceOfType('AWS::Logs::SubscriptionFilter')[1].Properties;
+  assert.deepEqual(subscription.LogGroupName, { Ref: 'AuditLogGroup' });
+  assert.deepEqual(subscription.DestinationArn, { 'Fn::GetAtt': ['AuditArchiveStream', 'Arn'] });
+  const stream = resource('AuditArchiveStream').Properties.ExtendedS3DestinationConfiguration;
+  assert.deepEqual(stream.BucketARN, { 'Fn::GetAtt': ['AuditArchiveBucket', 'Arn'] });
+  const bucket = resource('AuditArchiveBucket');
+  assert.equal(bucket.DeletionPolicy, 'Retain');
+  assert.ok(bucket.Properties.BucketEncryption);
+  assert.deepEqual(bucket.Properties.PublicAccessBlockConfiguration, {
+    BlockPublicAcls: true,
+    BlockPublicPolicy: true,
+    IgnorePublicAcls: true,
+    RestrictPublicBuckets: true,
+  });
+  for (const fn of ['ApiLambdaFunction', 'RotationJobLambdaFunction']) {
+    assert.equal(resource(fn).Properties.Environment.Variables.KMS_AUDIT_LOG_GROUP, `/kms/${stage}/audit`);
+  }
+});
+
+test('alarms on use of keys pending deletion and on job failures notify the topic', () => {
+  const [topicId] = onlyResourceOfType('AWS::SNS::Topic');
+  const alarms = resourcesOfType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
+  for (const metric of ['PendingDeletionKeyUse', 'JobFailures']) {
+    const alarm = alarms.find((a) => a.Namespace === 'KMS' && a.MetricName === metric);
+    assert.ok(alarm, `an alarm on KMS/${metric}`);
+    assert.deepEqual(alarm.Dimensions, [{ Name: 'service', Value: 'kms' }]);
+    assert.ok(asArray(alarm.AlarmActions).some((a: any) => a?.Ref === topicId));
+  }
+  assert.deepEqual(resource('ApiLambdaFunction').Properties.Environment.Variables.KMS_ALARM_TOPIC_ARN, { Ref: topicId });
 });
