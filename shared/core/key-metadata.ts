@@ -20,5 +20,12 @@ export function keyMetadata(key: KeyRecord) {
     EncryptionAlgorithms: symmetric ? ['SYMMETRIC_DEFAULT'] : undefined,
     MultiRegion: key.multiRegion,
     CurrentKeyMaterialId: symmetric ? key.currentKeyMaterialId : undefined,
+    // Imported material (KMS-REFERENCE §9): how and when the current material expires, while the key has
+    // it; AWS shows neither on an EXTERNAL key waiting for its material (PendingImport).
+    ExpirationModel: key.origin === 'EXTERNAL' && key.currentKeyMaterialId !== undefined ? key.expirationModel : undefined,
+    ValidTo:
+      key.origin === 'EXTERNAL' && key.currentKeyMaterialId !== undefined && key.expirationModel === 'KEY_MATERIAL_EXPIRES' && key.validTo !== undefined
+        ? new Date(key.validTo)
+        : undefined,
   };
 }

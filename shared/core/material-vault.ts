@@ -43,6 +43,35 @@ export class MaterialVault {
     return createHmac('sha256', idKey).update(keyId).update('|').update(material).digest('hex');
   }
 
+  /**
+   * Seals a small secret blob that travels outside the store (the import token's wrapping private key):
+   * AES-256-GCM under a key derived from the root key for `purpose`, with `aad` bound in. Layout:
+   * iv (12) | ciphertext | tag (16).
+   */
+  async sealBlob(purpose: string, aadBytes: Buffer, plaintext: Buffer): Promise<Buffer> {
+    const iv = this.random.bytes(12);
+    const cipher = createCipheriv('aes-256-gcm', await this.purposeKey(purpose), iv);
+    cipher.setAAD(aadBytes);
+    return Buffer.concat([iv, cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
+  }
+
+  /** Opens what sealBlob made; undefined if it was not made for this purpose and aad, or was changed. */
+  async openBlob(purpose: string, aadBytes: Buffer, blob: Buffer): Promise<Buffer | undefined> {
+    if (blob.length < 12 + 16) return undefined;
+    try {
+      const decipher = createDecipheriv('aes-256-gcm', await this.purposeKey(purpose), blob.subarray(0, 12));
+      decipher.setAAD(aadBytes);
+      decipher.setAuthTag(blob.subarray(blob.length - 16));
+      return Buffer.concat([decipher.update(blob.subarray(12, blob.length - 16)), decipher.final()]);
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async purposeKey(purpose: string): Promise<Buffer> {
+    return createHmac('sha256', await this.rootKeys.rootKey()).update(`kms-blob-key-v1|${purpose}`).digest();
+  }
+
   /** Drops a material from memory (it was deleted: expired or DeleteImportedKeyMaterial). */
   forget(keyId: string, keyMaterialId: string): void {
     this.cache.delete(`${keyId}/${keyMaterialId}`);

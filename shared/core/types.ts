@@ -52,6 +52,11 @@ export interface KeyRecord {
   /** EXTERNAL origin: how the current imported material expires, and when (epoch ms). */
   expirationModel?: ExpirationModel;
   validTo?: number;
+  /**
+   * EXTERNAL origin: the id of the material first imported into the key, kept after that material expires
+   * or is deleted, because only the same material may be imported again (IncorrectKeyMaterialException).
+   */
+  importedKeyMaterialId?: string;
   /** The deletion date for which the one-day warning was sent (the deletion job sends it once). */
   deletionWarningSentFor?: number;
   /** Bumped by every write; writes are conditional on the revision they read (optimistic locking). */

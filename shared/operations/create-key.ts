@@ -60,8 +60,14 @@ export async function createKey(input: CreateKeyRequest, ctx: OperationContext) 
     throw new UnsupportedOperationException(`KeySpec ${keySpec} is not supported by this service yet.`);
   }
   const origin = input.Origin ?? 'AWS_KMS';
-  if (origin !== 'AWS_KMS' || input.CustomKeyStoreId || input.XksKeyId) {
+  // EXTERNAL: the key starts without material, PendingImport (KMS-REFERENCE §9). Custom key stores are
+  // not built. Multi-Region EXTERNAL keys are refused for now: each replica would need its own import,
+  // and key replication copies the primary's material (a later issue).
+  if ((origin !== 'AWS_KMS' && origin !== 'EXTERNAL') || input.CustomKeyStoreId || input.XksKeyId) {
     throw new UnsupportedOperationException(`Origin ${origin} is not supported by this service yet.`);
+  }
+  if (origin === 'EXTERNAL' && input.MultiRegion === true) {
+    throw new UnsupportedOperationException('Multi-Region keys with Origin EXTERNAL are not supported by this service yet.');
   }
   const tags = applyTags({}, input.Tags ?? []);
 
@@ -73,7 +79,7 @@ export async function createKey(input: CreateKeyRequest, ctx: OperationContext) 
   const arn = keyArn(ctx.region, ctx.caller.account, keyId);
   const policy = input.Policy ?? defaultKeyPolicy(ctx.caller.account);
   if (input.Policy !== undefined) checkNewKeyPolicy(ctx, input.Policy, arn, input.BypassPolicyLockoutSafetyCheck === true);
-  const material = await ctx.vault.create(keyId, now);
+  const material = origin === 'EXTERNAL' ? undefined : await ctx.vault.create(keyId, now);
   const key: KeyRecord = {
     keyId,
     account: ctx.caller.account,
@@ -85,9 +91,9 @@ export async function createKey(input: CreateKeyRequest, ctx: OperationContext) 
     keySpec,
     origin,
     keyManager: 'CUSTOMER',
-    keyState: 'Enabled',
+    keyState: material ? 'Enabled' : 'PendingImport',
     multiRegion,
-    currentKeyMaterialId: material.keyMaterialId,
+    currentKeyMaterialId: material?.keyMaterialId,
     tags,
     policy,
     revision: 1,

@@ -1,7 +1,48 @@
-/** GetParametersForImport: https://docs.aws.amazon.com/kms/latest/APIReference/API_GetParametersForImport.html (being built) */
+/** GetParametersForImport: https://docs.aws.amazon.com/kms/latest/APIReference/API_GetParametersForImport.html */
+import {
+  checkWrappingParameters,
+  generateWrappingKeyPair,
+  IMPORT_PARAMETERS_TTL_MS,
+  issueImportToken,
+  type WrappingKeySpec,
+} from '../core/import-token.js';
+import type { KeyRecord } from '../core/types.js';
 import { UnsupportedOperationException } from '../protocol/errors.js';
 import type { OperationContext } from './context.js';
+import { resolveKey } from './resolve-key.js';
 
-export async function getParametersForImport(_input: { KeyId: string }, _ctx: OperationContext): Promise<object | void> {
-  throw new UnsupportedOperationException('GetParametersForImport is not supported yet.');
+export interface GetParametersForImportRequest {
+  KeyId: string;
+  WrappingAlgorithm: string;
+  WrappingKeySpec: string;
+}
+
+/** Import operations are only for keys created without material ([obs] message for AWS_KMS keys). */
+export function checkExternalOrigin(key: KeyRecord): void {
+  if (key.origin !== 'EXTERNAL') {
+    throw new UnsupportedOperationException(`${key.arn} origin is ${key.origin} which is not valid for this operation.`);
+  }
+}
+
+export async function getParametersForImport(input: GetParametersForImportRequest, ctx: OperationContext) {
+  const key = await resolveKey(ctx, input.KeyId, 'GetParametersForImport', {
+    allowAlias: false,
+    conditions: {
+      extra: { 'kms:wrappingalgorithm': input.WrappingAlgorithm, 'kms:wrappingkeyspec': input.WrappingKeySpec },
+    },
+  });
+  checkExternalOrigin(key);
+  // Only symmetric keys can be created with Origin EXTERNAL so far, and every RSA spec and wrapping
+  // algorithm can carry their 32 bytes; asymmetric material (RSAES_OAEP cannot wrap RSA private keys) is
+  // a later issue.
+  checkWrappingParameters(input.WrappingAlgorithm, input.WrappingKeySpec);
+  const spec = input.WrappingKeySpec as WrappingKeySpec;
+  const parametersValidTo = ctx.clock.now().getTime() + IMPORT_PARAMETERS_TTL_MS;
+  const pair = await generateWrappingKeyPair(spec);
+  const token = await issueImportToken(
+    ctx.vault,
+    { keyArn: key.arn, parametersValidTo, wrappingAlgorithm: input.WrappingAlgorithm, wrappingKeySpec: spec },
+    pair.privateKey,
+  );
+  return { KeyId: key.arn, ImportToken: token, PublicKey: pair.publicKey, ParametersValidTo: new Date(parametersValidTo) };
 }
