@@ -104,8 +104,12 @@ export function scheduleDeletion(key: KeyRecord, pendingWindowInDays: number, no
   };
 }
 
-/** AWS leaves a key Disabled after its deletion is cancelled (KMS-REFERENCE §10). */
+/**
+ * AWS leaves a key Disabled after its deletion is cancelled (KMS-REFERENCE §10); an imported key whose
+ * material expired or was deleted meanwhile has nothing to be enabled with, so it is PendingImport.
+ */
 export function cancelDeletion(key: KeyRecord): KeyRecord {
-  const { deletionDate: _d, pendingWindowInDays: _p, ...rest } = key;
-  return { ...rest, keyState: 'Disabled', revision: key.revision + 1 };
+  const { deletionDate: _d, pendingWindowInDays: _p, deletionWarningSentFor: _w, ...rest } = key;
+  const withoutMaterial = key.origin === 'EXTERNAL' && key.currentKeyMaterialId === undefined;
+  return { ...rest, keyState: withoutMaterial ? 'PendingImport' : 'Disabled', revision: key.revision + 1 };
 }

@@ -264,7 +264,8 @@ async function conditional<T>(write: () => Promise<T>): Promise<T> {
   }
 }
 
-function keyToItem(key: KeyRecord) {
+/** The item a key is stored as (exported for bulk seeding in the jobs bench). */
+export function keyToItem(key: KeyRecord) {
   // The sparse due-date index attributes follow from the record itself (store/due-index.ts).
   return { ...keyItem(key.region, key.keyId), entity: 'Key', schemaVersion: SCHEMA_VERSION, ...key, ...dueAttributes(key) };
 }
@@ -313,6 +314,6 @@ function toMaterial(item: Record<string, any>): WrappedMaterial {
   };
 }
 
-function materialToItem(material: WrappedMaterial) {
+export function materialToItem(material: WrappedMaterial) {
   return { ...materialItem(material.keyId, material.keyMaterialId), entity: 'KeyMaterial', schemaVersion: SCHEMA_VERSION, ...material };
 }

@@ -72,4 +72,7 @@ test('transitions are pure and bump the revision', () => {
   assert.equal(cancelled.keyState, 'Disabled', 'AWS leaves a cancelled key Disabled');
   assert.equal(cancelled.deletionDate, undefined);
   assert.equal(cancelled.pendingWindowInDays, undefined);
+  const imported = { ...pending, origin: 'EXTERNAL' as const, currentKeyMaterialId: undefined };
+  assert.equal(cancelDeletion(imported).keyState, 'PendingImport', 'an imported key that lost its material waits for an import');
+  assert.equal(cancelDeletion({ ...imported, currentKeyMaterialId: 'a'.repeat(64) }).keyState, 'Disabled');
 });
