@@ -2,13 +2,28 @@
  * Wires the KMS API Lambda: middy with Powertools (logger, metrics) around the protocol dispatcher; the
  * Lambda entry (handler.ts) adds the tracer. No business logic here; the same handler serves API Gateway
  * in AWS and the local emulator.
+ *
+ * Every request that reaches the dispatcher leaves a CloudTrail-format audit record (shared/audit) and
+ * its count, error and latency in the metrics (shared/observability.ts). Both are gathered in memory on
+ * the request path and written afterwards: in Lambda at the end of each invocation, locally on timers.
  */
 import middy, { type MiddyfiedHandler } from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { apiCallRecord } from '../../shared/audit/api-record.js';
+import { AuditBuffer } from '../../shared/audit/buffer.js';
 import type { Config } from '../../shared/config.js';
-import { createObservability, publishRecordedMetrics } from '../../shared/observability.js';
-import { dispatch, type Caller } from '../../shared/protocol/dispatcher.js';
+import {
+  createObservability,
+  localMetricsEnabled,
+  MetricsAggregator,
+  publishAggregatedMetrics,
+  publishMetricsEvery,
+} from '../../shared/observability.js';
+import type { OperationContext } from '../../shared/operations/context.js';
+import { noMetrics } from '../../shared/ports.js';
+import { model } from '../../shared/protocol/model.js';
+import { dispatch, type Caller, type Completion, type DispatchHooks } from '../../shared/protocol/dispatcher.js';
 import { UnrecognizedClientException, errorBody } from '../../shared/protocol/errors.js';
 import { operations } from '../../shared/operations/index.js';
 import { createServices, type Services } from '../../shared/services.js';
@@ -16,9 +31,61 @@ import { credentialScopeRegion, header } from '../../shared/protocol/request-hea
 
 export type ApiHandler = MiddyfiedHandler<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>;
 
+export interface ApiHandlerOptions {
+  /**
+   * `invocation` (Lambda): audit records and metrics are written at the end of every invocation, since
+   * a frozen instance runs no timers. `timer` (local runtime): audit records within `auditFlushMs`,
+   * metrics every `metricsIntervalMs` and only when enabled (localMetricsEnabled). Default: `timer` when
+   * the config has a data directory (the local runtime), else `invocation`.
+   */
+  flush?: 'invocation' | 'timer';
+  /** Default 20 ms. */
+  auditFlushMs?: number;
+  /** Default 60 s. */
+  metricsIntervalMs?: number;
+}
+
 /** `services` lets the local runtime share stores and caches between the API and its jobs. */
-export function createApiHandler(config: Config, services: Services = createServices(config)): ApiHandler {
+export function createApiHandler(config: Config, services: Services = createServices(config), options: ApiHandlerOptions = {}): ApiHandler {
   const { logger, metrics } = createObservability(config.logLevel);
+  const flush = options.flush ?? (config.dataDir ? 'timer' : 'invocation');
+  const aggregator = new MetricsAggregator();
+  const audit = new AuditBuffer(services.sinks.audit, {
+    flushAfterMs: flush === 'timer' ? (options.auditFlushMs ?? 20) : undefined,
+    flushOnExit: flush === 'timer',
+    onError: (error, records) => {
+      logger.error('audit records could not be written', { records, error: error as Error });
+      aggregator.count('AuditWriteError', records);
+    },
+  });
+  if (flush === 'timer' && localMetricsEnabled()) publishMetricsEvery(aggregator, metrics, options.metricsIntervalMs ?? 60_000);
+
+  // Built once: nothing in them depends on the request.
+  const hooks: DispatchHooks<OperationContext> = {
+    operations,
+    context: (scope) => {
+      const ctx = services.context(scope);
+      ctx.trail = { keys: [] };
+      // Counts the operations record (e.g. PendingDeletionKeyUse) join the API's metrics.
+      if (ctx.metrics === noMetrics) ctx.metrics = aggregator;
+      return ctx;
+    },
+    onInternalError: (error, operation) => {
+      logger.error('internal error', { operation, error: error as Error });
+      aggregator.count('InternalError');
+    },
+    onComplete: (done) => {
+      // Client-chosen names must not become metric dimensions.
+      const known = done.operation !== undefined && model.operations[done.operation] !== undefined;
+      aggregator.request(known ? done.operation! : 'Unknown', done.error !== undefined, done.durationMs);
+      try {
+        audit.add(auditRecordOf(done));
+      } catch (error) {
+        logger.error('audit record could not be built', { operation: done.operation, error: error as Error });
+        aggregator.count('AuditWriteError');
+      }
+    },
+  };
 
   const handle = async (event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> => {
     const caller = callerOf(event);
@@ -30,25 +97,36 @@ export function createApiHandler(config: Config, services: Services = createServ
     const body = event.body && event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : (event.body ?? '');
     const region = credentialScopeRegion(header(event.headers, 'authorization')) ?? config.defaultRegion;
     const target = header(event.headers, 'x-amz-target');
-    const response = await dispatch(
-      { target, body, region, caller, requestId },
-      {
-        operations,
-        context: (scope) => services.context(scope),
-        onInternalError: (error, operation) => {
-          logger.error('internal error', { operation, error: error as Error });
-          metrics.addMetric('InternalError', 'Count', 1);
-        },
-      },
-    );
+    const response = await dispatch({ target, body, region, caller, requestId }, hooks);
     // Names only: request and response bodies may carry plaintext and are never logged.
     logger.debug('request', { target, region, statusCode: response.statusCode, requestId });
     return response;
   };
 
-  return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>(handle)
-    .use(injectLambdaContext(logger))
-    .use(publishRecordedMetrics(metrics));
+  const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>(handle).use(injectLambdaContext(logger));
+  if (flush === 'invocation') {
+    const flushAudit = async () => {
+      await audit.flush();
+    };
+    handler.use({ after: flushAudit, onError: flushAudit }).use(publishAggregatedMetrics(aggregator, metrics));
+  }
+  return handler;
+}
+
+function auditRecordOf(done: Completion<OperationContext>) {
+  const error = done.error;
+  return apiCallRecord({
+    operation: done.operation,
+    caller: done.request.caller,
+    region: done.request.region,
+    requestId: done.requestId,
+    input: done.input,
+    output: done.output,
+    errorCode: error?.type,
+    errorMessage: error && error.message !== '' ? error.message : undefined,
+    keys: done.ctx?.trail?.keys,
+    time: done.ctx ? done.ctx.clock.now() : new Date(),
+  });
 }
 
 /** The authenticated caller as API Gateway's IAM authorizer (or the local emulator) reports it. */
@@ -61,5 +139,6 @@ function callerOf(event: APIGatewayProxyEvent): Caller | undefined {
     accessKeyId: identity.accessKey ?? undefined,
     sourceIp: identity.sourceIp,
     vpceId: (identity as { vpceId?: string }).vpceId,
+    userAgent: identity.userAgent ?? undefined,
   };
 }

@@ -1,10 +1,21 @@
 /**
  * The sinks in AWS: events to EventBridge, notifications to SNS, audit records to a dedicated
- * CloudWatch Logs group. Clients are created once per Lambda instance.
+ * CloudWatch Logs group (KMS_AUDIT_LOG_GROUP; the IAM role needs logs:CreateLogStream and
+ * logs:PutLogEvents on it). Clients are created once per Lambda instance.
  */
+import { randomUUID } from 'node:crypto';
+import {
+  CloudWatchLogsClient,
+  CreateLogStreamCommand,
+  PutLogEventsCommand,
+  ResourceAlreadyExistsException,
+  ResourceNotFoundException,
+  type InputLogEvent,
+} from '@aws-sdk/client-cloudwatch-logs';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { Config } from '../config.js';
+import { auditLine } from '../audit/api-record.js';
 import type { AuditRecord, AuditSink, EventSink, KmsEvent, Notification, Notifier, Sinks } from '../ports.js';
 
 const PUT_EVENTS_BATCH = 10;
@@ -64,10 +75,101 @@ export class SnsNotifier implements Notifier {
   }
 }
 
-/** Until a dedicated log group is configured: one JSON line per record on stdout (the function's log group). */
+/** Without a dedicated log group: one JSON line per record on stdout (the function's own log group). */
 export class StdoutAuditSink implements AuditSink {
   async write(records: AuditRecord[]): Promise<void> {
     for (const record of records) process.stdout.write(JSON.stringify({ auditRecord: record }) + '\n');
+  }
+}
+
+/** PutLogEvents limits: 10,000 events and 1,048,576 bytes per call, each event counted with 26 bytes extra. */
+const MAX_EVENTS = 10_000;
+const MAX_BATCH_BYTES = 1_048_576;
+const EVENT_OVERHEAD = 26;
+/** One event may hold 256 KiB (minus the overhead); audit records are far smaller. */
+const MAX_EVENT_BYTES = 262_144 - EVENT_OVERHEAD;
+
+/**
+ * CloudTrail-format records in a dedicated CloudWatch Logs group (retention and an archive subscription
+ * are the deployment's): one log stream per Lambda instance, created on the first write, named like
+ * Lambda's own streams (`YYYY/MM/DD/audit/<uuid>`). Events are sorted by time (PutLogEvents requires it)
+ * and sent in batches within the API's limits. A stream deleted meanwhile is created again once.
+ */
+export class CloudWatchLogsAuditSink implements AuditSink {
+  private readonly client: CloudWatchLogsClient;
+  private stream: Promise<string> | undefined;
+
+  constructor(
+    region: string,
+    private readonly logGroupName: string,
+    client?: CloudWatchLogsClient,
+    private readonly now: () => Date = () => new Date(),
+  ) {
+    this.client = client ?? new CloudWatchLogsClient({ region });
+  }
+
+  async write(records: AuditRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    const events: InputLogEvent[] = [];
+    for (const record of records) {
+      let message = auditLine(record);
+      if (Buffer.byteLength(message) > MAX_EVENT_BYTES) {
+        // Never cut a record in the middle of a JSON value: keep its identifying fields only.
+        message = JSON.stringify({ eventID: record.eventID, eventTime: record.eventTime, eventName: record.eventName, truncated: true });
+      }
+      events.push({ timestamp: Date.parse(record.eventTime) || this.now().getTime(), message });
+    }
+    events.sort((a, b) => a.timestamp! - b.timestamp!);
+    let batch: InputLogEvent[] = [];
+    let bytes = 0;
+    for (const event of events) {
+      const size = Buffer.byteLength(event.message!) + EVENT_OVERHEAD;
+      if (batch.length === MAX_EVENTS || bytes + size > MAX_BATCH_BYTES) {
+        await this.put(batch);
+        batch = [];
+        bytes = 0;
+      }
+      batch.push(event);
+      bytes += size;
+    }
+    if (batch.length > 0) await this.put(batch);
+  }
+
+  private async put(logEvents: InputLogEvent[]): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const logStreamName = await this.logStream();
+      try {
+        const out = await this.client.send(new PutLogEventsCommand({ logGroupName: this.logGroupName, logStreamName, logEvents }));
+        const rejected = out.rejectedLogEventsInfo;
+        if (rejected && (rejected.tooOldLogEventEndIndex !== undefined || rejected.tooNewLogEventStartIndex !== undefined || rejected.expiredLogEventEndIndex !== undefined)) {
+          throw new Error(`CloudWatch Logs rejected audit records (${JSON.stringify(rejected)})`);
+        }
+        return;
+      } catch (error) {
+        // The stream was deleted (or never made it): make a new one and try once more.
+        if (!(error instanceof ResourceNotFoundException) || attempt > 1) throw error;
+        this.stream = undefined;
+      }
+    }
+  }
+
+  private logStream(): Promise<string> {
+    if (!this.stream) {
+      const day = this.now().toISOString().slice(0, 10).replaceAll('-', '/');
+      const name = `${day}/audit/${randomUUID()}`;
+      const creating = this.client
+        .send(new CreateLogStreamCommand({ logGroupName: this.logGroupName, logStreamName: name }))
+        .then(
+          () => name,
+          (error: unknown) => {
+            if (error instanceof ResourceAlreadyExistsException) return name;
+            this.stream = undefined; // try again on the next write
+            throw error;
+          },
+        );
+      this.stream = creating;
+    }
+    return this.stream;
   }
 }
 
@@ -77,7 +179,7 @@ const noNotifier: Notifier = { notify: async () => {} };
 export function awsSinks(config: Config): Sinks {
   return {
     events: new EventBridgeSink(config.defaultRegion, config.eventBusName),
-    audit: new StdoutAuditSink(),
+    audit: config.auditLogGroup ? new CloudWatchLogsAuditSink(config.defaultRegion, config.auditLogGroup) : new StdoutAuditSink(),
     notifier: config.alarmTopicArn ? new SnsNotifier(config.defaultRegion, config.alarmTopicArn) : noNotifier,
   };
 }

@@ -8,7 +8,9 @@
  *   <dataDir>/audit/<YYYY-MM-DD>.jsonl    CloudTrail-format records, by the day of their eventTime (UTC)
  */
 import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { auditLine } from '../audit/api-record.js';
 import type { AuditRecord, AuditSink, EventSink, KmsEvent, Notification, Notifier, Sinks } from '../ports.js';
 
 export const eventLogPath = (dataDir: string) => join(dataDir, 'events.jsonl');
@@ -77,23 +79,84 @@ export class FileNotifier implements Notifier {
   }
 }
 
-/** Audit records by day; service events (deterministic ids) are deduplicated like events. */
+/**
+ * Audit records by day (UTC day of eventTime); service events (deterministic ids) are deduplicated like
+ * events. Each write is one appendFile per day file, chained so batches land in order; `write` resolves
+ * once the records are on disk (the outbox removes its entries after that).
+ */
 export class FileAuditSink implements AuditSink {
   private readonly serviceEvents: DedupingJsonLines<{ id: string }>;
+  private tail: Promise<void> = Promise.resolve();
+  /** The first day's lines of each batch; batches are encoded one at a time (see write). */
+  private readonly reusable = new LineBuffer();
   constructor(private readonly dataDir: string) {
     mkdirSync(auditDir(dataDir), { recursive: true });
     this.serviceEvents = new DedupingJsonLines(join(auditDir(dataDir), 'service-event-ids.jsonl'));
   }
-  async write(records: AuditRecord[]): Promise<void> {
-    const byDay = new Map<string, string[]>();
+
+  write(records: AuditRecord[]): Promise<void> {
+    // Encoded only when the previous write is done, so one buffer serves every batch (no allocation).
+    const written = this.tail.then(async () => {
+      for (const [day, bytes] of this.linesByDay(records, true)) await appendFile(this.dayFile(day), bytes);
+    });
+    // A failed append fails this write only, not every later one.
+    this.tail = written.catch(() => {});
+    return written;
+  }
+
+  /** For the records still pending when the process exits (a fresh buffer: an async write may hold the shared one). */
+  writeSync(records: AuditRecord[]): void {
+    for (const [day, bytes] of this.linesByDay(records, false)) appendFileSync(this.dayFile(day), bytes);
+  }
+
+  private dayFile(day: string): string {
+    return join(auditDir(this.dataDir), `${day}.jsonl`);
+  }
+
+  /**
+   * Each record's line is encoded straight into a buffer per day: joining a big batch into one string
+   * first costs several times more (V8 flattens and re-encodes a large string).
+   */
+  private linesByDay(records: AuditRecord[], reuse: boolean): Map<string, Buffer> {
+    const byDay = new Map<string, LineBuffer>();
     for (const record of records) {
       if (record.eventType === 'AwsServiceEvent' && this.serviceEvents.append([{ id: record.eventID }]).length === 0) continue;
       const day = record.eventTime.slice(0, 10);
-      const lines = byDay.get(day) ?? [];
-      lines.push(JSON.stringify(record) + '\n');
-      byDay.set(day, lines);
+      let lines = byDay.get(day);
+      if (!lines) {
+        lines = reuse && byDay.size === 0 ? this.reusable.reset() : new LineBuffer();
+        byDay.set(day, lines);
+      }
+      lines.add(auditLine(record));
     }
-    for (const [day, lines] of byDay) appendFileSync(join(auditDir(this.dataDir), `${day}.jsonl`), lines.join(''));
+    const out = new Map<string, Buffer>();
+    for (const [day, lines] of byDay) out.set(day, lines.bytes());
+    return out;
+  }
+}
+
+class LineBuffer {
+  private buffer = Buffer.allocUnsafe(16 * 1024);
+  private length = 0;
+
+  add(line: string): void {
+    const most = line.length * 3 + 1; // UTF-8 needs at most 3 bytes per UTF-16 unit
+    if (this.length + most > this.buffer.length) {
+      const next = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.length + most));
+      this.buffer.copy(next, 0, 0, this.length);
+      this.buffer = next;
+    }
+    this.length += this.buffer.write(line, this.length, 'utf8');
+    this.buffer[this.length++] = 0x0a;
+  }
+
+  bytes(): Buffer {
+    return this.buffer.subarray(0, this.length);
+  }
+
+  reset(): this {
+    this.length = 0;
+    return this;
   }
 }
 

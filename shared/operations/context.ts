@@ -1,4 +1,5 @@
 import type { MaterialVault } from '../core/material-vault.js';
+import type { KeyRecord } from '../core/types.js';
 import type { GrantTokenSigner } from '../grants/grant-token.js';
 import type { GrantStore } from '../grants/store.js';
 import type { Caller } from '../protocol/dispatcher.js';
@@ -26,4 +27,6 @@ export interface OperationContext {
   eventSource: string;
   /** CloudWatch counts the operations record (e.g. use of a key pending deletion). */
   metrics: MetricsRecorder;
+  /** Per request: the keys it resolved (resolveKey, open), for the audit record's `resources`. */
+  trail?: { keys: KeyRecord[] };
 }

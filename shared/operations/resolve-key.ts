@@ -7,6 +7,7 @@
 import { aliasArn, keyArn, parseKeyReference } from '../core/ids.js';
 import { checkKeyState, type StateCheckedOperation } from '../core/key-state.js';
 import type { KeyRecord } from '../core/types.js';
+import { notePendingDeletionUse } from '../jobs/pending-deletion-use.js';
 import { authorize } from '../authz/authorize.js';
 import type { RequestConditions } from '../authz/request-conditions.js';
 import { NotFoundException } from '../protocol/errors.js';
@@ -25,7 +26,7 @@ export interface ResolveOptions {
 /** Operations AWS lets another account perform on a key (by key ARN or alias ARN), if the policy allows. */
 const crossAccountOperations = new Set<string>([
   'DescribeKey', 'Encrypt', 'Decrypt', 'ReEncrypt', 'GenerateDataKey', 'GenerateDataKeyWithoutPlaintext',
-  'CreateGrant', 'ListGrants', 'RetireGrant', 'RevokeGrant',
+  'CreateGrant', 'ListGrants', 'RetireGrant', 'RevokeGrant', 'GetKeyRotationStatus',
 ]);
 
 export async function resolveKey(
@@ -38,9 +39,15 @@ export async function resolveKey(
   if (key.account !== ctx.caller.account && !crossAccountOperations.has(operation)) {
     throw new NotFoundException(`Key '${key.arn}' does not exist`);
   }
+  ctx.trail?.keys.push(key); // the audit record's resources, also when authorization fails
   // Object.assign, not `{ ...conditions, requestAlias }`: the spread form is a slow path in Node 20's V8.
   await authorize(ctx, key, options.action ?? `kms:${operation}`, Object.assign({}, options.conditions, { requestAlias }));
-  checkKeyState(key, operation);
+  try {
+    checkKeyState(key, operation);
+  } catch (error) {
+    await notePendingDeletionUse(ctx, key, operation); // a refused use of a key pending deletion is counted (metric, alarm)
+    throw error;
+  }
   return key;
 }
 

@@ -9,6 +9,7 @@ import { isKeyId } from '../core/ids.js';
 import { checkKeyState } from '../core/key-state.js';
 import { openSymmetric, sealSymmetric } from '../core/symmetric.js';
 import type { KeyRecord } from '../core/types.js';
+import { notePendingDeletionUse } from '../jobs/pending-deletion-use.js';
 import {
   AccessDeniedException,
   DryRunOperationException,
@@ -103,13 +104,19 @@ export async function open(ctx: OperationContext, request: OpenRequest) {
       'The ciphertext refers to a customer master key that does not exist, does not exist in this region, or you are not allowed to access.',
     );
   }
+  ctx.trail?.keys.push(key); // the audit record's resources (and Decrypt's keyId), also when authorization fails
   // The key may belong to another account (cross-account Decrypt): its policy or a grant decides.
   await authorize(ctx, key, request.operation === 'Decrypt' ? 'kms:Decrypt' : 'kms:ReEncryptFrom', {
     encryptionContext: request.context,
     encryptionAlgorithm: request.algorithm ?? SYMMETRIC_DEFAULT,
     grantTokens: request.grantTokens,
   });
-  checkKeyState(key, request.operation);
+  try {
+    checkKeyState(key, request.operation);
+  } catch (error) {
+    await notePendingDeletionUse(ctx, key, request.operation); // a refused use of a key pending deletion is counted (metric, alarm)
+    throw error;
+  }
   checkEncryptionKey(key, request.operation, request.algorithm);
   const backing = await material(ctx, key, parsed.keyMaterialId);
   if (!backing) throw new InvalidCiphertextException();

@@ -17,6 +17,8 @@ export interface Caller {
   sourceIp?: string;
   /** The VPC endpoint a request came through (API Gateway private APIs), for aws:SourceVpce. */
   vpceId?: string;
+  /** The client's User-Agent header (for the audit record). */
+  userAgent?: string;
 }
 
 export interface WireRequest {
@@ -45,30 +47,73 @@ export interface DispatchHooks<Ctx> {
   operations: Readonly<Record<string, Operation<Ctx>>>;
   context(scope: RequestScope): Ctx;
   onInternalError(error: unknown, operation: string | undefined): void;
+  /**
+   * Called once per request, after the response is decided and before it is returned (audit record,
+   * metrics). Must be cheap and must not throw; it must not keep references to secrets in `input` or
+   * `output` beyond what it records.
+   */
+  onComplete?(completion: Completion<Ctx>): void;
+}
+
+/** How a request ended, for onComplete. */
+export interface Completion<Ctx> {
+  request: WireRequest;
+  requestId: string;
+  /** The name after `TrentService.`, when the target has that form (the model may not know it). */
+  operation: string | undefined;
+  /** The decoded input; undefined when the body did not parse or validate. */
+  input: unknown;
+  output: object | void | undefined;
+  /** The error sent to the caller (internal errors already replaced by KMSInternalException). */
+  error: KmsError | undefined;
+  /** The operation's context, when one was made. */
+  ctx: Ctx | undefined;
+  /** Time from dispatch to the response (ms). */
+  durationMs: number;
 }
 
 const TARGET_PREFIX = 'TrentService.';
 const JSON_TYPE = 'application/x-amz-json-1.1';
 
 export async function dispatch<Ctx>(request: WireRequest, hooks: DispatchHooks<Ctx>): Promise<WireResponse> {
+  const started = performance.now();
   const requestId = request.requestId ?? randomUUID();
   const headers = { 'Content-Type': JSON_TYPE, 'x-amzn-RequestId': requestId };
   let operationName: string | undefined;
+  let input: unknown;
+  let output: object | void | undefined;
+  let ctx: Ctx | undefined;
+  let response: WireResponse;
+  let failure: KmsError | undefined;
   try {
     operationName = operationOf(request.target);
     const run = hooks.operations[operationName];
     const spec = model.operations[operationName];
     if (!run || !spec) throw new UnknownOperationException();
-    const input = decodeInput(spec.input, parseBody(request.body));
-    const output = await run(input as never, hooks.context({ caller: request.caller, region: request.region, requestId }));
+    input = decodeInput(spec.input, parseBody(request.body));
+    ctx = hooks.context({ caller: request.caller, region: request.region, requestId });
+    output = await run(input as never, ctx);
     // Operations without output answer 200 with an empty body, as AWS does.
     const body = spec.output && output ? JSON.stringify(encodeOutput(output)) : '';
-    return { statusCode: 200, headers, body };
+    response = { statusCode: 200, headers, body };
   } catch (error) {
-    const kmsError = error instanceof KmsError ? error : new KMSInternalException();
+    failure = error instanceof KmsError ? error : new KMSInternalException();
     if (!(error instanceof KmsError)) hooks.onInternalError(error, operationName);
-    return { statusCode: kmsError.statusCode, headers, body: errorBody(kmsError) };
+    response = { statusCode: failure.statusCode, headers, body: errorBody(failure) };
   }
+  if (hooks.onComplete) {
+    hooks.onComplete({
+      request,
+      requestId,
+      operation: operationName,
+      input,
+      output,
+      error: failure,
+      ctx,
+      durationMs: performance.now() - started,
+    });
+  }
+  return response;
 }
 
 function operationOf(target: string | undefined): string {

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { createDecipheriv, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { kms, OTHER_REGION, REGION } from './helpers.js';
@@ -44,7 +44,7 @@ function haystack(items: Record<string, unknown>[]): string {
     .join('\n');
 }
 
-test('no plaintext key material, data key or plaintext reaches the table or the logs', async () => {
+test('no plaintext key material, data key or plaintext reaches the table, the logs, events or audit records', async () => {
   const secrets: Buffer[] = [];
   for (const region of [REGION, OTHER_REGION]) {
     const client = kms(region);
@@ -59,6 +59,9 @@ test('no plaintext key material, data key or plaintext reaches the table or the 
     await client.reEncrypt({ CiphertextBlob: encrypted.CiphertextBlob, DestinationKeyId: other.KeyMetadata!.KeyId! });
     await client.decrypt({ CiphertextBlob: dataKey.CiphertextBlob, EncryptionContext: { t: 'secrets' } });
     secrets.push(Buffer.from((await client.generateRandom({ NumberOfBytes: 32 })).Plaintext!));
+    // A rotation writes an event and an audit record naming materials: ids only, never the material.
+    await client.rotateKeyOnDemand({ KeyId: keyId });
+    await client.encrypt({ KeyId: keyId, Plaintext: plaintext });
     // A failing request must not echo its secret either.
     await assert.rejects(client.decrypt({ CiphertextBlob: dataKey.CiphertextBlob, EncryptionContext: { t: 'wrong' } }));
   }
@@ -80,11 +83,22 @@ test('no plaintext key material, data key or plaintext reaches the table or the 
   assert.ok(materials >= 4, `expected the backing keys of this test's keys, found ${materials}`);
   const log = readFileSync(env('KMS_SERVICE_LOG'), 'utf8');
   assert.ok(log.length > 0, 'the service log was captured');
+  // Events, notifications and audit records (written in batches: give the last ones a moment).
+  await new Promise((r) => setTimeout(r, 500));
+  const dataDir = env('KMS_DATA_DIR');
+  const auditDir = join(dataDir, 'audit');
+  const records = [join(dataDir, 'events.jsonl'), join(dataDir, 'notifications.jsonl')]
+    .concat(existsSync(auditDir) ? readdirSync(auditDir).map((name) => join(auditDir, name)) : [])
+    .filter((path) => existsSync(path))
+    .map((path) => readFileSync(path, 'utf8'))
+    .join('\n');
+  assert.ok(records.includes('KMS CMK Rotation'), 'the rotation event was written');
 
   for (const secret of secrets) {
     for (const form of forms(secret)) {
       assert.ok(!text.includes(form), 'a secret appears in the table');
       assert.ok(!log.includes(form), 'a secret appears in the service log');
+      assert.ok(!records.includes(form), 'a secret appears in the events, notifications or audit records');
     }
   }
 });

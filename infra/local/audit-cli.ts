@@ -1,0 +1,85 @@
+/**
+ * `npm run audit -- --key-id <id|arn> [--since <ISO>] [--until <ISO>] [--data-dir <dir>]`: the audit
+ * records of the local service (KMS_DATA_DIR, default ./.kms-data) that concern a key, as JSON lines
+ * sorted by eventTime: "who used key X between T1 and T2". Reads only the day files of the range.
+ */
+import { createReadStream } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { auditDir } from '../../shared/adapters/file-sinks.js';
+import { dayFilesInRange, recordInRange, recordNamesKey } from '../../shared/audit/query.js';
+
+const USAGE = 'usage: npm run audit -- --key-id <key id or key ARN> [--since <ISO time>] [--until <ISO time>] [--data-dir <dir>]';
+
+function fail(message: string): never {
+  process.stderr.write(`${message}\n${USAGE}\n`);
+  process.exit(2);
+}
+
+function time(name: string, value: string | undefined): Date | undefined {
+  if (value === undefined) return undefined;
+  const parsed = new Date(value);
+  if (Number.isNaN(parsed.getTime())) fail(`--${name}: not an ISO 8601 time: '${value}'`);
+  return parsed;
+}
+
+async function main(): Promise<void> {
+  let values: { 'key-id'?: string; since?: string; until?: string; 'data-dir'?: string; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      options: {
+        'key-id': { type: 'string' },
+        since: { type: 'string' },
+        until: { type: 'string' },
+        'data-dir': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    }));
+  } catch (error) {
+    fail((error as Error).message);
+  }
+  if (values.help) {
+    process.stdout.write(USAGE + '\n');
+    return;
+  }
+  const keyId = values['key-id'];
+  if (!keyId) fail('--key-id is required');
+  const since = time('since', values.since);
+  const until = time('until', values.until);
+  if (since && until && since > until) fail('--since is after --until');
+  const dir = auditDir(resolve(values['data-dir'] || process.env.KMS_DATA_DIR || '.kms-data'));
+
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return; // no audit records yet
+  }
+  const found: { time: number; line: string }[] = [];
+  for (const name of dayFilesInRange(names, since, until)) {
+    const lines = createInterface({ input: createReadStream(join(dir, name)), crlfDelay: Infinity });
+    for await (const line of lines) {
+      if (!line) continue;
+      let record: Record<string, unknown>;
+      try {
+        record = JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        continue; // a torn last line (crash mid-write)
+      }
+      if (recordInRange(record, since, until) && recordNamesKey(record, keyId)) {
+        found.push({ time: Date.parse(record.eventTime as string), line });
+      }
+    }
+  }
+  // Stable: records of the same second stay in the order they were written.
+  found.sort((a, b) => a.time - b.time);
+  for (const { line } of found) process.stdout.write(line + '\n');
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`audit: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,281 @@
+/**
+ * The CloudTrail record of one API call (KMS-REFERENCE §11): eventType AwsApiCall, who (userIdentity
+ * derived from the authenticated principal ARN), from where (source IP, user agent, VPC endpoint), what
+ * (eventName, requestParameters without secrets, see ./redact.ts), on which keys (resources), and how it
+ * ended (errorCode and errorMessage on failure).
+ *
+ * Choices where AWS is silent or where we cannot match it:
+ * - responseElements is null for read-only operations (crypto, Describe/Get/List), as CloudTrail shows
+ *   them; for operations that change something it holds the response's safe members (e.g. CreateKey's
+ *   keyMetadata, ScheduleKeyDeletion's deletionDate), blobs, sensitive members and grant tokens dropped.
+ * - principalId: AWS shows the principal's unique id (AIDA.../AROA...), which this service does not
+ *   have; we show a stable pseudo id derived from the principal ARN with the same prefixes.
+ * - resources: the keys the request resolved (ctx.trail), else the key named in the response (CreateKey).
+ * - eventTime has whole seconds, as CloudTrail's.
+ *
+ * Built on the request path, so: no spreads, per-principal identities and per-second times cached, the
+ * record is serialised later (batched by the sink).
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import type { KeyRecord } from '../core/types.js';
+import type { AuditRecord } from '../ports.js';
+import type { Caller } from '../protocol/dispatcher.js';
+import { model } from '../protocol/model.js';
+import { safeRequestParameters, safeResponseElements } from './redact.js';
+
+/** What an API call's record is made of (filled by the API handler from the dispatcher's completion). */
+export interface ApiCall {
+  /** The operation the target names (may be unknown to the model: UnknownOperationException). */
+  operation: string | undefined;
+  caller: Caller;
+  region: string;
+  requestId: string;
+  /** The decoded input, when decoding succeeded. */
+  input: unknown;
+  output: unknown;
+  /** The AWS exception name and message, on failure. */
+  errorCode?: string;
+  errorMessage?: string;
+  /** Keys the request resolved (OperationContext.trail). */
+  keys: readonly KeyRecord[] | undefined;
+  time: Date;
+}
+
+const CRYPTO_OPERATIONS = new Set([
+  'Encrypt', 'Decrypt', 'ReEncrypt', 'GenerateDataKey', 'GenerateDataKeyWithoutPlaintext', 'GenerateDataKeyPair',
+  'GenerateDataKeyPairWithoutPlaintext', 'GenerateRandom', 'GenerateMac', 'VerifyMac', 'Sign', 'Verify', 'DeriveSharedSecret',
+]);
+
+/** Operations that change nothing: cryptographic ones and Describe/Get/List (CloudTrail's readOnly). */
+export function isReadOnly(operation: string): boolean {
+  return CRYPTO_OPERATIONS.has(operation) || /^(Describe|Get|List)/.test(operation);
+}
+const readOnlyCache = new Map<string, boolean>();
+function readOnly(operation: string): boolean {
+  let value = readOnlyCache.get(operation);
+  if (value === undefined) {
+    value = isReadOnly(operation);
+    if (model.operations[operation]) readOnlyCache.set(operation, value);
+  }
+  return value;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// userIdentity
+
+export type UserIdentity = Record<string, unknown>;
+
+const pseudoId = (prefix: string, arn: string) =>
+  prefix + createHash('sha256').update(arn).digest('base64').replace(/[^A-Za-z0-9]/g, '').toUpperCase().slice(0, 17);
+
+/** CloudTrail's userIdentity for a principal ARN: Root, IAMUser, AssumedRole (with sessionContext). */
+export function userIdentityOf(caller: Caller): UserIdentity {
+  const arn = caller.principalArn;
+  const account = caller.account;
+  const root = /^arn:aws[\w-]*:iam::(\d{12}):root$/.exec(arn);
+  if (root) return { type: 'Root', principalId: account, arn, accountId: account, accessKeyId: caller.accessKeyId };
+  const user = /^arn:aws[\w-]*:iam::(\d{12}):user\/(?:.*\/)?([^/]+)$/.exec(arn);
+  if (user) {
+    return { type: 'IAMUser', principalId: pseudoId('AIDA', arn), arn, accountId: account, accessKeyId: caller.accessKeyId, userName: user[2] };
+  }
+  const session = /^(arn:aws[\w-]*):sts::(\d{12}):assumed-role\/([^/]+)\/(.+)$/.exec(arn);
+  if (session) {
+    const roleArn = `${session[1]}:iam::${session[2]}:role/${session[3]}`;
+    const roleId = pseudoId('AROA', roleArn);
+    return {
+      type: 'AssumedRole',
+      principalId: `${roleId}:${session[4]}`,
+      arn,
+      accountId: account,
+      accessKeyId: caller.accessKeyId,
+      sessionContext: {
+        sessionIssuer: { type: 'Role', principalId: roleId, arn: roleArn, accountId: session[2], userName: session[3] },
+        attributes: { mfaAuthenticated: 'false' },
+      },
+    };
+  }
+  return { type: 'Unknown', principalId: pseudoId('AIDA', arn), arn, accountId: account, accessKeyId: caller.accessKeyId };
+}
+
+/** Identities per (principal, access key): a handful of principals make nearly all calls. */
+const identities = new Map<string, UserIdentity>();
+function identityFor(caller: Caller): UserIdentity {
+  const cacheKey = caller.accessKeyId === undefined ? caller.principalArn : caller.principalArn + '\n' + caller.accessKeyId;
+  let identity = identities.get(cacheKey);
+  if (!identity) {
+    if (identities.size >= 10_000) identities.clear();
+    identity = Object.freeze(userIdentityOf(caller));
+    identities.set(cacheKey, identity);
+  }
+  return identity;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// eventTime: whole seconds, formatted once per second
+
+let cachedSecond = -1;
+let cachedTime = '';
+export function eventTimeOf(time: Date): string {
+  const ms = time.getTime();
+  const second = Math.floor(ms / 1000);
+  if (second !== cachedSecond) {
+    cachedTime = new Date(second * 1000).toISOString().slice(0, 19) + 'Z';
+    cachedSecond = second;
+  }
+  return cachedTime;
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+function resourcesOf(keys: readonly KeyRecord[] | undefined, output: unknown): { accountId: string; type: string; ARN: string }[] | undefined {
+  if (keys && keys.length > 0) {
+    const first = keys[0]!;
+    const resources = [{ accountId: first.account, type: 'AWS::KMS::Key', ARN: first.arn }];
+    for (let i = 1; i < keys.length; i++) {
+      const key = keys[i]!;
+      if (!resources.some((r) => r.ARN === key.arn)) resources.push({ accountId: key.account, type: 'AWS::KMS::Key', ARN: key.arn });
+    }
+    return resources;
+  }
+  // CreateKey resolves no key: the response names it.
+  const arn = (output as { KeyMetadata?: { Arn?: unknown; AWSAccountId?: unknown } } | undefined)?.KeyMetadata;
+  if (arn && typeof arn.Arn === 'string') {
+    return [{ accountId: String(arn.AWSAccountId ?? arn.Arn.split(':')[4]), type: 'AWS::KMS::Key', ARN: arn.Arn }];
+  }
+  return undefined;
+}
+
+const MAX_EVENT_NAME = 128;
+
+/** The CloudTrail record of one API call. */
+export function apiCallRecord(call: ApiCall): AuditRecord {
+  const operation = call.operation;
+  const known = operation !== undefined && model.operations[operation] !== undefined;
+  const eventName = known ? operation : (operation ?? '').slice(0, MAX_EVENT_NAME) || 'Unknown';
+  const isReadOnly = known && readOnly(operation);
+  let requestParameters: Record<string, unknown> | null = null;
+  if (known && call.input !== undefined) {
+    requestParameters = safeRequestParameters(operation, call.input);
+    if (operation === 'Decrypt' && requestParameters) {
+      // CloudTrail shows the key the ciphertext named (its ARN) and always the algorithm.
+      if (call.keys && call.keys.length > 0) requestParameters.keyId = call.keys[0]!.arn;
+      if (requestParameters.encryptionAlgorithm === undefined) requestParameters.encryptionAlgorithm = 'SYMMETRIC_DEFAULT';
+    }
+  }
+  const responseElements = known && !isReadOnly && call.errorCode === undefined ? safeResponseElements(operation, call.output) : null;
+  const resources = resourcesOf(call.keys, call.errorCode === undefined ? call.output : undefined);
+  return new ApiCallRecord(call, eventName, isReadOnly, requestParameters, responseElements, resources) as unknown as AuditRecord;
+}
+
+type Resource = { accountId: string; type: string; ARN: string };
+
+/**
+ * A class rather than a literal so that `auditLine` can recognise it and serialise it from cached parts
+ * (the identity and a lone resource are the same for many records): JSON.stringify of a whole record
+ * costs microseconds. Own enumerable properties in CloudTrail's order, so JSON.stringify gives the same text.
+ */
+export class ApiCallRecord {
+  readonly eventVersion = '1.08';
+  userIdentity: UserIdentity;
+  eventTime: string;
+  readonly eventSource = 'kms.amazonaws.com';
+  eventName: string;
+  awsRegion: string;
+  sourceIPAddress: string | null;
+  userAgent: string | null;
+  errorCode: string | undefined;
+  errorMessage: string | undefined;
+  requestParameters: Record<string, unknown> | null;
+  responseElements: Record<string, unknown> | null;
+  requestID: string;
+  eventID: string;
+  readOnly: boolean;
+  resources: Resource[] | undefined;
+  readonly eventType = 'AwsApiCall';
+  readonly managementEvent = true;
+  recipientAccountId: string;
+  vpcEndpointId: string | undefined;
+  readonly eventCategory = 'Management';
+
+  constructor(
+    call: ApiCall,
+    eventName: string,
+    readOnly: boolean,
+    requestParameters: Record<string, unknown> | null,
+    responseElements: Record<string, unknown> | null,
+    resources: Resource[] | undefined,
+  ) {
+    const caller = call.caller;
+    this.userIdentity = identityFor(caller);
+    this.eventTime = eventTimeOf(call.time);
+    this.eventName = eventName;
+    this.awsRegion = call.region;
+    this.sourceIPAddress = caller.sourceIp ?? null;
+    this.userAgent = caller.userAgent ?? null;
+    this.errorCode = call.errorCode;
+    this.errorMessage = call.errorMessage;
+    this.requestParameters = requestParameters;
+    this.responseElements = responseElements;
+    this.requestID = call.requestId;
+    this.eventID = randomUUID();
+    this.readOnly = readOnly;
+    this.resources = resources;
+    this.recipientAccountId = caller.account;
+    this.vpcEndpointId = caller.vpceId;
+  }
+
+  /** The record as one JSON text, equal to JSON.stringify(this) (tests/unit/audit-record.test.ts). */
+  toLine(): string {
+    const str = JSON.stringify;
+    // Constants, eventTime (digits, '-', ':', 'T', 'Z') and eventID (a UUID) need no escaping.
+    let line =
+      '{"eventVersion":"1.08","userIdentity":' + identityJson(this.userIdentity) +
+      ',"eventTime":"' + this.eventTime +
+      '","eventSource":"kms.amazonaws.com","eventName":' + str(this.eventName) +
+      ',"awsRegion":' + str(this.awsRegion) +
+      ',"sourceIPAddress":' + str(this.sourceIPAddress) +
+      ',"userAgent":' + str(this.userAgent);
+    if (this.errorCode !== undefined) line += ',"errorCode":' + str(this.errorCode);
+    if (this.errorMessage !== undefined) line += ',"errorMessage":' + str(this.errorMessage);
+    line +=
+      ',"requestParameters":' + str(this.requestParameters) +
+      ',"responseElements":' + str(this.responseElements) +
+      ',"requestID":' + str(this.requestID) +
+      ',"eventID":"' + this.eventID +
+      '","readOnly":' + this.readOnly;
+    if (this.resources !== undefined) line += ',"resources":' + resourcesJson(this.resources);
+    line += ',"eventType":"AwsApiCall","managementEvent":true,"recipientAccountId":' + str(this.recipientAccountId);
+    if (this.vpcEndpointId !== undefined) line += ',"vpcEndpointId":' + str(this.vpcEndpointId);
+    return line + ',"eventCategory":"Management"}';
+  }
+}
+
+const identityTexts = new WeakMap<object, string>();
+function identityJson(identity: UserIdentity): string {
+  let text = identityTexts.get(identity);
+  if (text === undefined) {
+    text = JSON.stringify(identity);
+    // Only the cached identities are frozen (never changed after): their text can be kept.
+    if (Object.isFrozen(identity)) identityTexts.set(identity, text);
+  }
+  return text;
+}
+
+const resourceTexts = new Map<string, string>();
+function resourcesJson(resources: Resource[]): string {
+  if (resources.length !== 1) return JSON.stringify(resources);
+  const only = resources[0]!;
+  const cacheKey = only.ARN + '\n' + only.accountId + '\n' + only.type;
+  let text = resourceTexts.get(cacheKey);
+  if (text === undefined) {
+    text = JSON.stringify(resources);
+    if (resourceTexts.size >= 10_000) resourceTexts.clear();
+    resourceTexts.set(cacheKey, text);
+  }
+  return text;
+}
+
+/** One audit record as a JSON line's text: API records from cached parts, any other with JSON.stringify. */
+export function auditLine(record: AuditRecord): string {
+  return record instanceof ApiCallRecord ? record.toLine() : JSON.stringify(record);
+}

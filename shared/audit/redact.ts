@@ -1,0 +1,117 @@
+/**
+ * What of a request (or a response) may go into an audit record, derived from AWS's model so that a new
+ * operation is covered without a list to maintain: every member whose shape is a blob (plaintext,
+ * ciphertext, data keys, wrapped key material, import tokens, signatures, public keys, attestation
+ * documents), every shape the model marks sensitive (and everything below it), and grant tokens are
+ * dropped; what remains is copied under CloudTrail's camelCase names (KeyId -> keyId). Timestamps become
+ * ISO-8601 strings.
+ *
+ * A plan per shape is compiled once; applying it is a short loop over the members present, with no
+ * spreads (the hot path runs this for every Encrypt and Decrypt).
+ */
+import { model, type Shape } from '../protocol/model.js';
+
+/** Shapes that carry grant tokens: bearer credentials, never recorded (CloudTrail leaves them out too). */
+const GRANT_TOKEN_SHAPES = new Set(['GrantTokenType', 'GrantTokenList']);
+
+interface MemberPlan {
+  wire: string;
+  name: string;
+  /** Structure members, or the members of each structure in a list. */
+  nested?: Plan;
+  list?: boolean;
+  timestamp?: boolean;
+}
+type Plan = MemberPlan[];
+
+const lowerFirst = (name: string) => name.charAt(0).toLowerCase() + name.slice(1);
+
+/** A shape that is itself a secret (its value is never recorded, whatever is around it). */
+const secretLeaf = (name: string, s: Shape) => s.sensitive === true || s.type === 'blob' || GRANT_TOKEN_SHAPES.has(name);
+
+/** For values copied whole (maps, lists of scalars): any secret at any depth disqualifies them. */
+function isSecretOrHasSecret(name: string, depth: number): boolean {
+  const s = model.shapes[name];
+  if (!s || depth > 8) return true;
+  if (secretLeaf(name, s)) return true;
+  if (s.type === 'structure') return Object.values(s.members ?? {}).some((m) => isSecretOrHasSecret(m.shape, depth + 1));
+  if (s.type === 'list') return isSecretOrHasSecret(s.member!.shape, depth + 1);
+  if (s.type === 'map') return isSecretOrHasSecret(s.key!.shape, depth + 1) || isSecretOrHasSecret(s.value!.shape, depth + 1);
+  return false;
+}
+
+function compile(structureName: string, depth = 0): Plan {
+  const s = model.shapes[structureName];
+  if (!s || s.type !== 'structure' || depth > 8) return [];
+  const plan: Plan = [];
+  for (const [wire, ref] of Object.entries(s.members ?? {})) {
+    const member = model.shapes[ref.shape];
+    if (!member || secretLeaf(ref.shape, member)) continue;
+    const entry: MemberPlan = { wire, name: lowerFirst(wire) };
+    if (member.type === 'structure') entry.nested = compile(ref.shape, depth + 1);
+    else if (member.type === 'list') {
+      const item = model.shapes[member.member!.shape]!;
+      if (item.type === 'structure') {
+        entry.list = true;
+        entry.nested = compile(member.member!.shape, depth + 1);
+      } else if (isSecretOrHasSecret(member.member!.shape, depth + 1)) continue;
+    } else if (member.type === 'map') {
+      if (isSecretOrHasSecret(ref.shape, depth + 1)) continue;
+    } else if (member.type === 'timestamp') entry.timestamp = true;
+    plan.push(entry);
+  }
+  return plan;
+}
+
+function apply(plan: Plan, value: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (let i = 0; i < plan.length; i++) {
+    const m = plan[i]!;
+    const v = value[m.wire];
+    if (v === undefined || v === null) continue;
+    if (m.nested) {
+      if (m.list) {
+        if (!Array.isArray(v)) continue;
+        const items = new Array<unknown>(v.length);
+        for (let j = 0; j < v.length; j++) items[j] = v[j] && typeof v[j] === 'object' ? apply(m.nested, v[j] as Record<string, unknown>) : null;
+        out[m.name] = items;
+      } else if (typeof v === 'object') out[m.name] = apply(m.nested, v as Record<string, unknown>);
+    } else if (m.timestamp) {
+      out[m.name] = v instanceof Date ? v.toISOString() : typeof v === 'number' ? new Date(v * 1000).toISOString() : String(v);
+    } else if (typeof v === 'object' && !Array.isArray(v) && (Buffer.isBuffer(v) || v instanceof Uint8Array)) {
+      // The model says this member is not a blob; bytes here would be a bug elsewhere: leave them out.
+      continue;
+    } else out[m.name] = v;
+  }
+  return out;
+}
+
+const plans = new Map<string, Plan>();
+function planOf(shapeName: string): Plan {
+  let plan = plans.get(shapeName);
+  if (!plan) {
+    plan = compile(shapeName);
+    plans.set(shapeName, plan);
+  }
+  return plan;
+}
+
+/** The request's members fit for an audit record (camelCase), or null when the operation has no input. */
+export function safeRequestParameters(operation: string, input: unknown): Record<string, unknown> | null {
+  const shapeName = model.operations[operation]?.input;
+  if (!shapeName || !input || typeof input !== 'object') return null;
+  return apply(planOf(shapeName), input as Record<string, unknown>);
+}
+
+/** The response's members fit for an audit record (camelCase), or null when there is none. */
+export function safeResponseElements(operation: string, output: unknown): Record<string, unknown> | null {
+  const shapeName = model.operations[operation]?.output;
+  if (!shapeName || !output || typeof output !== 'object') return null;
+  const out = apply(planOf(shapeName), output as Record<string, unknown>);
+  return Object.keys(out).length > 0 ? out : null;
+}
+
+/** The member names (wire spelling) the plan of a shape keeps at its top level; for tests. */
+export function keptMembers(shapeName: string): string[] {
+  return planOf(shapeName).map((m) => m.wire);
+}
