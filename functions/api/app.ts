@@ -11,7 +11,7 @@ import middy, { type MiddyfiedHandler } from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { apiCallRecord } from '../../shared/audit/api-record.js';
-import { AuditBuffer } from '../../shared/audit/buffer.js';
+import { AuditBuffer, isStreamingAuditSink } from '../../shared/audit/buffer.js';
 import type { Config } from '../../shared/config.js';
 import {
   createObservability,
@@ -50,14 +50,14 @@ export function createApiHandler(config: Config, services: Services = createServ
   const { logger, metrics } = createObservability(config.logLevel);
   const flush = options.flush ?? (config.dataDir ? 'timer' : 'invocation');
   const aggregator = new MetricsAggregator();
-  const audit = new AuditBuffer(services.sinks.audit, {
-    flushAfterMs: flush === 'timer' ? (options.auditFlushMs ?? 20) : undefined,
-    flushOnExit: flush === 'timer',
-    onError: (error, records) => {
-      logger.error('audit records could not be written', { records, error: error as Error });
-      aggregator.count('AuditWriteError', records);
-    },
-  });
+  const onAuditError = (error: unknown, records: number) => {
+    logger.error('audit records could not be written', { records, error: error as Error });
+    aggregator.count('AuditWriteError', records);
+  };
+  // Locally the file sink takes each record as it comes (encoded at once, written within ~20 ms); in
+  // Lambda records are batched and written at the end of the invocation.
+  const sink = services.sinks.audit;
+  const audit = flush === 'timer' && isStreamingAuditSink(sink) ? sink : new AuditBuffer(sink, { flushAfterMs: flush === 'timer' ? (options.auditFlushMs ?? 20) : undefined, onError: onAuditError });
   if (flush === 'timer' && localMetricsEnabled()) publishMetricsEvery(aggregator, metrics, options.metricsIntervalMs ?? 60_000);
 
   // Built once: nothing in them depends on the request.
@@ -79,7 +79,8 @@ export function createApiHandler(config: Config, services: Services = createServ
       const known = done.operation !== undefined && model.operations[done.operation] !== undefined;
       aggregator.request(known ? done.operation! : 'Unknown', done.error !== undefined, done.durationMs);
       try {
-        audit.add(auditRecordOf(done));
+        if (audit instanceof AuditBuffer) audit.add(auditRecordOf(done));
+        else audit.append(auditRecordOf(done));
       } catch (error) {
         logger.error('audit record could not be built', { operation: done.operation, error: error as Error });
         aggregator.count('AuditWriteError');

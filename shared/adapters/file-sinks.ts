@@ -11,6 +11,7 @@ import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { auditLine } from '../audit/api-record.js';
+import type { StreamingAuditSink } from '../audit/buffer.js';
 import type { AuditRecord, AuditSink, EventSink, KmsEvent, Notification, Notifier, Sinks } from '../ports.js';
 
 export const eventLogPath = (dataDir: string) => join(dataDir, 'events.jsonl');
@@ -84,12 +85,26 @@ export class FileNotifier implements Notifier {
  * events. Each write is one appendFile per day file, chained so batches land in order; `write` resolves
  * once the records are on disk (the outbox removes its entries after that).
  */
-export class FileAuditSink implements AuditSink {
+export class FileAuditSink implements AuditSink, StreamingAuditSink {
   private readonly serviceEvents: DedupingJsonLines<{ id: string }>;
   private tail: Promise<void> = Promise.resolve();
   /** The first day's lines of each batch; batches are encoded one at a time (see write). */
   private readonly reusable = new LineBuffer();
-  constructor(private readonly dataDir: string) {
+  /** Streaming (append): the lines not yet handed to the file, the day they belong to, spare buffers. */
+  private current = new LineBuffer();
+  private currentDay = '';
+  private readonly spares: LineBuffer[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private exitHook = false;
+  private readonly flushSoon = () => {
+    this.timer = undefined;
+    this.flushCurrent();
+  };
+
+  constructor(
+    private readonly dataDir: string,
+    private readonly options: { flushAfterMs?: number; onError?: (error: unknown) => void } = {},
+  ) {
     mkdirSync(auditDir(dataDir), { recursive: true });
     this.serviceEvents = new DedupingJsonLines(join(auditDir(dataDir), 'service-event-ids.jsonl'));
   }
@@ -104,9 +119,58 @@ export class FileAuditSink implements AuditSink {
     return written;
   }
 
-  /** For the records still pending when the process exits (a fresh buffer: an async write may hold the shared one). */
-  writeSync(records: AuditRecord[]): void {
-    for (const [day, bytes] of this.linesByDay(records, false)) appendFileSync(this.dayFile(day), bytes);
+  /**
+   * The API's hot path: the record is encoded at once into the day's buffer (no record stays on the
+   * heap until a flush, which kept the garbage collector busy) and the buffer is appended to the file
+   * within `flushAfterMs` (default 20 ms); whatever is left at process exit is written synchronously.
+   */
+  append(record: AuditRecord): void {
+    const day = record.eventTime.slice(0, 10);
+    if (day !== this.currentDay) {
+      if (this.current.size > 0) this.flushCurrent();
+      this.currentDay = day;
+    }
+    this.current.add(auditLine(record));
+    if (this.timer === undefined) {
+      this.timer = setTimeout(this.flushSoon, this.options.flushAfterMs ?? 20);
+      this.timer.unref(); // the exit hook writes what is left
+    }
+    if (!this.exitHook) {
+      this.exitHook = true;
+      process.once('exit', () => this.flushSync());
+    }
+  }
+
+  /** Resolves when every appended record is in its file. */
+  flush(): Promise<void> {
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    this.flushCurrent();
+    return this.tail;
+  }
+
+  private flushCurrent(): void {
+    if (this.current.size === 0) return;
+    const lines = this.current;
+    const path = this.dayFile(this.currentDay);
+    this.current = this.spares.pop() ?? new LineBuffer();
+    this.tail = this.tail
+      .then(() => appendFile(path, lines.bytes()))
+      .catch((error: unknown) => this.options.onError?.(error))
+      .finally(() => this.spares.push(lines.reset()));
+  }
+
+  /** For the records still pending when the process exits. */
+  private flushSync(): void {
+    if (this.current.size === 0) return;
+    try {
+      appendFileSync(this.dayFile(this.currentDay), this.current.bytes());
+    } catch (error) {
+      this.options.onError?.(error);
+    }
+    this.current.reset();
   }
 
   private dayFile(day: string): string {
@@ -154,12 +218,20 @@ class LineBuffer {
     return this.buffer.subarray(0, this.length);
   }
 
+  get size(): number {
+    return this.length;
+  }
+
   reset(): this {
     this.length = 0;
     return this;
   }
 }
 
-export function fileSinks(dataDir: string): Sinks {
-  return { events: new FileEventSink(dataDir), audit: new FileAuditSink(dataDir), notifier: new FileNotifier(dataDir) };
+export function fileSinks(dataDir: string, onAuditError?: (error: unknown) => void): Sinks {
+  return {
+    events: new FileEventSink(dataDir),
+    audit: new FileAuditSink(dataDir, { onError: onAuditError ?? ((error) => process.stderr.write(`audit records could not be written: ${String(error)}\n`)) }),
+    notifier: new FileNotifier(dataDir),
+  };
 }

@@ -1,14 +1,20 @@
 /**
  * Collects the API's audit records and hands them to the audit sink in batches, off the request path:
- * `add` is an array push. Locally a short timer flushes (records are on disk within `flushAfterMs`);
- * in Lambda the handler awaits `flush()` at the end of each invocation (a frozen instance runs no timers).
- * Batches are written one after the other, in the order they were taken.
+ * `add` is an array push. In Lambda the handler awaits `flush()` at the end of each invocation (a frozen
+ * instance runs no timers). Batches are written one after the other, in the order they were taken.
+ * The local runtime's file sink streams instead (StreamingAuditSink): it encodes each record at once.
  */
 import type { AuditRecord, AuditSink } from '../ports.js';
 
-/** A sink that can also write synchronously (the local files), for the last records at process exit. */
-export interface SyncAuditSink extends AuditSink {
-  writeSync(records: AuditRecord[]): void;
+/** A sink that takes records one by one on the request path and writes them out itself, soon after. */
+export interface StreamingAuditSink {
+  append(record: AuditRecord): void;
+  /** Resolves when everything appended so far is written. */
+  flush(): Promise<void>;
+}
+
+export function isStreamingAuditSink(sink: AuditSink): sink is AuditSink & StreamingAuditSink {
+  return typeof (sink as Partial<StreamingAuditSink>).append === 'function';
 }
 
 export interface AuditBufferOptions {
@@ -16,8 +22,6 @@ export interface AuditBufferOptions {
   flushAfterMs?: number;
   /** A failed write loses its batch (the request has been answered); say so here. */
   onError: (error: unknown, records: number) => void;
-  /** Write what is still pending when the process exits (needs a sink with writeSync). */
-  flushOnExit?: boolean;
 }
 
 export class AuditBuffer {
@@ -32,11 +36,7 @@ export class AuditBuffer {
   constructor(
     private readonly sink: AuditSink,
     private readonly options: AuditBufferOptions,
-  ) {
-    if (options.flushOnExit && 'writeSync' in sink) {
-      process.once('exit', () => this.flushSync());
-    }
-  }
+  ) {}
 
   add(record: AuditRecord): void {
     this.pending.push(record);
@@ -60,18 +60,6 @@ export class AuditBuffer {
       () => this.sink.write(batch).catch((error: unknown) => this.options.onError(error, batch.length)),
     );
     return this.tail;
-  }
-
-  /** Pending records written synchronously (process exit); batches already handed over are the sink's. */
-  flushSync(): void {
-    if (this.pending.length === 0) return;
-    const batch = this.pending;
-    this.pending = [];
-    try {
-      (this.sink as SyncAuditSink).writeSync(batch);
-    } catch (error) {
-      this.options.onError(error, batch.length);
-    }
   }
 
   get size(): number {
