@@ -105,6 +105,8 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
         sinks,
         eventSource: config.eventSource,
         metrics,
+        // In the literal (not added later): every context keeps one shape, so property reads stay fast.
+        trail: { keys: [] },
       };
     },
     jobContext: (region, now, log = () => {}) => {

@@ -65,7 +65,6 @@ export function createApiHandler(config: Config, services: Services = createServ
     operations,
     context: (scope) => {
       const ctx = services.context(scope);
-      ctx.trail = { keys: [] };
       // Counts the operations record (e.g. PendingDeletionKeyUse) join the API's metrics.
       if (ctx.metrics === noMetrics) ctx.metrics = aggregator;
       return ctx;

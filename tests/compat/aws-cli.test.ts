@@ -15,6 +15,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { wrapKeyMaterial } from '../support/wrap-key-material.js';
 
 const AWS = '/usr/bin/aws';
 const REGION = 'us-east-1';
@@ -184,6 +185,53 @@ describe('AWS CLI v2 compatibility', { concurrency: 4 }, () => {
     // The context is bound to the ciphertext: without it (or with another) decryption fails.
     await awsError(['decrypt', '--ciphertext-blob', `fileb://${blobFile}`, '--encryption-context', 'purpose=other,app=compat'],
       'InvalidCiphertextException', 'Decrypt');
+  });
+
+  it('enable-key-rotation, get-key-rotation-status and disable-key-rotation', async () => {
+    const { keyId } = await createKey();
+    assert.deepEqual((await awsJson(['get-key-rotation-status', '--key-id', keyId])).KeyRotationEnabled, false);
+    await awsJson(['enable-key-rotation', '--key-id', keyId]);
+    const on = await awsJson(['get-key-rotation-status', '--key-id', keyId]);
+    assert.equal(on.KeyRotationEnabled, true);
+    await awsJson(['disable-key-rotation', '--key-id', keyId]);
+    assert.equal((await awsJson(['get-key-rotation-status', '--key-id', keyId])).KeyRotationEnabled, false);
+    const message = await awsError(['enable-key-rotation', '--key-id', 'alias/none'], 'NotFoundException', 'EnableKeyRotation');
+    assert.equal(message, "Invalid keyId 'alias/none'");
+  });
+
+  it('imported key material: create-key --origin EXTERNAL, get-parameters-for-import, import-key-material, delete', async () => {
+    const created = await awsJson(['create-key', '--origin', 'EXTERNAL']);
+    const keyId: string = created.KeyMetadata.KeyId;
+    assert.equal(created.KeyMetadata.KeyState, 'PendingImport');
+    assert.equal(created.KeyMetadata.Origin, 'EXTERNAL');
+    const params = await awsJson([
+      'get-parameters-for-import', '--key-id', keyId, '--wrapping-algorithm', 'RSAES_OAEP_SHA_256', '--wrapping-key-spec', 'RSA_2048',
+    ]);
+    assert.equal(params.KeyId, created.KeyMetadata.Arn);
+    const material = randomBytes(32);
+    const wrapped = wrapKeyMaterial(Buffer.from(params.PublicKey, 'base64'), 'RSAES_OAEP_SHA_256', material);
+    const validTo = new Date(Date.now() + 30 * 86_400_000).toISOString();
+    await awsJson([
+      'import-key-material', '--key-id', keyId,
+      '--encrypted-key-material', `fileb://${file('material.bin', wrapped)}`,
+      '--import-token', `fileb://${file('token.bin', Buffer.from(params.ImportToken, 'base64'))}`,
+      '--expiration-model', 'KEY_MATERIAL_EXPIRES', '--valid-to', validTo,
+    ]);
+    const described = (await awsJson(['describe-key', '--key-id', keyId])).KeyMetadata;
+    assert.equal(described.KeyState, 'Enabled');
+    assert.equal(described.ExpirationModel, 'KEY_MATERIAL_EXPIRES');
+    assert.equal(Date.parse(described.ValidTo), Date.parse(validTo.replace(/\.\d{3}Z$/, 'Z')));
+    const encrypted = await awsJson(['encrypt', '--key-id', keyId, '--plaintext', `fileb://${file('p.bin', Buffer.from('imported'))}`]);
+    assert.equal(encrypted.KeyId, created.KeyMetadata.Arn);
+
+    await awsJson(['delete-imported-key-material', '--key-id', keyId]);
+    assert.equal((await awsJson(['describe-key', '--key-id', keyId])).KeyMetadata.KeyState, 'PendingImport');
+    const message = await awsError(
+      ['encrypt', '--key-id', keyId, '--plaintext', `fileb://${file('p2.bin', Buffer.from('x'))}`],
+      'KMSInvalidStateException',
+      'Encrypt',
+    );
+    assert.equal(message, `${created.KeyMetadata.Arn} is pending import.`);
   });
 
   it('encrypt through an alias, generate-data-key, and decrypt of the data key', async () => {

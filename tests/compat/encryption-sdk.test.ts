@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { buildClient, CommitmentPolicy, KmsKeyringNode, type KmsNodeClientSupplier } from '@aws-crypto/client-node';
-import { CreateKeyCommand, DecryptCommand, EncryptCommand, KMS, KMSClient } from '@aws-sdk/client-kms';
+import { CreateKeyCommand, DecryptCommand, EncryptCommand, KMS, KMSClient, RotateKeyOnDemandCommand } from '@aws-sdk/client-kms';
 
 const REGION = 'us-east-1';
 const ACCOUNT = '111122223333';
@@ -99,6 +99,18 @@ describe('AWS Encryption SDK (client-node 5) with the KMS keyring', () => {
     for (const [k, v] of Object.entries(context)) assert.equal(decrypted.messageHeader.encryptionContext[k], v);
     assert.ok(requestedRegions.includes(REGION), `the keyring asked for regions ${JSON.stringify(requestedRegions)}`);
     assert.ok(requestedRegions.every((r) => r === REGION), `unexpected regions ${JSON.stringify(requestedRegions)}`);
+  });
+
+  it('messages encrypted before a key rotation still decrypt after it', async () => {
+    const keyArn = await newKeyArn();
+    const keyring = keyringFor(keyArn);
+    const before = randomBytes(2048);
+    const { result: oldMessage } = await encrypt(keyring, before, { encryptionContext: { when: 'before' } });
+    await kms.send(new RotateKeyOnDemandCommand({ KeyId: keyArn }));
+    const after = randomBytes(2048);
+    const { result: newMessage } = await encrypt(keyring, after, { encryptionContext: { when: 'after' } });
+    assert.deepEqual((await decrypt(keyring, oldMessage)).plaintext, before);
+    assert.deepEqual((await decrypt(keyring, newMessage)).plaintext, after);
   });
 
   it('a keyring with a generator and an additional key: either key alone decrypts', async () => {
