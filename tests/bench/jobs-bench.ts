@@ -17,7 +17,8 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { loadConfig } from '../../shared/config.js';
-import { keyArn, newKeyId } from '../../shared/core/ids.js';
+import { newKeyId } from '../../shared/core/ids.js';
+import { testKey } from '../support/key-record.js';
 import { MaterialVault } from '../../shared/core/material-vault.js';
 import type { KeyRecord, WrappedMaterial } from '../../shared/core/types.js';
 import type { JobName, JobReport } from '../../shared/jobs/context.js';
@@ -145,24 +146,13 @@ async function seed(config: ReturnType<typeof loadConfig>, total: number, due: n
   for (let i = 0; i < total; i++) {
     const keyId = newKeyId(randomBytes(16));
     const material: WrappedMaterial = await vault.create(keyId, now - 400 * DAY);
-    const key: KeyRecord = {
+    const key: KeyRecord = testKey({
       keyId,
       account: ACCOUNT,
       region: REGION,
-      arn: keyArn(REGION, ACCOUNT, keyId),
       creationDate: now - 400 * DAY,
-      description: '',
-      keyUsage: 'ENCRYPT_DECRYPT',
-      keySpec: 'SYMMETRIC_DEFAULT',
-      origin: 'AWS_KMS',
-      keyManager: 'CUSTOMER',
-      keyState: 'Enabled',
-      multiRegion: false,
       currentKeyMaterialId: material.keyMaterialId,
-      tags: {},
-      policy: '',
-      revision: 1,
-    };
+    });
     const group = i < 3 * (due + later) ? Math.floor(i / (due + later)) : -1; // 0 rotation, 1 deletion, 2 expiry
     const isDue = group >= 0 && i % (due + later) < due;
     if (group === 0 || i >= 3 * (due + later)) {

@@ -17,31 +17,14 @@ import {
   pendingDeletionUseAlarm,
 } from '../../shared/jobs/pending-deletion-use.js';
 import { ConditionFailedError, type KeyStore, type Notification, type OutboxEntry } from '../../shared/ports.js';
+import { testKey } from '../support/key-record.js';
 
 const DAY = 86_400_000;
 const T = Date.UTC(2030, 0, 15, 12, 0, 0, 0);
 const keyId = '1234abcd-12ab-44cd-96ef-1234567890ab';
 
-const key = (over: Partial<KeyRecord> = {}): KeyRecord => ({
-  keyId,
-  account: '111122223333',
-  region: 'eu-north-1',
-  arn: `arn:aws:kms:eu-north-1:111122223333:key/${over.keyId ?? keyId}`,
-  creationDate: 0,
-  description: '',
-  keyUsage: 'ENCRYPT_DECRYPT',
-  keySpec: 'SYMMETRIC_DEFAULT',
-  origin: 'AWS_KMS',
-  keyManager: 'CUSTOMER',
-  keyState: 'PendingDeletion',
-  multiRegion: false,
-  deletionDate: T,
-  pendingWindowInDays: 7,
-  tags: {},
-  policy: '',
-  revision: 3,
-  ...over,
-});
+const key = (over: Partial<KeyRecord> = {}): KeyRecord =>
+  testKey({ region: 'eu-north-1', keyState: 'PendingDeletion', deletionDate: T, pendingWindowInDays: 7, revision: 3, ...over });
 
 test('a key is deleted at its DeletionDate exactly, and not a millisecond before', () => {
   assert.equal(deletionAction(key(), T), 'delete');

@@ -3,25 +3,10 @@ import { test } from 'node:test';
 import { cancelDeletion, checkKeyState, disable, enable, keyStateTable, scheduleDeletion } from '../../shared/core/key-state.js';
 import type { KeyRecord, KeyState } from '../../shared/core/types.js';
 import { KmsError } from '../../shared/protocol/errors.js';
+import { testKey } from '../support/key-record.js';
 
 const arn = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-44cd-96ef-1234567890ab';
-const key = (keyState: KeyState): KeyRecord => ({
-  keyId: '1234abcd-12ab-44cd-96ef-1234567890ab',
-  account: '111122223333',
-  region: 'us-east-1',
-  arn,
-  creationDate: 0,
-  description: '',
-  keyUsage: 'ENCRYPT_DECRYPT',
-  keySpec: 'SYMMETRIC_DEFAULT',
-  origin: 'AWS_KMS',
-  keyManager: 'CUSTOMER',
-  keyState,
-  multiRegion: false,
-  tags: {},
-  policy: '',
-  revision: 1,
-});
+const key = (keyState: KeyState): KeyRecord => testKey({ keyState });
 
 function outcome(state: KeyState, operation: keyof typeof keyStateTable): string {
   try {

@@ -11,28 +11,11 @@ import {
 import type { KeyRecord, WrappedMaterial } from '../../shared/core/types.js';
 import { checkOnDemandRotation } from '../../shared/operations/rotate-key-on-demand.js';
 import { dueAttributes, dueDates } from '../../shared/store/due-index.js';
+import { testKey } from '../support/key-record.js';
 
 const DAY = 86_400_000;
 const T0 = Date.UTC(2027, 0, 1);
-const key = (overrides: Partial<KeyRecord> = {}): KeyRecord => ({
-  keyId: '1234abcd-12ab-44cd-96ef-1234567890ab',
-  account: '111122223333',
-  region: 'us-east-1',
-  arn: 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-44cd-96ef-1234567890ab',
-  creationDate: 0,
-  description: '',
-  keyUsage: 'ENCRYPT_DECRYPT',
-  keySpec: 'SYMMETRIC_DEFAULT',
-  origin: 'AWS_KMS',
-  keyManager: 'CUSTOMER',
-  keyState: 'Enabled',
-  multiRegion: false,
-  currentKeyMaterialId: 'a'.repeat(64),
-  tags: {},
-  policy: '',
-  revision: 1,
-  ...overrides,
-});
+const key = (overrides: Partial<KeyRecord> = {}): KeyRecord => testKey({ currentKeyMaterialId: 'a'.repeat(64), ...overrides });
 const material = (id: string): WrappedMaterial => ({ keyId: key().keyId, keyMaterialId: id, wrapped: Buffer.alloc(0), rootKeyId: 'r', createdAt: T0 });
 
 test('enabling schedules a period from now; changing the period keeps the cycle start', () => {
