@@ -2,6 +2,7 @@
  * `npm start`: the KMS API on a laptop or in CI, every key kept in KMS_DATA_DIR across restarts.
  *
  *   KMS_PORT (4599)  KMS_HOST (127.0.0.1)  KMS_DATA_DIR (./.kms-data)  KMS_DYNAMODB_PORT (4598)
+ *   KMS_JOB_INTERVAL_MS (60000; 0: no scheduled jobs)
  *   plus what shared/config.ts reads: KMS_TABLE_NAME, AWS_REGION, KMS_ROOT_KEY(_FILE), KMS_CACHE_TTL_MS, LOG_LEVEL
  *
  * Port 0 picks a free port; the lines printed on stdout say which (tests/run.ts reads them).
@@ -57,6 +58,8 @@ async function main() {
   console.log(`Credentials: ${credentialsFilePath(process.env)}`);
   console.log('Try (with the default credentials file):');
   console.log(`  AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test aws kms create-key --endpoint-url ${endpoint} --region us-east-1`);
+  console.log('Scheduled jobs (rotation, deletion, expiry) run every minute; rehearse time with e.g.');
+  console.log('  npm run job -- rotation --now 2030-01-01T00:00:00Z    (events: npm run events; audit: npm run audit -- --key-id <id>)');
   console.log('Ctrl-C stops it.');
 }
 

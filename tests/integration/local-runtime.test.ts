@@ -6,7 +6,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -19,6 +20,7 @@ import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { startLocalService, type LocalService } from '../../infra/local/service.js';
 import { createApiGatewayServer, type ApiGatewayOptions } from '../../infra/local/api-gateway.js';
 import { parseCredentials } from '../../infra/local/credentials.js';
+import { wrapKeyMaterial } from '../support/wrap-key-material.js';
 import { credentialScopeRegion, header } from '../../shared/protocol/request-headers.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -186,6 +188,62 @@ describe('local service (DynamoDB Local + emulator + real handler)', { timeout: 
     const decrypted = await again.decrypt({ CiphertextBlob });
     assert.equal(Buffer.from(decrypted.Plaintext!).toString(), 'hello');
     assert.equal((await stat(join(dataDir, 'root-key'))).mtimeMs, rootKeyBefore.mtimeMs, 'root key file not rewritten');
+  });
+});
+
+describe('local scheduler and admin route', { timeout: 120_000 }, () => {
+  let dataDir: string;
+  let service: LocalService | undefined;
+
+  before(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'kms-scheduler-test-'));
+    // Jobs every 300 ms against the real clock, as `npm start` runs them every minute.
+    service = await startLocalService({ port: 0, dynamodbPort: 0, dataDir, env: { KMS_TABLE_NAME: TABLE, LOG_LEVEL: 'WARN' }, jobIntervalMs: 300 });
+  });
+  after(async () => {
+    await service?.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('runs the jobs on its own: imported material expires at ValidTo with no one asking', async () => {
+    const kms = kmsClient(service!.endpoint);
+    const keyId = (await kms.createKey({ Origin: 'EXTERNAL' })).KeyMetadata!.KeyId!;
+    const params = await kms.getParametersForImport({ KeyId: keyId, WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingKeySpec: 'RSA_2048' });
+    const material = randomBytes(32);
+    const validTo = new Date(Date.now() + 2_000);
+    await kms.importKeyMaterial({
+      KeyId: keyId,
+      ImportToken: params.ImportToken,
+      EncryptedKeyMaterial: wrapKeyMaterial(params.PublicKey!, 'RSAES_OAEP_SHA_256', material),
+      ExpirationModel: 'KEY_MATERIAL_EXPIRES',
+      ValidTo: validTo,
+    });
+    assert.equal((await kms.describeKey({ KeyId: keyId })).KeyMetadata!.KeyState, 'Enabled');
+    let state: string | undefined;
+    for (let i = 0; i < 100 && state !== 'PendingImport'; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      state = (await kms.describeKey({ KeyId: keyId })).KeyMetadata!.KeyState;
+    }
+    assert.equal(state, 'PendingImport', 'the scheduler expired the material');
+    assert.ok(Date.now() >= validTo.getTime(), 'not before ValidTo');
+    const events = (await readFile(join(dataDir, 'events.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    assert.equal(events.filter((e) => e['detail-type'] === 'KMS Imported Key Material Expiration' && e.detail['key-id'] === keyId).length, 1);
+  });
+
+  it('the admin route wants the token of the data directory', async () => {
+    const url = `${service!.endpoint}/!admin/jobs/rotation`;
+    assert.equal((await fetch(url, { method: 'POST', body: '{}' })).status, 403);
+    assert.equal((await fetch(url, { method: 'POST', body: '{}', headers: { 'x-kms-admin-token': 'wrong' } })).status, 403);
+    const token = (await readFile(join(dataDir, 'admin-token'), 'utf8')).trim();
+    assert.equal((await stat(join(dataDir, 'admin-token'))).mode & 0o777, 0o600);
+    const ok = await fetch(url, { method: 'POST', body: JSON.stringify({ region: 'us-east-1' }), headers: { 'x-kms-admin-token': token } });
+    assert.equal(ok.status, 200);
+    const { reports } = (await ok.json()) as { reports: { job: string; region: string }[] };
+    assert.deepEqual(reports.map((r) => [r.job, r.region]), [['rotation', 'us-east-1']]);
+    const bad = await fetch(`${service!.endpoint}/!admin/jobs/nope`, { method: 'POST', body: '{}', headers: { 'x-kms-admin-token': token } });
+    assert.equal(bad.status, 404);
+    const badNow = await fetch(url, { method: 'POST', body: '{"now":"yesterday"}', headers: { 'x-kms-admin-token': token } });
+    assert.equal(badNow.status, 400);
   });
 });
 
