@@ -85,6 +85,8 @@ export class FileNotifier implements Notifier {
  * events. Each write is one appendFile per day file, chained so batches land in order; `write` resolves
  * once the records are on disk (the outbox removes its entries after that).
  */
+const FLUSH_BYTES = 128 * 1024;
+
 export class FileAuditSink implements AuditSink, StreamingAuditSink {
   private readonly serviceEvents: DedupingJsonLines<{ id: string }>;
   private tail: Promise<void> = Promise.resolve();
@@ -131,6 +133,9 @@ export class FileAuditSink implements AuditSink, StreamingAuditSink {
       this.currentDay = day;
     }
     this.current.add(auditLine(record));
+    // A busy event loop may run the timer late: hand over full buffers anyway, so that they stay
+    // small, get reused, and never grow into fresh (page-faulting) memory.
+    if (this.current.size >= FLUSH_BYTES) this.flushCurrent();
     if (this.timer === undefined) {
       this.timer = setTimeout(this.flushSoon, this.options.flushAfterMs ?? 20);
       this.timer.unref(); // the exit hook writes what is left
@@ -200,7 +205,7 @@ export class FileAuditSink implements AuditSink, StreamingAuditSink {
 }
 
 class LineBuffer {
-  private buffer = Buffer.allocUnsafe(16 * 1024);
+  private buffer = Buffer.allocUnsafe(FLUSH_BYTES + 16 * 1024);
   private length = 0;
 
   add(line: string): void {
