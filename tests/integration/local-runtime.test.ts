@@ -226,8 +226,15 @@ describe('local scheduler and admin route', { timeout: 120_000 }, () => {
     }
     assert.equal(state, 'PendingImport', 'the scheduler expired the material');
     assert.ok(Date.now() >= validTo.getTime(), 'not before ValidTo');
-    const events = (await readFile(join(dataDir, 'events.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
-    assert.equal(events.filter((e) => e['detail-type'] === 'KMS Imported Key Material Expiration' && e.detail['key-id'] === keyId).length, 1);
+    // The event is delivered from the outbox just after the state change is committed.
+    const expirations = async () =>
+      (await readFile(join(dataDir, 'events.jsonl'), 'utf8').catch(() => ''))
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line))
+        .filter((e) => e['detail-type'] === 'KMS Imported Key Material Expiration' && e.detail['key-id'] === keyId);
+    for (let i = 0; i < 50 && (await expirations()).length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.equal((await expirations()).length, 1);
   });
 
   it('the admin route wants the token of the data directory', async () => {
