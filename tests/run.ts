@@ -116,6 +116,9 @@ async function startService(dataDir: string, logPath: string, tableName: string)
       LOG_LEVEL: 'DEBUG',
       // Tests run the jobs themselves, "as of" chosen instants (tests/integration/jobs.ts); the timer stays off.
       KMS_JOB_INTERVAL_MS: '0',
+      // Metrics (EMF lines in the service log) every second, for tests/integration/metrics.test.ts.
+      POWERTOOLS_METRICS_DISABLED: 'false',
+      KMS_METRICS_INTERVAL_MS: '1000',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

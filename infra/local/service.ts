@@ -56,7 +56,11 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
   // Load the handler module while the JVM starts: both take a while and neither needs the other.
   const createHandler = options.createHandler
     ? Promise.resolve(options.createHandler)
-    : import('../../functions/api/app.js').then((module) => module.createApiHandler);
+    : import('../../functions/api/app.js').then(
+        (module) => (config: Config, services: Services) =>
+          // Metrics are published every KMS_METRICS_INTERVAL_MS (default 60 s) when POWERTOOLS_METRICS_DISABLED=false.
+          module.createApiHandler(config, services, { metricsIntervalMs: positiveSetting(env, 'KMS_METRICS_INTERVAL_MS') }),
+      );
   createHandler.catch(() => {}); // reported below, after DynamoDB Local is stopped again
 
   const dynamodb = await startDynamoDbLocal({
@@ -117,6 +121,14 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
     await dynamodb.stop();
     throw error;
   }
+}
+
+function positiveSetting(env: Record<string, string | undefined>, name: string): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got '${raw}'`);
+  return value;
 }
 
 function jobInterval(env: Record<string, string | undefined>): number {
