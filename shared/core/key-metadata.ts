@@ -1,8 +1,11 @@
 /** KeyMetadata as AWS returns it for the keys this service makes (KMS-REFERENCE §5). */
+import { algorithmLists } from './key-specs.js';
 import type { KeyRecord } from './types.js';
 
 export function keyMetadata(key: KeyRecord) {
   const symmetric = key.keySpec === 'SYMMETRIC_DEFAULT';
+  // The one algorithm list that fits the key's spec and usage (EncryptionAlgorithms, SigningAlgorithms, ...).
+  const algorithms = algorithmLists(key.keySpec, key.keyUsage);
   return {
     AWSAccountId: key.account,
     KeyId: key.keyId,
@@ -17,8 +20,11 @@ export function keyMetadata(key: KeyRecord) {
     KeyManager: key.keyManager,
     CustomerMasterKeySpec: key.keySpec,
     KeySpec: key.keySpec,
-    EncryptionAlgorithms: symmetric ? ['SYMMETRIC_DEFAULT'] : undefined,
+    EncryptionAlgorithms: algorithms.EncryptionAlgorithms,
+    SigningAlgorithms: algorithms.SigningAlgorithms,
+    KeyAgreementAlgorithms: algorithms.KeyAgreementAlgorithms,
     MultiRegion: key.multiRegion,
+    MacAlgorithms: algorithms.MacAlgorithms,
     CurrentKeyMaterialId: symmetric ? key.currentKeyMaterialId : undefined,
     // Imported material (KMS-REFERENCE §9): how and when the current material expires, while the key has
     // it; AWS shows neither on an EXTERNAL key waiting for its material (PendingImport).

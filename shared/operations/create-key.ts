@@ -3,6 +3,8 @@ import { checkNewKeyPolicy } from '../authz/key-policy.js';
 import { isKeyId, keyArn, newKeyId } from '../core/ids.js';
 import { defaultKeyPolicy } from '../policy/default-policy.js';
 import { keyMetadata } from '../core/key-metadata.js';
+import { newPrivateMaterial } from '../core/key-pairs.js';
+import { keySpecs } from '../core/key-specs.js';
 import { applyTags, type Tag } from '../core/tags.js';
 import type { KeyRecord, KeyUsage, Origin } from '../core/types.js';
 import { KMSInternalException, UnsupportedOperationException, ValidationException } from '../protocol/errors.js';
@@ -22,27 +24,6 @@ export interface CreateKeyRequest {
   XksKeyId?: string;
 }
 
-/** Which KeyUsage each KeySpec allows (KMS-REFERENCE §5), for AWS's validation messages. */
-const usagesBySpec: Record<string, KeyUsage[]> = {
-  SYMMETRIC_DEFAULT: ['ENCRYPT_DECRYPT'],
-  HMAC_224: ['GENERATE_VERIFY_MAC'],
-  HMAC_256: ['GENERATE_VERIFY_MAC'],
-  HMAC_384: ['GENERATE_VERIFY_MAC'],
-  HMAC_512: ['GENERATE_VERIFY_MAC'],
-  RSA_2048: ['ENCRYPT_DECRYPT', 'SIGN_VERIFY'],
-  RSA_3072: ['ENCRYPT_DECRYPT', 'SIGN_VERIFY'],
-  RSA_4096: ['ENCRYPT_DECRYPT', 'SIGN_VERIFY'],
-  ECC_NIST_P256: ['SIGN_VERIFY', 'KEY_AGREEMENT'],
-  ECC_NIST_P384: ['SIGN_VERIFY', 'KEY_AGREEMENT'],
-  ECC_NIST_P521: ['SIGN_VERIFY', 'KEY_AGREEMENT'],
-  ECC_SECG_P256K1: ['SIGN_VERIFY'],
-  ECC_NIST_EDWARDS25519: ['SIGN_VERIFY'],
-  ML_DSA_44: ['SIGN_VERIFY'],
-  ML_DSA_65: ['SIGN_VERIFY'],
-  ML_DSA_87: ['SIGN_VERIFY'],
-  SM2: ['ENCRYPT_DECRYPT', 'SIGN_VERIFY', 'KEY_AGREEMENT'],
-};
-
 export async function createKey(input: CreateKeyRequest, ctx: OperationContext) {
   if (input.KeySpec && input.CustomerMasterKeySpec && input.KeySpec !== input.CustomerMasterKeySpec) {
     throw new ValidationException('You cannot specify KeySpec and CustomerMasterKeySpec in the same request.');
@@ -52,12 +33,12 @@ export async function createKey(input: CreateKeyRequest, ctx: OperationContext) 
     throw new ValidationException('You must specify a KeyUsage value for all KMS keys except for symmetric encryption keys.');
   }
   const keyUsage = input.KeyUsage ?? 'ENCRYPT_DECRYPT';
-  if (!usagesBySpec[keySpec]?.includes(keyUsage)) {
+  if (!keySpecs[keySpec]?.usages.includes(keyUsage)) {
     throw new ValidationException(`KeyUsage ${keyUsage} is not compatible with KeySpec ${keySpec}`);
   }
-  // Asymmetric and HMAC keys, imported material and custom key stores are later issues of this project.
-  if (keySpec !== 'SYMMETRIC_DEFAULT') {
-    throw new UnsupportedOperationException(`KeySpec ${keySpec} is not supported by this service yet.`);
+  if (keySpec === 'SM2') {
+    // SM2 keys exist only in AWS's China Regions (wording ours).
+    throw new UnsupportedOperationException('KeySpec SM2 is only supported in the China Regions.');
   }
   const origin = input.Origin ?? 'AWS_KMS';
   // EXTERNAL: the key starts without material, PendingImport (KMS-REFERENCE §9). Custom key stores are
@@ -65,6 +46,9 @@ export async function createKey(input: CreateKeyRequest, ctx: OperationContext) 
   // and key replication copies the primary's material (a later issue).
   if ((origin !== 'AWS_KMS' && origin !== 'EXTERNAL') || input.CustomKeyStoreId || input.XksKeyId) {
     throw new UnsupportedOperationException(`Origin ${origin} is not supported by this service yet.`);
+  }
+  if (origin === 'EXTERNAL' && keySpec !== 'SYMMETRIC_DEFAULT') {
+    throw new UnsupportedOperationException(`Importing key material into ${keySpec} keys is not supported by this service yet.`);
   }
   if (origin === 'EXTERNAL' && input.MultiRegion === true) {
     throw new UnsupportedOperationException('Multi-Region keys with Origin EXTERNAL are not supported by this service yet.');
@@ -79,7 +63,7 @@ export async function createKey(input: CreateKeyRequest, ctx: OperationContext) 
   const arn = keyArn(ctx.region, ctx.caller.account, keyId);
   const policy = input.Policy ?? defaultKeyPolicy(ctx.caller.account);
   if (input.Policy !== undefined) checkNewKeyPolicy(ctx, input.Policy, arn, input.BypassPolicyLockoutSafetyCheck === true);
-  const material = origin === 'EXTERNAL' ? undefined : await ctx.vault.create(keyId, now);
+  const material = origin === 'EXTERNAL' ? undefined : await newMaterial(ctx, keyId, keySpec, now);
   const key: KeyRecord = {
     keyId,
     account: ctx.caller.account,
@@ -100,4 +84,11 @@ export async function createKey(input: CreateKeyRequest, ctx: OperationContext) 
   };
   await ctx.store.createKey(key, material);
   return { KeyMetadata: keyMetadata(key) };
+}
+
+/** Symmetric material from the vault; other specs get a new private key (or HMAC key), wrapped alike. */
+async function newMaterial(ctx: OperationContext, keyId: string, keySpec: string, now: number) {
+  if (keySpec === 'SYMMETRIC_DEFAULT') return ctx.vault.create(keyId, now);
+  const privateMaterial = await newPrivateMaterial(keySpec, ctx.random);
+  return ctx.vault.wrap(keyId, ctx.random.bytes(32).toString('hex'), privateMaterial, now);
 }

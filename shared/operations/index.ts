@@ -32,6 +32,13 @@ import { listKeyRotations } from './list-key-rotations.js';
 import { getParametersForImport } from './get-parameters-for-import.js';
 import { importKeyMaterial } from './import-key-material.js';
 import { deleteImportedKeyMaterial } from './delete-imported-key-material.js';
+import { sign } from './sign.js';
+import { verify } from './verify.js';
+import { getPublicKey } from './get-public-key.js';
+import { generateMac } from './generate-mac.js';
+import { verifyMac } from './verify-mac.js';
+import { deriveSharedSecret } from './derive-shared-secret.js';
+import { generateDataKeyPair, generateDataKeyPairWithoutPlaintext } from './generate-data-key-pair.js';
 import type { Operation } from '../protocol/dispatcher.js';
 
 export const operations: Readonly<Record<string, Operation<OperationContext>>> = {
@@ -67,5 +74,13 @@ export const operations: Readonly<Record<string, Operation<OperationContext>>> =
   GetParametersForImport: getParametersForImport,
   ImportKeyMaterial: importKeyMaterial,
   DeleteImportedKeyMaterial: deleteImportedKeyMaterial,
+  Sign: sign,
+  Verify: verify,
+  GetPublicKey: getPublicKey,
+  GenerateMac: generateMac,
+  VerifyMac: verifyMac,
+  DeriveSharedSecret: deriveSharedSecret,
+  GenerateDataKeyPair: generateDataKeyPair,
+  GenerateDataKeyPairWithoutPlaintext: generateDataKeyPairWithoutPlaintext,
   ...grantOperations,
 };

@@ -27,6 +27,8 @@ export interface ResolveOptions {
 const crossAccountOperations = new Set<string>([
   'DescribeKey', 'Encrypt', 'Decrypt', 'ReEncrypt', 'GenerateDataKey', 'GenerateDataKeyWithoutPlaintext',
   'CreateGrant', 'ListGrants', 'RetireGrant', 'RevokeGrant', 'GetKeyRotationStatus',
+  'Sign', 'Verify', 'GenerateMac', 'VerifyMac', 'GetPublicKey', 'DeriveSharedSecret',
+  'GenerateDataKeyPair', 'GenerateDataKeyPairWithoutPlaintext',
 ]);
 
 export async function resolveKey(

@@ -32,6 +32,10 @@ export function checkEncryptionKey(key: KeyRecord, operation: string, algorithm:
   if (algorithm !== undefined && algorithm !== SYMMETRIC_DEFAULT) {
     throw new InvalidKeyUsageException(`Algorithm ${algorithm} is incompatible with key spec ${key.keySpec}.`);
   }
+  // RSA ENCRYPT_DECRYPT keys take RSAES_OAEP_* (asymmetric-crypto); nothing here may seal under their material.
+  if (key.keySpec !== SYMMETRIC_DEFAULT) {
+    throw new InvalidKeyUsageException(`${key.arn} key spec is ${key.keySpec} which is not valid for ${operation}.`);
+  }
 }
 
 export function dryRunSucceeded(): never {
