@@ -28,6 +28,8 @@ const clientError = (type: string) =>
 export const NotFoundException = clientError('NotFoundException');
 export const DisabledException = clientError('DisabledException');
 export const KMSInvalidStateException = clientError('KMSInvalidStateException');
+export const KMSInvalidMacException = clientError('KMSInvalidMacException');
+export const KMSInvalidSignatureException = clientError('KMSInvalidSignatureException');
 export const InvalidCiphertextException = clientError('InvalidCiphertextException');
 export const IncorrectKeyException = clientError('IncorrectKeyException');
 export const InvalidKeyUsageException = clientError('InvalidKeyUsageException');
