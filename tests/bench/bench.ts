@@ -19,24 +19,31 @@
  *
  * Encrypt is also measured for principals authorized through a policy condition (alice) and through a grant
  * (bob), each compared with the key owner's Encrypt (target >= 80%).
+ *
+ * Sign (ECC_NIST_P256 with ECDSA_SHA_256, RSA_2048 with RSASSA_PSS_SHA_256) and GenerateMac (HMAC_256) of
+ * 1 KiB are compared with node:crypto doing the same operation in this process, measured for 2 s right
+ * after the service's run: service req/s against node:crypto ops/s, and the service's cost per operation
+ * beyond the cryptography itself (1/req/s - 1/ops/s, in microseconds). A row whose operation fails (Sign
+ * not built yet, say) is reported as failed; the other rows still run.
  * Exit code: 0 when every run completed with only 2xx answers and no errors (whatever the ratios: this
  * is a measurement), 1 when a run or the setup failed.
  *
  * Options: --duration <s> (measured, default 9), --warmup <s> (default 2), --connections <n> (default 32),
- *          --only <names> (comma-separated: reference,encrypt,encrypt-policy,encrypt-grant,decrypt,generate-data-key,bare),
+ *          --only <names> (comma-separated: reference,encrypt,encrypt-policy,encrypt-grant,decrypt,generate-data-key,
+ *                  sign-ecc,sign-rsa,generate-mac,bare),
  *          --endpoint <url> (use an already running service instead of starting one).
  *
  * `npm run bench -- jobs [--keys n] [--due-percent p]` measures the scheduled jobs instead: items read
  * per run against the keys due and the items stored (tests/bench/jobs-bench.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHmac, createPublicKey, randomBytes, sign as cryptoSign, verify as cryptoVerify, constants as cryptoConstants, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CreateGrantCommand, CreateKeyCommand, DecryptCommand, EncryptCommand, KMSClient } from '@aws-sdk/client-kms';
+import { CreateGrantCommand, CreateKeyCommand, DecryptCommand, EncryptCommand, GetPublicKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import autocannon, { type Result } from 'autocannon';
 import { credentialsOf, PRINCIPALS } from '../integration/principals.js';
 import { treeCpuSeconds } from './proc-cpu.js';
@@ -49,6 +56,10 @@ const TARGET_RATIO = 0.5;
 /** Encrypt authorized through a policy condition or a grant vs. Encrypt by the key owner. */
 const AUTHZ_TARGET_RATIO = 0.8;
 const PLAINTEXT_BYTES = 1024;
+/** The rows compared with node:crypto in process (their --only names). */
+const IN_PROCESS_ROWS = ['sign-ecc', 'sign-rsa', 'generate-mac'];
+/** How long node:crypto is measured in process per row. */
+const IN_PROCESS_SECONDS = 2;
 const CONTEXT = { purpose: 'bench', tenant: 'acme-corp' };
 
 interface Options {
@@ -75,7 +86,7 @@ function parseArgs(argv: string[]): Options {
       case '--only': options.only = new Set(value().split(',').map((s) => s.trim()).filter(Boolean)); break;
       case '--endpoint': options.endpoint = value(); break;
       case '--help': case '-h':
-        console.log('usage: npm run bench -- [--duration s] [--warmup s] [--connections n] [--only reference,encrypt,encrypt-policy,encrypt-grant,decrypt,generate-data-key,bare] [--endpoint url]');
+        console.log('usage: npm run bench -- [--duration s] [--warmup s] [--connections n] [--only reference,encrypt,encrypt-policy,encrypt-grant,decrypt,generate-data-key,sign-ecc,sign-rsa,generate-mac,bare] [--endpoint url]');
         process.exit(0);
       // eslint-disable-next-line no-fallthrough
       default: throw new Error(`unknown option ${flag}`);
@@ -231,6 +242,8 @@ interface Target {
   baseline?: boolean;
   /** The server's process (its CPU time, with its descendants', is measured per run). */
   pid?: number;
+  /** The same operation done by node:crypto in this process, measured right after the target's run. */
+  inProcess?: () => void;
 }
 
 interface Measurement {
@@ -249,6 +262,24 @@ interface Measurement {
   cpuUsPerRequest: number;
   failure?: string;
   problems: string[];
+}
+
+/** Operations per second of `op` run synchronously in this process for `seconds` (after a short warm-up). */
+function inProcessOpsPerSecond(op: () => void, seconds: number): number {
+  const until = (ns: bigint): number => {
+    let count = 0;
+    const end = process.hrtime.bigint() + ns;
+    // Read the clock every 16 operations: a clock read costs about as much as a fast HMAC.
+    do {
+      for (let i = 0; i < 16; i++) op();
+      count += 16;
+    } while (process.hrtime.bigint() < end);
+    return count;
+  };
+  until(200_000_000n);
+  const started = process.hrtime.bigint();
+  const count = until(BigInt(Math.round(seconds * 1e9)));
+  return count / (Number(process.hrtime.bigint() - started) / 1e9);
 }
 
 function b64(value: unknown): Buffer | undefined {
@@ -399,6 +430,37 @@ function printTable(rows: Measurement[], referenceRps: number, referenceCpu: num
   for (const r of body) console.log(line(r));
 }
 
+/**
+ * The service against node:crypto doing the same operation in this process: the ratio of their rates, and
+ * the service's time per operation beyond the cryptography (1/req/s - 1/ops/s). The service spreads its
+ * work over more than one CPU (DynamoDB Local, libuv threads) but signs on one thread, as this process does.
+ */
+function printInProcessComparison(rows: Measurement[], inProcessOps: Map<string, number>): void {
+  const compared = rows.filter((m) => inProcessOps.has(m.target.name));
+  if (compared.length === 0) return;
+  const header = ['operation', 'service req/s', 'node:crypto ops/s', 'service/node', 'overhead us/op', 'service CPU us/req', 'node us/op'];
+  const body = compared.map((m) => {
+    const ops = inProcessOps.get(m.target.name)!;
+    const ok = !m.failure && m.rps > 0;
+    return [
+      m.target.label.replace(/^service /, ''),
+      ok ? String(Math.round(m.rps)) : 'FAILED',
+      String(Math.round(ops)),
+      ok ? `${(m.rps / ops * 100).toFixed(1)}%` : '-',
+      ok ? fmt(1e6 / m.rps - 1e6 / ops, 1) : '-',
+      ok ? fmt(m.cpuUsPerRequest, 0) : '-',
+      fmt(1e6 / ops, 1),
+    ];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
+  const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  console.log(`service vs node:crypto in process (${IN_PROCESS_SECONDS} s each, same message of ${PLAINTEXT_BYTES} B):`);
+  console.log(line(header));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const r of body) console.log(line(r));
+  console.log('');
+}
+
 // The SDK's notice that its 2027 releases need Node 22 is noise in a benchmark's output.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -407,7 +469,7 @@ async function main(): Promise<number> {
   if (process.argv[2] === 'jobs') return (await import('./jobs-bench.js')).runJobsBench(process.argv.slice(3));
   const options = parseArgs(process.argv.slice(2));
   const wanted = (name: string): boolean => !options.only || options.only.has(name);
-  const needService = ['encrypt', 'decrypt', 'generate-data-key', 'encrypt-policy', 'encrypt-grant'].some(wanted);
+  const needService = ['encrypt', 'decrypt', 'generate-data-key', 'encrypt-policy', 'encrypt-grant', ...IN_PROCESS_ROWS].some(wanted);
   const plaintext = randomBytes(PLAINTEXT_BYTES);
   const measurements: Measurement[] = [];
   let failed = false;
@@ -469,6 +531,18 @@ async function main(): Promise<number> {
     let ciphertextB64 = '';
     let policyKeyArn = '';
     let grantKeyArn = '';
+    let macKeyArn = '';
+    // Sign rows: the service's Sign and node:crypto's sign of the same message with a local key of the same
+    // kind (RSA PSS with a salt as long as the digest, as AWS signs).
+    const asymmetricRows: Array<{
+      name: string; label: string; keySpec: 'ECC_NIST_P256' | 'RSA_2048'; algorithm: string; keyArn: string; publicKey?: KeyObject;
+      local: { privateKey: KeyObject }; options: { padding?: number; saltLength?: number };
+    }> = [
+      { name: 'sign-ecc', label: 'service Sign ECC_NIST_P256', keySpec: 'ECC_NIST_P256', algorithm: 'ECDSA_SHA_256', keyArn: '',
+        local: generateKeyPairSync('ec', { namedCurve: 'prime256v1' }), options: {} },
+      { name: 'sign-rsa', label: 'service Sign RSA_2048 PSS', keySpec: 'RSA_2048', algorithm: 'RSASSA_PSS_SHA_256', keyArn: '',
+        local: generateKeyPairSync('rsa', { modulusLength: 2048 }), options: { padding: cryptoConstants.RSA_PKCS1_PSS_PADDING, saltLength: 32 } },
+    ];
     if (serviceEndpoint && needService) {
       const kms = new KMSClient({ endpoint: serviceEndpoint, region: REGION, credentials: CREDENTIALS, maxAttempts: 1 });
       const created = await kms.send(new CreateKeyCommand({ Description: 'bench key' }));
@@ -490,6 +564,21 @@ async function main(): Promise<number> {
       const grantKey = await kms.send(new CreateKeyCommand({ Description: 'bench grant key', Policy: JSON.stringify({ Version: '2012-10-17', Statement: [rootOnly] }) }));
       grantKeyArn = grantKey.KeyMetadata!.Arn!;
       await kms.send(new CreateGrantCommand({ KeyId: grantKeyArn, GranteePrincipal: PRINCIPALS.bob.arn, Operations: ['Encrypt'] }));
+      for (const row of asymmetricRows.filter((r) => wanted(r.name))) {
+        const key = await kms.send(new CreateKeyCommand({ Description: `bench ${row.name} key`, KeySpec: row.keySpec, KeyUsage: 'SIGN_VERIFY' }));
+        row.keyArn = key.KeyMetadata!.Arn!;
+        // The public key lets the bench check the service's signature; if GetPublicKey fails, the check is skipped.
+        try {
+          const out = await kms.send(new GetPublicKeyCommand({ KeyId: row.keyArn }));
+          if (out.PublicKey) row.publicKey = createPublicKey({ key: Buffer.from(out.PublicKey), format: 'der', type: 'spki' });
+        } catch (error) {
+          console.log(`note: GetPublicKey of the ${row.name} key failed (${(error as Error).name}); its signatures are not verified`);
+        }
+      }
+      if (wanted('generate-mac')) {
+        const key = await kms.send(new CreateKeyCommand({ Description: 'bench HMAC key', KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' }));
+        macKeyArn = key.KeyMetadata!.Arn!;
+      }
       kms.destroy();
       console.log(`key ${keyArn}; ciphertext of ${PLAINTEXT_BYTES} B plaintext is ${encrypted.CiphertextBlob.length} B`);
     }
@@ -553,6 +642,37 @@ async function main(): Promise<number> {
           ],
         });
       }
+      for (const row of asymmetricRows.filter((r) => wanted(r.name))) {
+        const local = { key: row.local.privateKey, ...row.options };
+        targets.push({
+          name: row.name, label: row.label, endpoint: serviceEndpoint, pid: servicePid,
+          request: await sign(serviceEndpoint, 'Sign', { KeyId: row.keyArn, Message: plaintextB64, MessageType: 'RAW', SigningAlgorithm: row.algorithm }),
+          check: (body) => {
+            const signature = b64(body.Signature);
+            return [
+              ...(signature?.length ? [] : ['no Signature']),
+              ...(body.KeyId === row.keyArn ? [] : [`KeyId is ${JSON.stringify(body.KeyId)}, expected ${row.keyArn}`]),
+              ...(body.SigningAlgorithm === row.algorithm ? [] : [`SigningAlgorithm is ${JSON.stringify(body.SigningAlgorithm)}`]),
+              ...(signature && row.publicKey && !cryptoVerify('sha256', plaintext, { key: row.publicKey, ...row.options }, signature)
+                ? ['the signature does not verify with the key\'s public key'] : []),
+            ];
+          },
+          inProcess: () => { cryptoSign('sha256', plaintext, local); },
+        });
+      }
+      if (wanted('generate-mac')) {
+        const localKey = randomBytes(32);
+        targets.push({
+          name: 'generate-mac', label: 'service GenerateMac HMAC_256', endpoint: serviceEndpoint, pid: servicePid,
+          request: await sign(serviceEndpoint, 'GenerateMac', { KeyId: macKeyArn, Message: plaintextB64, MacAlgorithm: 'HMAC_SHA_256' }),
+          check: (body) => [
+            ...(b64(body.Mac)?.length === 32 ? [] : [`Mac is not 32 bytes (${b64(body.Mac)?.length})`]),
+            ...(body.KeyId === macKeyArn ? [] : [`KeyId is ${JSON.stringify(body.KeyId)}, expected ${macKeyArn}`]),
+            ...(body.MacAlgorithm === 'HMAC_SHA_256' ? [] : [`MacAlgorithm is ${JSON.stringify(body.MacAlgorithm)}`]),
+          ],
+          inProcess: () => { createHmac('sha256', localKey).update(plaintext).digest(); },
+        });
+      }
     }
     if (bare) {
       targets.push({ name: 'bare', label: 'bare node:http (no parsing)', endpoint: bare.url, request: await sign(bare.url, 'Encrypt', encryptInput), check: () => [], baseline: true, pid: bare.proc.pid });
@@ -567,10 +687,17 @@ async function main(): Promise<number> {
 
     // --- measure, one target at a time
     console.log('');
+    const inProcessOps = new Map<string, number>();
     for (const target of targets) {
       const m = await measure(target, options, target.endpoint === service?.url ? service : undefined);
       measurements.push(m);
       if (m.failure) failed = true;
+      if (target.inProcess) {
+        // Right after the service's run, under the same machine load; the service is idle meanwhile.
+        const ops = inProcessOpsPerSecond(target.inProcess, IN_PROCESS_SECONDS);
+        inProcessOps.set(target.name, ops);
+        console.log(`  ${`node:crypto (in process)`.padEnd(28)} ${Math.round(ops)} ops/s`);
+      }
     }
 
     // --- report
@@ -581,6 +708,7 @@ async function main(): Promise<number> {
     console.log('');
     printTable(measurements, refRps, refCpu);
     console.log('');
+    printInProcessComparison(measurements, inProcessOps);
     console.log('CPU us/req: user+system CPU time of the server\'s process tree (the service\'s includes DynamoDB Local) per answer;');
     console.log('"CPU vs ref": the reference\'s CPU/req divided by the target\'s. Both ratios need a quiet machine to mean much.');
     if (refRuns.length === 2) {

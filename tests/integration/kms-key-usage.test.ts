@@ -1,0 +1,157 @@
+/**
+ * Every operation used with the wrong kind of key gives AWS's error (KMS-REFERENCE §3, §5, §13):
+ * cryptographic operations → InvalidKeyUsageException `<key ARN> key usage is <USAGE> which is not valid
+ * for <Operation>.` [obs]; rotation operations on asymmetric and HMAC keys → UnsupportedOperationException;
+ * CreateGrant with operations the key type does not support → ValidationException. Keys live in
+ * eu-central-1; one key of each kind is shared by the tests of this file (none changes it).
+ */
+import assert from 'node:assert/strict';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { before, describe, test } from 'node:test';
+import type { GrantOperation, KeyMetadata } from '@aws-sdk/client-kms';
+import { createKey, expectKmsError, kms, utf8 } from './helpers.js';
+import { PRINCIPALS } from './principals.js';
+
+const REGION = 'eu-central-1';
+const client = () => kms(REGION);
+
+const KINDS = {
+  symmetric: { KeySpec: 'SYMMETRIC_DEFAULT', KeyUsage: 'ENCRYPT_DECRYPT' },
+  rsaEncrypt: { KeySpec: 'RSA_2048', KeyUsage: 'ENCRYPT_DECRYPT' },
+  rsaSign: { KeySpec: 'RSA_2048', KeyUsage: 'SIGN_VERIFY' },
+  eccSign: { KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' },
+  eccAgreement: { KeySpec: 'ECC_NIST_P256', KeyUsage: 'KEY_AGREEMENT' },
+  hmac: { KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' },
+} as const;
+type Kind = keyof typeof KINDS;
+const ALL_KINDS = Object.keys(KINDS) as Kind[];
+
+const keys = {} as Record<Kind, KeyMetadata>;
+before(async () => {
+  await Promise.all(ALL_KINDS.map(async (kind) => { keys[kind] = await createKey({ ...KINDS[kind] }, REGION); }));
+});
+
+const usageMessage = (kind: Kind, operation: string) => `${keys[kind].Arn} key usage is ${KINDS[kind].KeyUsage} which is not valid for ${operation}.`;
+const peerPublicKey = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).publicKey.export({ format: 'der', type: 'spki' });
+
+/** One request per operation, naming the key of `kind`; inputs are valid apart from the key. */
+const calls: Record<string, (kind: Kind) => Promise<unknown>> = {
+  Encrypt: (k) => client().encrypt({ KeyId: keys[k].KeyId, Plaintext: utf8('x') }),
+  GenerateDataKey: (k) => client().generateDataKey({ KeyId: keys[k].KeyId, KeySpec: 'AES_256' }),
+  GenerateDataKeyWithoutPlaintext: (k) => client().generateDataKeyWithoutPlaintext({ KeyId: keys[k].KeyId, KeySpec: 'AES_256' }),
+  GenerateDataKeyPair: (k) => client().generateDataKeyPair({ KeyId: keys[k].KeyId, KeyPairSpec: 'ECC_NIST_P256' }),
+  GenerateDataKeyPairWithoutPlaintext: (k) => client().generateDataKeyPairWithoutPlaintext({ KeyId: keys[k].KeyId, KeyPairSpec: 'ECC_NIST_P256' }),
+  GenerateMac: (k) => client().generateMac({ KeyId: keys[k].KeyId, Message: utf8('x'), MacAlgorithm: 'HMAC_SHA_256' }),
+  VerifyMac: (k) => client().verifyMac({ KeyId: keys[k].KeyId, Message: utf8('x'), Mac: randomBytes(32), MacAlgorithm: 'HMAC_SHA_256' }),
+  Sign: (k) => client().sign({ KeyId: keys[k].KeyId, Message: utf8('x'), MessageType: 'RAW', SigningAlgorithm: 'ECDSA_SHA_256' }),
+  Verify: (k) =>
+    client().verify({ KeyId: keys[k].KeyId, Message: utf8('x'), MessageType: 'RAW', Signature: randomBytes(64), SigningAlgorithm: 'ECDSA_SHA_256' }),
+  DeriveSharedSecret: (k) => client().deriveSharedSecret({ KeyId: keys[k].KeyId, KeyAgreementAlgorithm: 'ECDH', PublicKey: peerPublicKey }),
+};
+
+/** The key usage each operation needs; every key of another usage is refused with the [obs] message. */
+const REQUIRED_USAGE: Record<string, string> = {
+  Encrypt: 'ENCRYPT_DECRYPT',
+  GenerateDataKey: 'ENCRYPT_DECRYPT',
+  GenerateDataKeyWithoutPlaintext: 'ENCRYPT_DECRYPT',
+  GenerateDataKeyPair: 'ENCRYPT_DECRYPT',
+  GenerateDataKeyPairWithoutPlaintext: 'ENCRYPT_DECRYPT',
+  GenerateMac: 'GENERATE_VERIFY_MAC',
+  VerifyMac: 'GENERATE_VERIFY_MAC',
+  Sign: 'SIGN_VERIFY',
+  Verify: 'SIGN_VERIFY',
+  DeriveSharedSecret: 'KEY_AGREEMENT',
+};
+
+/** Data keys (and data key pairs) are sealed under a symmetric key only: an RSA encryption key is refused too (§5). */
+const SYMMETRIC_ONLY = new Set(['GenerateDataKey', 'GenerateDataKeyWithoutPlaintext', 'GenerateDataKeyPair', 'GenerateDataKeyPairWithoutPlaintext']);
+
+describe('cryptographic operations with a key of the wrong usage: InvalidKeyUsageException [obs]', () => {
+  for (const [operation, call] of Object.entries(calls)) {
+    const wrong = ALL_KINDS.filter((kind) => KINDS[kind].KeyUsage !== REQUIRED_USAGE[operation]);
+    test(`${operation} with ${wrong.join(', ')} keys`, async () => {
+      for (const kind of wrong) {
+        await expectKmsError(call(kind), 'InvalidKeyUsageException', usageMessage(kind, operation)).catch((error: Error) =>
+          assert.fail(`${operation} with the ${kind} key: ${error.message}`),
+        );
+      }
+      if (SYMMETRIC_ONLY.has(operation)) {
+        // Wording unverified (§5): the usage fits, the spec does not.
+        await expectKmsError(call('rsaEncrypt'), 'InvalidKeyUsageException');
+      }
+    });
+  }
+});
+
+describe('GetPublicKey of a key without a public key: UnsupportedOperationException (§1; message unverified)', () => {
+  test('symmetric and HMAC keys', async () => {
+    for (const kind of ['symmetric', 'hmac'] as const) {
+      await expectKmsError(client().getPublicKey({ KeyId: keys[kind].KeyId }), 'UnsupportedOperationException').catch((error: Error) =>
+        assert.fail(`GetPublicKey with the ${kind} key: ${error.message}`),
+      );
+    }
+  });
+});
+
+describe('rotation operations on keys that cannot rotate: UnsupportedOperationException (§3, §8)', () => {
+  const notRotatable = ALL_KINDS.filter((kind) => kind !== 'symmetric');
+  const rotationCalls: Record<string, (kind: Kind) => Promise<unknown>> = {
+    EnableKeyRotation: (k) => client().enableKeyRotation({ KeyId: keys[k].KeyId }),
+    DisableKeyRotation: (k) => client().disableKeyRotation({ KeyId: keys[k].KeyId }),
+    GetKeyRotationStatus: (k) => client().getKeyRotationStatus({ KeyId: keys[k].KeyId }),
+    RotateKeyOnDemand: (k) => client().rotateKeyOnDemand({ KeyId: keys[k].KeyId }),
+    ListKeyRotations: (k) => client().listKeyRotations({ KeyId: keys[k].KeyId }),
+  };
+  for (const [operation, call] of Object.entries(rotationCalls)) {
+    test(`${operation} with ${notRotatable.join(', ')} keys`, async () => {
+      for (const kind of notRotatable) {
+        await expectKmsError(call(kind), 'UnsupportedOperationException').catch((error: Error) =>
+          assert.fail(`${operation} with the ${kind} key: ${error.message}`),
+        );
+      }
+    });
+  }
+
+  test('a symmetric key (the control) reports and lists its rotation', async () => {
+    const status = await client().getKeyRotationStatus({ KeyId: keys.symmetric.KeyId });
+    assert.equal(status.KeyRotationEnabled, false);
+    const listed = await client().listKeyRotations({ KeyId: keys.symmetric.KeyId });
+    assert.deepEqual(listed.Rotations ?? [], []);
+  });
+});
+
+describe('CreateGrant with operations the key does not support: ValidationException (§13)', () => {
+  const ANY_KEY: GrantOperation[] = ['CreateGrant', 'RetireGrant', 'DescribeKey'];
+  // The grant operations of each key type (AWS developer guide, "Grant operations"), written out here.
+  const SUPPORTED: Record<Kind, GrantOperation[]> = {
+    symmetric: ['Decrypt', 'Encrypt', 'GenerateDataKey', 'GenerateDataKeyWithoutPlaintext', 'ReEncryptFrom', 'ReEncryptTo', 'GenerateDataKeyPair', 'GenerateDataKeyPairWithoutPlaintext', ...ANY_KEY],
+    rsaEncrypt: ['Decrypt', 'Encrypt', 'ReEncryptFrom', 'ReEncryptTo', 'GetPublicKey', ...ANY_KEY],
+    rsaSign: ['Sign', 'Verify', 'GetPublicKey', ...ANY_KEY],
+    eccSign: ['Sign', 'Verify', 'GetPublicKey', ...ANY_KEY],
+    eccAgreement: ['DeriveSharedSecret', 'GetPublicKey', ...ANY_KEY],
+    hmac: ['GenerateMac', 'VerifyMac', ...ANY_KEY],
+  };
+  const ALL_OPERATIONS: GrantOperation[] = [
+    'Decrypt', 'Encrypt', 'GenerateDataKey', 'GenerateDataKeyWithoutPlaintext', 'ReEncryptFrom', 'ReEncryptTo', 'Sign', 'Verify',
+    'GetPublicKey', 'CreateGrant', 'RetireGrant', 'DescribeKey', 'GenerateDataKeyPair', 'GenerateDataKeyPairWithoutPlaintext',
+    'GenerateMac', 'VerifyMac', 'DeriveSharedSecret',
+  ];
+
+  for (const kind of ALL_KINDS) {
+    test(`${kind} key: a grant of all its operations is accepted; each other operation, alone or with a supported one, is refused`, async () => {
+      const grantee = PRINCIPALS.alice.arn;
+      const grant = await client().createGrant({ KeyId: keys[kind].KeyId, GranteePrincipal: grantee, Operations: SUPPORTED[kind] });
+      assert.match(grant.GrantId ?? '', /^[0-9a-f]{64}$/);
+      const supportedOne = SUPPORTED[kind][0]!;
+      for (const operation of ALL_OPERATIONS.filter((op) => !SUPPORTED[kind].includes(op))) {
+        for (const operations of [[operation], [supportedOne, operation]]) {
+          await expectKmsError(
+            client().createGrant({ KeyId: keys[kind].KeyId, GranteePrincipal: grantee, Operations: operations }),
+            'ValidationException',
+          ).catch((error: Error) => assert.fail(`${kind} key, grant of ${operations.join('+')}: ${error.message}`));
+        }
+      }
+      await client().revokeGrant({ KeyId: keys[kind].KeyId, GrantId: grant.GrantId });
+    });
+  }
+});
