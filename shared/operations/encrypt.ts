@@ -1,5 +1,6 @@
 /** Encrypt: https://docs.aws.amazon.com/kms/latest/APIReference/API_Encrypt.html */
 import type { EncryptionContext } from '../core/encryption-context.js';
+import { checkRsaPlaintext, sealAsymmetric } from './asymmetric-crypto.js';
 import type { OperationContext } from './context.js';
 import { resolveKey } from './resolve-key.js';
 import { checkEncryptionKey, dryRunSucceeded, seal, SYMMETRIC_DEFAULT } from './symmetric-crypto.js';
@@ -22,8 +23,15 @@ export async function encrypt(input: EncryptRequest, ctx: OperationContext) {
       grantTokens: input.GrantTokens,
     },
   });
-  checkEncryptionKey(key, 'Encrypt', input.EncryptionAlgorithm);
+  const algorithm = checkEncryptionKey(key, 'Encrypt', input.EncryptionAlgorithm, input.EncryptionContext);
+  if (algorithm === SYMMETRIC_DEFAULT) {
+    if (input.DryRun) dryRunSucceeded();
+    const { blob } = await seal(ctx, key, input.Plaintext, input.EncryptionContext);
+    return { CiphertextBlob: blob, KeyId: key.arn, EncryptionAlgorithm: SYMMETRIC_DEFAULT };
+  }
+  // RSA ENCRYPT_DECRYPT key: AWS's per-size plaintext limit is a validation error, so DryRun reports it too.
+  checkRsaPlaintext(key, algorithm, input.Plaintext);
   if (input.DryRun) dryRunSucceeded();
-  const { blob } = await seal(ctx, key, input.Plaintext, input.EncryptionContext);
-  return { CiphertextBlob: blob, KeyId: key.arn, EncryptionAlgorithm: SYMMETRIC_DEFAULT };
+  const blob = await sealAsymmetric(ctx, key, algorithm, input.Plaintext);
+  return { CiphertextBlob: blob, KeyId: key.arn, EncryptionAlgorithm: algorithm };
 }

@@ -6,7 +6,7 @@ import type { EncryptionContext } from '../core/encryption-context.js';
 import { ValidationException } from '../protocol/errors.js';
 import type { OperationContext } from './context.js';
 import { resolveKey } from './resolve-key.js';
-import { checkEncryptionKey, dryRunSucceeded, seal } from './symmetric-crypto.js';
+import { checkSymmetricEncryptionKey, dryRunSucceeded, refuseRecipient, seal } from './symmetric-crypto.js';
 
 export interface GenerateDataKeyRequest {
   KeyId: string;
@@ -14,6 +14,7 @@ export interface GenerateDataKeyRequest {
   NumberOfBytes?: number;
   KeySpec?: 'AES_256' | 'AES_128';
   GrantTokens?: string[];
+  Recipient?: unknown;
   DryRun?: boolean;
 }
 
@@ -24,11 +25,13 @@ async function generate(input: GenerateDataKeyRequest, ctx: OperationContext, op
   if ((input.KeySpec === undefined) === (input.NumberOfBytes === undefined)) {
     throw new ValidationException('Please specify either number of bytes or key spec.');
   }
+  refuseRecipient(input, operation);
   const key = await resolveKey(ctx, input.KeyId, operation, {
     allowAlias: true,
     conditions: { encryptionContext: input.EncryptionContext, grantTokens: input.GrantTokens },
   });
-  checkEncryptionKey(key, operation, undefined);
+  // Data keys are sealed under symmetric material only; an RSA key is InvalidKeyUsageException.
+  checkSymmetricEncryptionKey(key, operation);
   if (input.DryRun) dryRunSucceeded();
   const plaintext = ctx.random.bytes(input.KeySpec ? keySpecBytes[input.KeySpec] : input.NumberOfBytes!);
   const { blob, keyMaterialId } = await seal(ctx, key, plaintext, input.EncryptionContext);

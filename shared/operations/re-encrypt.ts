@@ -3,6 +3,7 @@ import type { EncryptionContext } from '../core/encryption-context.js';
 import type { OperationContext } from './context.js';
 import { findKey, resolveKey } from './resolve-key.js';
 import { parseCiphertext } from '../core/ciphertext.js';
+import { checkRsaPlaintext, isAsymmetricAlgorithm, openAsymmetric, sealAsymmetric } from './asymmetric-crypto.js';
 import { checkEncryptionKey, dryRunSucceeded, open, requireCiphertext, seal, SYMMETRIC_DEFAULT } from './symmetric-crypto.js';
 
 export interface ReEncryptRequest {
@@ -18,10 +19,19 @@ export interface ReEncryptRequest {
   DryRunModifiers?: string[];
 }
 
+/**
+ * The source may be a symmetric blob (its header names the key) or raw RSA ciphertext (SourceKeyId and
+ * SourceEncryptionAlgorithm required); the destination may be symmetric or an RSA ENCRYPT_DECRYPT key
+ * (DestinationEncryptionAlgorithm required, DestinationEncryptionContext refused).
+ */
 export async function reEncrypt(input: ReEncryptRequest, ctx: OperationContext) {
-  // kms:ReEncryptOnSameKey compares the key the ciphertext names with the destination key.
+  const asymmetricSource = isAsymmetricAlgorithm(input.SourceEncryptionAlgorithm);
+  // kms:ReEncryptOnSameKey compares the source key (named by the blob, or by SourceKeyId for raw RSA
+  // ciphertext) with the destination key.
   const destinationKeyId = (await findKey(ctx, input.DestinationKeyId, { allowAlias: true })).keyId;
-  const sourceKeyId = input.CiphertextBlob && sourceKeyIdOf(input.CiphertextBlob);
+  const sourceKeyId = asymmetricSource
+    ? input.SourceKeyId && (await sourceKeyIdNamed(ctx, input.SourceKeyId))
+    : input.CiphertextBlob && sourceKeyIdOf(input.CiphertextBlob);
   const sameKey = sourceKeyId ? sourceKeyId === destinationKeyId : undefined;
   const destination = await resolveKey(ctx, input.DestinationKeyId, 'ReEncrypt', {
     allowAlias: true,
@@ -33,23 +43,34 @@ export async function reEncrypt(input: ReEncryptRequest, ctx: OperationContext) 
       extra: { 'kms:reencryptonsamekey': sameKey },
     },
   });
-  checkEncryptionKey(destination, 'ReEncrypt', input.DestinationEncryptionAlgorithm);
-  const source = await open(ctx, {
+  const destinationAlgorithm = checkEncryptionKey(destination, 'ReEncrypt', input.DestinationEncryptionAlgorithm, input.DestinationEncryptionContext, {
+    algorithm: 'DestinationEncryptionAlgorithm',
+    context: 'DestinationEncryptionContext',
+  });
+  const request = {
     blob: requireCiphertext(input),
     context: input.SourceEncryptionContext,
     expectedKeyId: input.SourceKeyId,
     algorithm: input.SourceEncryptionAlgorithm,
     operation: 'ReEncrypt',
     grantTokens: input.GrantTokens,
-  });
+  } as const;
+  const source = asymmetricSource
+    ? await openAsymmetric(ctx, { ...request, algorithm: input.SourceEncryptionAlgorithm! })
+    : await open(ctx, request);
+  const symmetricDestination = destinationAlgorithm === SYMMETRIC_DEFAULT;
+  if (!symmetricDestination) checkRsaPlaintext(destination, destinationAlgorithm, source.plaintext);
   if (input.DryRun) dryRunSucceeded();
-  const sealed = await seal(ctx, destination, source.plaintext, input.DestinationEncryptionContext);
+  const sealed = symmetricDestination
+    ? await seal(ctx, destination, source.plaintext, input.DestinationEncryptionContext)
+    : { blob: await sealAsymmetric(ctx, destination, destinationAlgorithm, source.plaintext), keyMaterialId: undefined };
+  // Key material IDs only for symmetric keys (KMS-REFERENCE §1); undefined members are left off the wire.
   return {
     CiphertextBlob: sealed.blob,
     SourceKeyId: source.key.arn,
     KeyId: destination.arn,
-    SourceEncryptionAlgorithm: SYMMETRIC_DEFAULT,
-    DestinationEncryptionAlgorithm: SYMMETRIC_DEFAULT,
+    SourceEncryptionAlgorithm: asymmetricSource ? input.SourceEncryptionAlgorithm : SYMMETRIC_DEFAULT,
+    DestinationEncryptionAlgorithm: destinationAlgorithm,
     SourceKeyMaterialId: source.keyMaterialId,
     DestinationKeyMaterialId: sealed.keyMaterialId,
   };
@@ -59,6 +80,15 @@ export async function reEncrypt(input: ReEncryptRequest, ctx: OperationContext) 
 function sourceKeyIdOf(blob: Buffer): string | undefined {
   try {
     return parseCiphertext(blob).keyId;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The key SourceKeyId names, if any (openAsymmetric reports an unknown key properly later). */
+async function sourceKeyIdNamed(ctx: OperationContext, value: string): Promise<string | undefined> {
+  try {
+    return (await findKey(ctx, value, { allowAlias: true })).keyId;
   } catch {
     return undefined;
   }

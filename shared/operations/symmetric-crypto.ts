@@ -3,7 +3,7 @@
  * operation, sealing under its current material, and opening a blob with exactly the material it names.
  */
 import { authorize } from '../authz/authorize.js';
-import { parseCiphertext } from '../core/ciphertext.js';
+import { parseCiphertext, type ParsedCiphertext } from '../core/ciphertext.js';
 import type { EncryptionContext } from '../core/encryption-context.js';
 import { isKeyId } from '../core/ids.js';
 import { checkKeyState } from '../core/key-state.js';
@@ -17,24 +17,62 @@ import {
   InvalidCiphertextException,
   InvalidKeyUsageException,
   KMSInvalidStateException,
+  UnsupportedOperationException,
   ValidationException,
 } from '../protocol/errors.js';
 import type { OperationContext } from './context.js';
 import { findKey } from './resolve-key.js';
+import { checkRsaRequest, messages as rsaMessages } from '../core/rsa-oaep.js';
 
 export const SYMMETRIC_DEFAULT = 'SYMMETRIC_DEFAULT';
 
-/** The key must encrypt and decrypt, and the algorithm (if given) must be one it supports. */
-export function checkEncryptionKey(key: KeyRecord, operation: string, algorithm: string | undefined): void {
+/**
+ * The key must encrypt and decrypt, and the algorithm (if given) must be one it supports. Returns the
+ * algorithm the operation uses: SYMMETRIC_DEFAULT for a symmetric key; for an RSA ENCRYPT_DECRYPT key the
+ * RSAES_OAEP_* algorithm the request must name (it also refuses an encryption context, core/rsa-oaep).
+ */
+export function checkEncryptionKey(
+  key: KeyRecord,
+  operation: string,
+  algorithm: string | undefined,
+  context?: EncryptionContext,
+  members?: { algorithm?: string; context?: string },
+): string {
   if (key.keyUsage !== 'ENCRYPT_DECRYPT') {
     throw new InvalidKeyUsageException(`${key.arn} key usage is ${key.keyUsage} which is not valid for ${operation}.`);
   }
-  if (algorithm !== undefined && algorithm !== SYMMETRIC_DEFAULT) {
-    throw new InvalidKeyUsageException(`Algorithm ${algorithm} is incompatible with key spec ${key.keySpec}.`);
+  if (key.keySpec === SYMMETRIC_DEFAULT) {
+    if (algorithm !== undefined && algorithm !== SYMMETRIC_DEFAULT) {
+      throw new InvalidKeyUsageException(`Algorithm ${algorithm} is incompatible with key spec ${key.keySpec}.`);
+    }
+    return SYMMETRIC_DEFAULT;
   }
-  // RSA ENCRYPT_DECRYPT keys take RSAES_OAEP_* (asymmetric-crypto); nothing here may seal under their material.
+  return checkRsaRequest(key, algorithm, context, members);
+}
+
+/**
+ * Operations that only a symmetric encryption key can do (GenerateDataKey*, and the key that encrypts a
+ * data key pair): an RSA ENCRYPT_DECRYPT key is refused with InvalidKeyUsageException (wording ours,
+ * unverified).
+ */
+export function checkSymmetricEncryptionKey(key: KeyRecord, operation: string): void {
+  if (key.keyUsage !== 'ENCRYPT_DECRYPT') {
+    throw new InvalidKeyUsageException(`${key.arn} key usage is ${key.keyUsage} which is not valid for ${operation}.`);
+  }
   if (key.keySpec !== SYMMETRIC_DEFAULT) {
     throw new InvalidKeyUsageException(`${key.arn} key spec is ${key.keySpec} which is not valid for ${operation}.`);
+  }
+}
+
+/**
+ * Recipient (Nitro Enclaves attestation, CiphertextForRecipient) needs an attestation verifier this
+ * service does not have; refusing is safer than returning the plaintext the caller meant to keep out.
+ */
+export function refuseRecipient(input: { Recipient?: unknown }, operation: string): void {
+  if (input.Recipient !== undefined) {
+    throw new UnsupportedOperationException(
+      `Recipient (attested ${operation} for AWS Nitro Enclaves) is not supported by this service.`,
+    );
   }
 }
 
@@ -94,11 +132,19 @@ export interface OpenRequest {
  * DryRunModifiers IGNORE_CIPHERTEXT skips the ciphertext), so callers raise DryRun after open().
  */
 export async function open(ctx: OperationContext, request: OpenRequest) {
-  const parsed = parseCiphertext(request.blob);
-  if (!isKeyId(parsed.keyId)) throw new InvalidCiphertextException();
+  let parsed: ParsedCiphertext;
+  try {
+    parsed = parseCiphertext(request.blob);
+    if (!isKeyId(parsed.keyId)) throw new InvalidCiphertextException();
+  } catch (error) {
+    // Raw RSA ciphertext has no header: if the caller named an asymmetric key, what is missing is the algorithm.
+    if (request.expectedKeyId !== undefined) await refuseAsymmetricWithoutAlgorithm(ctx, request);
+    throw error;
+  }
   if (request.expectedKeyId !== undefined) {
     const named = await findKey(ctx, request.expectedKeyId, { allowAlias: true });
     if (named.keyId !== parsed.keyId) {
+      if (named.keySpec !== SYMMETRIC_DEFAULT && named.keyUsage === 'ENCRYPT_DECRYPT') missingAlgorithm(named, request);
       throw new IncorrectKeyException('The key ID in the request does not identify a CMK that can perform this operation.');
     }
   }
@@ -126,4 +172,23 @@ export async function open(ctx: OperationContext, request: OpenRequest) {
   if (!backing) throw new InvalidCiphertextException();
   const plaintext = openSymmetric(parsed, backing, request.context);
   return { key, plaintext, keyMaterialId: parsed.keyMaterialId };
+}
+
+/** The blob did not parse; a named RSA key means the request lacks its EncryptionAlgorithm. */
+async function refuseAsymmetricWithoutAlgorithm(ctx: OperationContext, request: OpenRequest): Promise<void> {
+  let named: KeyRecord;
+  try {
+    named = await findKey(ctx, request.expectedKeyId!, { allowAlias: true });
+  } catch {
+    return; // the ciphertext error stands
+  }
+  if (named.keySpec !== SYMMETRIC_DEFAULT && named.keyUsage === 'ENCRYPT_DECRYPT') missingAlgorithm(named, request);
+}
+
+function missingAlgorithm(named: KeyRecord, request: OpenRequest): never {
+  if (request.algorithm !== undefined) {
+    throw new InvalidKeyUsageException(rsaMessages.incompatible(request.algorithm, named.keySpec));
+  }
+  const member = request.operation === 'Decrypt' ? 'EncryptionAlgorithm' : 'SourceEncryptionAlgorithm';
+  throw new ValidationException(rsaMessages.algorithmRequired(named.arn, member));
 }
