@@ -21,6 +21,7 @@ import {
   ValidationException,
 } from '../protocol/errors.js';
 import type { OperationContext } from './context.js';
+import { requireKeyUsage } from './key-material.js';
 import { findKey } from './resolve-key.js';
 import { checkRsaRequest, messages as rsaMessages } from '../core/rsa-oaep.js';
 
@@ -144,7 +145,9 @@ export async function open(ctx: OperationContext, request: OpenRequest) {
   if (request.expectedKeyId !== undefined) {
     const named = await findKey(ctx, request.expectedKeyId, { allowAlias: true });
     if (named.keyId !== parsed.keyId) {
-      if (named.keySpec !== SYMMETRIC_DEFAULT && named.keyUsage === 'ENCRYPT_DECRYPT') missingAlgorithm(named, request);
+      // A key that cannot decrypt at all is refused for its usage, whatever the blob (as for Encrypt).
+      requireKeyUsage(named, 'ENCRYPT_DECRYPT', request.operation);
+      if (named.keySpec !== SYMMETRIC_DEFAULT) missingAlgorithm(named, request);
       throw new IncorrectKeyException('The key ID in the request does not identify a CMK that can perform this operation.');
     }
   }
@@ -182,7 +185,8 @@ async function refuseAsymmetricWithoutAlgorithm(ctx: OperationContext, request: 
   } catch {
     return; // the ciphertext error stands
   }
-  if (named.keySpec !== SYMMETRIC_DEFAULT && named.keyUsage === 'ENCRYPT_DECRYPT') missingAlgorithm(named, request);
+  requireKeyUsage(named, 'ENCRYPT_DECRYPT', request.operation);
+  if (named.keySpec !== SYMMETRIC_DEFAULT) missingAlgorithm(named, request);
 }
 
 function missingAlgorithm(named: KeyRecord, request: OpenRequest): never {

@@ -34,9 +34,18 @@ before(async () => {
 const usageMessage = (kind: Kind, operation: string) => `${keys[kind].Arn} key usage is ${KINDS[kind].KeyUsage} which is not valid for ${operation}.`;
 const peerPublicKey = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).publicKey.export({ format: 'der', type: 'spki' });
 
+let ciphertext: Uint8Array | undefined;
+/** A valid symmetric ciphertext (of the symmetric key), made once. */
+async function someCiphertext(): Promise<Uint8Array> {
+  ciphertext ??= (await client().encrypt({ KeyId: keys.symmetric.KeyId, Plaintext: utf8('x') })).CiphertextBlob!;
+  return ciphertext;
+}
+
 /** One request per operation, naming the key of `kind`; inputs are valid apart from the key. */
 const calls: Record<string, (kind: Kind) => Promise<unknown>> = {
   Encrypt: (k) => client().encrypt({ KeyId: keys[k].KeyId, Plaintext: utf8('x') }),
+  // The usage of the named key is checked before the blob (a symmetric blob here, of another key).
+  Decrypt: async (k) => client().decrypt({ KeyId: keys[k].KeyId, CiphertextBlob: await someCiphertext() }),
   GenerateDataKey: (k) => client().generateDataKey({ KeyId: keys[k].KeyId, KeySpec: 'AES_256' }),
   GenerateDataKeyWithoutPlaintext: (k) => client().generateDataKeyWithoutPlaintext({ KeyId: keys[k].KeyId, KeySpec: 'AES_256' }),
   GenerateDataKeyPair: (k) => client().generateDataKeyPair({ KeyId: keys[k].KeyId, KeyPairSpec: 'ECC_NIST_P256' }),
@@ -52,6 +61,7 @@ const calls: Record<string, (kind: Kind) => Promise<unknown>> = {
 /** The key usage each operation needs; every key of another usage is refused with the [obs] message. */
 const REQUIRED_USAGE: Record<string, string> = {
   Encrypt: 'ENCRYPT_DECRYPT',
+  Decrypt: 'ENCRYPT_DECRYPT',
   GenerateDataKey: 'ENCRYPT_DECRYPT',
   GenerateDataKeyWithoutPlaintext: 'ENCRYPT_DECRYPT',
   GenerateDataKeyPair: 'ENCRYPT_DECRYPT',

@@ -59,6 +59,14 @@ test('no plaintext key material, data key or plaintext reaches the table, the lo
     await client.reEncrypt({ CiphertextBlob: encrypted.CiphertextBlob, DestinationKeyId: other.KeyMetadata!.KeyId! });
     await client.decrypt({ CiphertextBlob: dataKey.CiphertextBlob, EncryptionContext: { t: 'secrets' } });
     secrets.push(Buffer.from((await client.generateRandom({ NumberOfBytes: 32 })).Plaintext!));
+    // Asymmetric and HMAC keys: their private keys are stored wrapped like symmetric material, and a
+    // data key pair's private key is a secret like a data key.
+    const signing = (await client.createKey({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' })).KeyMetadata!.KeyId!;
+    await client.sign({ KeyId: signing, Message: plaintext, MessageType: 'RAW', SigningAlgorithm: 'ECDSA_SHA_256' });
+    const mac = (await client.createKey({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' })).KeyMetadata!.KeyId!;
+    await client.generateMac({ KeyId: mac, Message: plaintext, MacAlgorithm: 'HMAC_SHA_256' });
+    const pair = await client.generateDataKeyPair({ KeyId: keyId, KeyPairSpec: 'ECC_NIST_P256', EncryptionContext: { t: 'pair' } });
+    secrets.push(Buffer.from(pair.PrivateKeyPlaintext!));
     // A rotation writes an event and an audit record naming materials: ids only, never the material.
     await client.rotateKeyOnDemand({ KeyId: keyId });
     await client.encrypt({ KeyId: keyId, Plaintext: plaintext });
@@ -80,7 +88,7 @@ test('no plaintext key material, data key or plaintext reaches the table, the lo
     }
     text += haystack(items);
   }
-  assert.ok(materials >= 4, `expected the backing keys of this test's keys, found ${materials}`);
+  assert.ok(materials >= 8, `expected the backing keys of this test's keys, found ${materials}`);
   const log = readFileSync(env('KMS_SERVICE_LOG'), 'utf8');
   assert.ok(log.length > 0, 'the service log was captured');
   // Events, notifications and audit records (written in batches: give the last ones a moment).
