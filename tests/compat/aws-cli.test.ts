@@ -10,7 +10,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createPublicKey, randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -232,6 +232,44 @@ describe('AWS CLI v2 compatibility', { concurrency: 4 }, () => {
       'Encrypt',
     );
     assert.equal(message, `${created.KeyMetadata.Arn} is pending import.`);
+  });
+
+  it('sign, verify, get-public-key (verified again with openssl), generate-mac and verify-mac', async () => {
+    const created = await awsJson(['create-key', '--key-spec', 'ECC_NIST_P256', '--key-usage', 'SIGN_VERIFY']);
+    const keyId: string = created.KeyMetadata.KeyId;
+    assert.deepEqual(created.KeyMetadata.SigningAlgorithms, ['ECDSA_SHA_256']);
+    const message = file('message.bin', Buffer.from('signed by the CLI'));
+    const signed = await awsJson(['sign', '--key-id', keyId, '--message', `fileb://${message}`, '--message-type', 'RAW', '--signing-algorithm', 'ECDSA_SHA_256']);
+    assert.equal(signed.KeyId, created.KeyMetadata.Arn);
+    const signature = Buffer.from(signed.Signature, 'base64');
+    const verified = await awsJson([
+      'verify', '--key-id', keyId, '--message', `fileb://${message}`, '--message-type', 'RAW',
+      '--signing-algorithm', 'ECDSA_SHA_256', '--signature', `fileb://${file('sig.bin', signature)}`,
+    ]);
+    assert.equal(verified.SignatureValid, true);
+    const tampered = Buffer.from(signature);
+    tampered[tampered.length - 1] = tampered[tampered.length - 1]! ^ 1;
+    await awsError([
+      'verify', '--key-id', keyId, '--message', `fileb://${message}`, '--message-type', 'RAW',
+      '--signing-algorithm', 'ECDSA_SHA_256', '--signature', `fileb://${file('bad.bin', tampered)}`,
+    ], 'KMSInvalidSignatureException', 'Verify');
+
+    const publicKey = await awsJson(['get-public-key', '--key-id', keyId]);
+    assert.equal(publicKey.KeySpec, 'ECC_NIST_P256');
+    const pem = file('public.pem', Buffer.from(createPublicKey({ key: Buffer.from(publicKey.PublicKey, 'base64'), format: 'der', type: 'spki' }).export({ format: 'pem', type: 'spki' })));
+    const openssl = await new Promise<{ code: number; out: string }>((resolve) =>
+      execFile('openssl', ['dgst', '-sha256', '-verify', pem, '-signature', file('sig2.bin', signature), message], (error, stdout, stderr) =>
+        resolve({ code: error ? 1 : 0, out: stdout + stderr }),
+      ),
+    );
+    assert.equal(openssl.code, 0, openssl.out);
+    assert.match(openssl.out, /Verified OK/);
+
+    const macKey = (await awsJson(['create-key', '--key-spec', 'HMAC_256', '--key-usage', 'GENERATE_VERIFY_MAC'])).KeyMetadata.KeyId;
+    const mac = await awsJson(['generate-mac', '--key-id', macKey, '--message', `fileb://${message}`, '--mac-algorithm', 'HMAC_SHA_256']);
+    const macFile = file('mac.bin', Buffer.from(mac.Mac, 'base64'));
+    const macOk = await awsJson(['verify-mac', '--key-id', macKey, '--message', `fileb://${message}`, '--mac-algorithm', 'HMAC_SHA_256', '--mac', `fileb://${macFile}`]);
+    assert.equal(macOk.MacValid, true);
   });
 
   it('encrypt through an alias, generate-data-key, and decrypt of the data key', async () => {
