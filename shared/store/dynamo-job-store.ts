@@ -31,6 +31,7 @@ import {
   pendingDeletionUseItem,
   pendingDeletionUsePk,
 } from './item-keys.js';
+import { outboxBody } from './outbox-item.js';
 
 type Key = Record<string, unknown>;
 
@@ -63,7 +64,7 @@ export class DynamoJobStore implements JobStore {
     return items.map((item) => ({
       id: item.sk as string,
       kind: item.kind as OutboxEntry['kind'],
-      body: item.body as Record<string, unknown>,
+      body: (typeof item.body === 'string' ? JSON.parse(item.body) : item.body) as Record<string, unknown>,
       claimedUntil: item.claimedUntil as number | undefined,
     }));
   }
@@ -105,7 +106,7 @@ export class DynamoJobStore implements JobStore {
       await this.db.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...outboxItem(this.region, entry.id), entity: 'Outbox', kind: entry.kind, body: entry.body },
+          Item: { ...outboxItem(this.region, entry.id), entity: 'Outbox', kind: entry.kind, body: outboxBody(entry) },
         }),
       );
     }
@@ -209,7 +210,7 @@ export class DynamoJobStore implements JobStore {
               },
             },
             ...outbox.map((entry) => ({
-              Put: { TableName: this.tableName, Item: { ...outboxItem(this.region, entry.id), entity: 'Outbox', kind: entry.kind, body: entry.body } },
+              Put: { TableName: this.tableName, Item: { ...outboxItem(this.region, entry.id), entity: 'Outbox', kind: entry.kind, body: outboxBody(entry) } },
             })),
           ],
         }),

@@ -28,6 +28,7 @@ import {
   onceItem,
   outboxItem,
 } from './item-keys.js';
+import { outboxBody } from './outbox-item.js';
 
 /** Once-only markers are kept a week (TTL), far longer than any retry of the event that set them. */
 const ONCE_TTL_SECONDS = 7 * 86_400;
@@ -158,7 +159,7 @@ export class DynamoKeyStore implements KeyStore {
 
   private outboxPuts(region: string, outbox: OutboxEntry[]): TransactItem[] {
     return outbox.map((entry) => ({
-      Put: { TableName: this.tableName, Item: { ...outboxItem(region, entry.id), entity: 'Outbox', kind: entry.kind, body: entry.body } },
+      Put: { TableName: this.tableName, Item: { ...outboxItem(region, entry.id), entity: 'Outbox', kind: entry.kind, body: outboxBody(entry) } },
     }));
   }
 
