@@ -39,9 +39,7 @@ export function checkEncryptionKey(
   context?: EncryptionContext,
   members?: { algorithm?: string; context?: string },
 ): string {
-  if (key.keyUsage !== 'ENCRYPT_DECRYPT') {
-    throw new InvalidKeyUsageException(`${key.arn} key usage is ${key.keyUsage} which is not valid for ${operation}.`);
-  }
+  requireKeyUsage(key, 'ENCRYPT_DECRYPT', operation);
   if (key.keySpec === SYMMETRIC_DEFAULT) {
     if (algorithm !== undefined && algorithm !== SYMMETRIC_DEFAULT) {
       throw new InvalidKeyUsageException(`Algorithm ${algorithm} is incompatible with key spec ${key.keySpec}.`);
@@ -57,9 +55,7 @@ export function checkEncryptionKey(
  * unverified).
  */
 export function checkSymmetricEncryptionKey(key: KeyRecord, operation: string): void {
-  if (key.keyUsage !== 'ENCRYPT_DECRYPT') {
-    throw new InvalidKeyUsageException(`${key.arn} key usage is ${key.keyUsage} which is not valid for ${operation}.`);
-  }
+  requireKeyUsage(key, 'ENCRYPT_DECRYPT', operation);
   if (key.keySpec !== SYMMETRIC_DEFAULT) {
     throw new InvalidKeyUsageException(`${key.arn} key spec is ${key.keySpec} which is not valid for ${operation}.`);
   }
