@@ -11,14 +11,3 @@ export function keyWithoutMaterial(key: KeyRecord): KeyRecord {
   const keyState = key.keyState === 'PendingDeletion' || key.keyState === 'PendingReplicaDeletion' ? key.keyState : 'PendingImport';
   return { ...rest, keyState, revision: key.revision + 1 };
 }
-
-/** Whether the expiry job has to delete the key's material as of `nowMs` (decided from a fresh read). */
-export function materialExpired(key: KeyRecord, nowMs: number): boolean {
-  return (
-    key.origin === 'EXTERNAL' &&
-    key.expirationModel === 'KEY_MATERIAL_EXPIRES' &&
-    key.currentKeyMaterialId !== undefined &&
-    key.validTo !== undefined &&
-    key.validTo <= nowMs
-  );
-}

@@ -45,17 +45,6 @@ export function disableRotation(key: KeyRecord): KeyRecord {
   return { ...rest, rotationEnabled: false, revision: key.revision + 1 };
 }
 
-/** Whether the rotation job should rotate the key now (a fresh read decides, never the index alone). */
-export function automaticRotationDue(key: KeyRecord, now: Date): boolean {
-  return (
-    key.keyState === 'Enabled' &&
-    key.rotationEnabled === true &&
-    key.nextRotationDate !== undefined &&
-    key.nextRotationDate <= now.getTime() &&
-    supportsAutomaticRotation(key)
-  );
-}
-
 /**
  * The key after a rotation to `material`. An automatic rotation moves the schedule on by whole periods
  * from the due date (one rotation per due date, even when the job ran late or the key was disabled for

@@ -17,6 +17,7 @@
  * Every write is conditional on what the run read (key revision, notifiedCount), so two runs at once or
  * a re-run do each thing once; the outbox ids are deterministic. A failing key is reported, not fatal.
  */
+import { dueDates } from '../core/due-dates.js';
 import type { KeyRecord } from '../core/types.js';
 import { serviceEventRecord } from '../audit/service-events.js';
 import { deletionEvent, deterministicId } from '../events/kms-events.js';
@@ -36,10 +37,11 @@ export type DeletionAction = 'delete' | 'warn' | 'skip';
 
 /** What the job does with a key as of `nowMs` (pure). */
 export function deletionAction(key: KeyRecord | undefined, nowMs: number): DeletionAction {
-  if (!key || key.keyState !== 'PendingDeletion' || key.deletionDate === undefined) return 'skip';
+  const deletionDate = key && dueDates(key).deletion;
+  if (!key || deletionDate === undefined) return 'skip';
   // The waiting period ends at DeletionDate itself: deleting at any earlier instant would be early.
-  if (key.deletionDate <= nowMs) return 'delete';
-  if (key.deletionDate - nowMs <= DELETION_WARNING_MS && key.deletionWarningSentFor !== key.deletionDate) return 'warn';
+  if (deletionDate <= nowMs) return 'delete';
+  if (deletionDate - nowMs <= DELETION_WARNING_MS && key.deletionWarningSentFor !== deletionDate) return 'warn';
   return 'skip';
 }
 

@@ -10,7 +10,8 @@
  * deleted and the event written once (their ids are deterministic besides). A failing key is reported
  * and the run carries on.
  */
-import { keyWithoutMaterial, materialExpired } from '../core/imported-material.js';
+import { isDue } from '../core/due-dates.js';
+import { keyWithoutMaterial } from '../core/imported-material.js';
 import { serviceEventRecord } from '../audit/service-events.js';
 import { expirationEvent } from '../events/kms-events.js';
 import { ConditionFailedError } from '../ports.js';
@@ -57,7 +58,7 @@ async function expireKey(ctx: JobContext, keyId: string): Promise<boolean> {
   for (let attempt = 1; ; attempt++) {
     const key = await ctx.store.getKey(keyId);
     // Gone, re-imported with a later ValidTo or without expiry, deleted by hand, or expired by another run.
-    if (!key || !materialExpired(key, ctx.now.getTime())) return false;
+    if (!key || !isDue(key, 'expiry', ctx.now.getTime())) return false;
     const keyMaterialId = key.currentKeyMaterialId!;
     // The event time is when the material expired (ValidTo), not when this run noticed it.
     const time = new Date(key.validTo!);

@@ -5,7 +5,7 @@
  * conditional on the revision it read. So two runs at once, or a run re-started after a crash, make
  * exactly one rotation per due date: the loser's condition fails, it re-reads, and the key is no longer due.
  */
-import { automaticRotationDue } from '../core/rotation.js';
+import { isDue } from '../core/due-dates.js';
 import { ConditionFailedError } from '../ports.js';
 import type { JobContext, JobReport } from './context.js';
 import { deliverOutbox } from './outbox.js';
@@ -16,8 +16,6 @@ const ATTEMPTS = 5;
 
 export async function rotationJob(ctx: JobContext): Promise<JobReport> {
   const report: JobReport = { job: 'rotation', region: ctx.region, now: ctx.now.toISOString(), due: 0, done: 0, skipped: 0, delivered: 0, failures: [] };
-  // Whatever an earlier run committed but could not deliver goes out first.
-  report.delivered += await deliverOutbox(ctx.jobStore, ctx.sinks);
   let after: string | undefined;
   do {
     const page = await ctx.jobStore.dueKeys('rotation', ctx.now.getTime(), PAGE, after);
@@ -33,14 +31,16 @@ export async function rotationJob(ctx: JobContext): Promise<JobReport> {
       }
     }
   } while (after);
-  report.delivered += await deliverOutbox(ctx.jobStore, ctx.sinks);
+  // Delivers this run's entries and whatever an earlier run committed but could not deliver.
+  report.delivered = await deliverOutbox(ctx.jobStore, ctx.sinks);
   return report;
 }
 
 async function rotateIfDue(ctx: JobContext, keyId: string): Promise<boolean> {
   for (let attempt = 1; ; attempt++) {
     const key = await ctx.store.getKey(keyId);
-    if (!key || !automaticRotationDue(key, ctx.now)) return false;
+    // Decided on the fresh read: the index may lag, and another run may have rotated it already.
+    if (!key || !isDue(key, 'rotation', ctx.now.getTime())) return false;
     try {
       await commitRotation(ctx, key, 'AUTOMATIC', ctx.now);
       return true;

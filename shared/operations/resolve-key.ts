@@ -44,13 +44,18 @@ export async function resolveKey(
   ctx.trail?.keys.push(key); // the audit record's resources, also when authorization fails
   // Object.assign, not `{ ...conditions, requestAlias }`: the spread form is a slow path in Node 20's V8.
   await authorize(ctx, key, options.action ?? `kms:${operation}`, Object.assign({}, options.conditions, { requestAlias }));
+  await checkUsableState(ctx, key, operation);
+  return key;
+}
+
+/** The key-state check of an operation; a refused use of a key pending deletion is counted (metric, alarm). */
+export async function checkUsableState(ctx: OperationContext, key: KeyRecord, operation: StateCheckedOperation): Promise<void> {
   try {
     checkKeyState(key, operation);
   } catch (error) {
-    await notePendingDeletionUse(ctx, key, operation); // a refused use of a key pending deletion is counted (metric, alarm)
+    await notePendingDeletionUse(ctx, key, operation);
     throw error;
   }
-  return key;
 }
 
 /** Finds the key a parameter names, without authorization or a state check. */

@@ -6,10 +6,8 @@ import { authorize } from '../authz/authorize.js';
 import { parseCiphertext, type ParsedCiphertext } from '../core/ciphertext.js';
 import type { EncryptionContext } from '../core/encryption-context.js';
 import { isKeyId } from '../core/ids.js';
-import { checkKeyState } from '../core/key-state.js';
 import { openSymmetric, sealSymmetric } from '../core/symmetric.js';
 import type { KeyRecord } from '../core/types.js';
-import { notePendingDeletionUse } from '../jobs/pending-deletion-use.js';
 import {
   AccessDeniedException,
   DryRunOperationException,
@@ -22,7 +20,7 @@ import {
 } from '../protocol/errors.js';
 import type { OperationContext } from './context.js';
 import { requireKeyUsage } from './key-material.js';
-import { findKey } from './resolve-key.js';
+import { checkUsableState, findKey } from './resolve-key.js';
 import { checkRsaRequest, messages as rsaMessages } from '../core/rsa-oaep.js';
 
 export const SYMMETRIC_DEFAULT = 'SYMMETRIC_DEFAULT';
@@ -160,12 +158,7 @@ export async function open(ctx: OperationContext, request: OpenRequest) {
     encryptionAlgorithm: request.algorithm ?? SYMMETRIC_DEFAULT,
     grantTokens: request.grantTokens,
   });
-  try {
-    checkKeyState(key, request.operation);
-  } catch (error) {
-    await notePendingDeletionUse(ctx, key, request.operation); // a refused use of a key pending deletion is counted (metric, alarm)
-    throw error;
-  }
+  await checkUsableState(ctx, key, request.operation);
   checkEncryptionKey(key, request.operation, request.algorithm);
   const backing = await material(ctx, key, parsed.keyMaterialId);
   if (!backing) throw new InvalidCiphertextException();

@@ -4,9 +4,10 @@
  * reads the keys that are due and never scans the table. The attributes are derived from the key record
  * on every write (pure, unit-tested), so they can never disagree with the key's state.
  */
+import { dueDates, type DueJob } from '../core/due-dates.js';
 import type { KeyRecord } from '../core/types.js';
 
-export type DueJob = 'rotation' | 'deletion' | 'expiry';
+export type { DueJob };
 
 export interface DueIndex {
   /** GSI name in infra/table-definition.json. */
@@ -22,26 +23,6 @@ export const dueIndexes: Record<DueJob, DueIndex> = {
   deletion: { indexName: 'deletion-due', pk: 'dueDeletionPk', at: 'dueDeletionAt' },
   expiry: { indexName: 'expiry-due', pk: 'dueExpiryPk', at: 'dueExpiryAt' },
 };
-
-/** When each job next has work with this key, if ever. */
-export function dueDates(key: KeyRecord): Partial<Record<DueJob, number>> {
-  const due: Partial<Record<DueJob, number>> = {};
-  // Disabled and pending-deletion keys do not rotate; re-enabled, a key past its date rotates at once.
-  if (key.keyState === 'Enabled' && key.rotationEnabled && key.nextRotationDate !== undefined) {
-    due.rotation = key.nextRotationDate;
-  }
-  if (key.keyState === 'PendingDeletion' && key.deletionDate !== undefined) due.deletion = key.deletionDate;
-  // Imported material that expires, while the key has it (a key in any state loses it at ValidTo).
-  if (
-    key.origin === 'EXTERNAL' &&
-    key.expirationModel === 'KEY_MATERIAL_EXPIRES' &&
-    key.validTo !== undefined &&
-    key.currentKeyMaterialId !== undefined
-  ) {
-    due.expiry = key.validTo;
-  }
-  return due;
-}
 
 /** The index attributes a key item carries (only those of jobs with work due). */
 export function dueAttributes(key: KeyRecord): Record<string, string | number> {

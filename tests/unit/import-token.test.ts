@@ -17,10 +17,10 @@ import {
   type WrappingAlgorithm,
   type WrappingKeySpec,
 } from '../../shared/core/import-token.js';
-import { keyWithoutMaterial, materialExpired } from '../../shared/core/imported-material.js';
+import { keyWithoutMaterial } from '../../shared/core/imported-material.js';
 import { MaterialVault } from '../../shared/core/material-vault.js';
 import type { KeyRecord } from '../../shared/core/types.js';
-import { dueDates } from '../../shared/store/due-index.js';
+import { dueDates, isDue } from '../../shared/core/due-dates.js';
 import { wrapKeyMaterial } from '../support/wrap-key-material.js';
 
 const ARN = 'arn:aws:kms:ap-south-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
@@ -164,11 +164,11 @@ describe('imported material transitions', () => {
   };
 
   test('expired at ValidTo, not before; never without material or with KEY_MATERIAL_DOES_NOT_EXPIRE', () => {
-    assert.equal(materialExpired(key, NOW + 999), false);
-    assert.equal(materialExpired(key, NOW + 1000), true);
-    assert.equal(materialExpired(keyWithoutMaterial(key), NOW + 5000), false);
+    assert.equal(isDue(key, 'expiry', NOW + 999), false);
+    assert.equal(isDue(key, 'expiry', NOW + 1000), true);
+    assert.equal(isDue(keyWithoutMaterial(key), 'expiry', NOW + 5000), false);
     const { validTo: _v, ...forever } = key;
-    assert.equal(materialExpired({ ...forever, expirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE' }, NOW + 5000), false);
+    assert.equal(isDue({ ...forever, expirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE' }, 'expiry', NOW + 5000), false);
   });
 
   test('losing material: PendingImport (PendingDeletion stays), no expiry fields, the material id remembered, off the expiry index', () => {

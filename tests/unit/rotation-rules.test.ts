@@ -2,7 +2,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-  automaticRotationDue,
   disableRotation,
   enableRotation,
   rotate,
@@ -10,7 +9,8 @@ import {
 } from '../../shared/core/rotation.js';
 import type { KeyRecord, WrappedMaterial } from '../../shared/core/types.js';
 import { checkOnDemandRotation } from '../../shared/operations/rotate-key-on-demand.js';
-import { dueAttributes, dueDates } from '../../shared/store/due-index.js';
+import { dueDates, isDue } from '../../shared/core/due-dates.js';
+import { dueAttributes } from '../../shared/store/due-index.js';
 import { testKey } from '../support/key-record.js';
 
 const DAY = 86_400_000;
@@ -33,11 +33,11 @@ test('enabling schedules a period from now; changing the period keeps the cycle 
 test('due exactly at the next rotation date, only for enabled rotatable keys', () => {
   const on = enableRotation(key(), 90, new Date(T0));
   const due = on.nextRotationDate!;
-  assert.equal(automaticRotationDue(on, new Date(due - 1)), false);
-  assert.equal(automaticRotationDue(on, new Date(due)), true);
-  assert.equal(automaticRotationDue({ ...on, keyState: 'Disabled' }, new Date(due)), false);
-  assert.equal(automaticRotationDue({ ...on, keyState: 'PendingDeletion' }, new Date(due)), false);
-  assert.equal(automaticRotationDue({ ...on, origin: 'EXTERNAL' }, new Date(due)), false);
+  assert.equal(isDue(on, 'rotation', due - 1), false);
+  assert.equal(isDue(on, 'rotation', due), true);
+  assert.equal(isDue({ ...on, keyState: 'Disabled' }, 'rotation', due), false);
+  assert.equal(isDue({ ...on, keyState: 'PendingDeletion' }, 'rotation', due), false);
+  assert.equal(isDue({ ...on, origin: 'EXTERNAL' }, 'rotation', due), false);
   assert.equal(supportsAutomaticRotation(key({ keySpec: 'HMAC_256', keyUsage: 'GENERATE_VERIFY_MAC' })), false);
 });
 

@@ -1,0 +1,35 @@
+/**
+ * When each scheduled job next has work with a key (pure). The one source of truth for "due": the store
+ * derives the sparse index attributes from it on every write (store/due-index.ts), and each job decides
+ * from it again on a fresh read of the key, so the index and the jobs can never disagree.
+ */
+import { supportsAutomaticRotation } from './rotation.js';
+import type { KeyRecord } from './types.js';
+
+export type DueJob = 'rotation' | 'deletion' | 'expiry';
+
+/** When each job next has work with this key, if ever. */
+export function dueDates(key: KeyRecord): Partial<Record<DueJob, number>> {
+  const due: Partial<Record<DueJob, number>> = {};
+  // Disabled and pending-deletion keys do not rotate; re-enabled, a key past its date rotates at once.
+  if (key.keyState === 'Enabled' && key.rotationEnabled && key.nextRotationDate !== undefined && supportsAutomaticRotation(key)) {
+    due.rotation = key.nextRotationDate;
+  }
+  if (key.keyState === 'PendingDeletion' && key.deletionDate !== undefined) due.deletion = key.deletionDate;
+  // Imported material that expires, while the key has it (a key in any state loses it at ValidTo).
+  if (
+    key.origin === 'EXTERNAL' &&
+    key.expirationModel === 'KEY_MATERIAL_EXPIRES' &&
+    key.validTo !== undefined &&
+    key.currentKeyMaterialId !== undefined
+  ) {
+    due.expiry = key.validTo;
+  }
+  return due;
+}
+
+/** Whether `job` has work with the key as of `nowMs` (due at or before it). */
+export function isDue(key: KeyRecord, job: DueJob, nowMs: number): boolean {
+  const at = dueDates(key)[job];
+  return at !== undefined && at <= nowMs;
+}
