@@ -29,6 +29,13 @@ export interface Config {
   auditLogGroup?: string;
   /** AWS: the SNS topic alarm and warning notifications go to. */
   alarmTopicArn?: string;
+  /**
+   * The regions of the global table (KMS_REGIONS, comma-separated): where multi-region keys can be
+   * replicated, and what replicates locally. Default us-east-1 and us-west-2.
+   */
+  regions: string[];
+  /** Whether an operator may declare a region failed and have its keys decrypt elsewhere (KMS_RECOVERY_DECRYPT). */
+  recoveryDecrypt: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -48,7 +55,27 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     eventSource: env.KMS_EVENT_SOURCE || 'aws.kms',
     auditLogGroup: env.KMS_AUDIT_LOG_GROUP || undefined,
     alarmTopicArn: env.KMS_ALARM_TOPIC_ARN || undefined,
+    regions: regionList(env.KMS_REGIONS),
+    recoveryDecrypt: booleanSetting(env, 'KMS_RECOVERY_DECRYPT'),
   };
+}
+
+export const DEFAULT_REGIONS = ['us-east-1', 'us-west-2'];
+const REGION = /^([a-z]+-){2,3}\d+$/;
+
+function regionList(raw: string | undefined): string[] {
+  if (raw === undefined || raw.trim() === '') return [...DEFAULT_REGIONS];
+  const regions = [...new Set(raw.split(',').map((r) => r.trim()).filter((r) => r !== ''))];
+  const bad = regions.find((region) => !REGION.test(region));
+  if (bad !== undefined) throw new ConfigError(`KMS_REGIONS: '${bad}' is not a region name`);
+  return regions;
+}
+
+function booleanSetting(env: Record<string, string | undefined>, name: string): boolean {
+  const raw = (env[name] ?? '').trim().toLowerCase();
+  if (raw === '' || raw === 'false' || raw === '0') return false;
+  if (raw === 'true' || raw === '1') return true;
+  throw new ConfigError(`${name} must be true or false`);
 }
 
 function rootKeySource(env: Record<string, string | undefined>): RootKeySource {

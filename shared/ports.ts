@@ -64,12 +64,30 @@ export interface KeyStore {
   listAliasesOfKey(keyId: string, limit: number, after?: string): Promise<Page<AliasRecord>>;
 }
 
+/**
+ * Other regions' keys as this region's replica of the global table holds them (multi-region keys, and
+ * recovery decrypts for a region declared failed). What it reads may lag behind the other region.
+ */
+export interface PeerKeys {
+  /** The regions of the global table (KMS_REGIONS), in configuration order. */
+  readonly regions: readonly string[];
+  /** Another region's key, read from this region's table. */
+  keyIn(region: string, keyId: string): Promise<KeyRecord | undefined>;
+  /** Another region's items through this region's table: ReplicateKey writes a new replica's first items. */
+  storeIn(region: string): KeyStore;
+}
+
 export interface KeyEffects {
   putMaterials?: WrappedMaterial[];
   deleteMaterials?: string[];
   outbox?: OutboxEntry[];
   /** A once-only marker (e.g. the id of an EventBridge event that asked for a rotation). */
   idempotencyKey?: string;
+  /**
+   * Multi-region keys: the record the shared item is written from, when it is not the key written
+   * (UpdatePrimaryRegion: the new primary's). By default a primary's own write updates it.
+   */
+  sharedFrom?: KeyRecord;
 }
 
 /**

@@ -14,7 +14,7 @@ import { MaterialVault } from './core/material-vault.js';
 import type { JobContext } from './jobs/context.js';
 import type { JobStore } from './jobs/job-store.js';
 import type { OperationContext } from './operations/context.js';
-import { noMetrics, type Clock, type KeyStore, type MetricsRecorder, type Random, type Sinks } from './ports.js';
+import { noMetrics, type Clock, type KeyStore, type MetricsRecorder, type PeerKeys, type Random, type Sinks } from './ports.js';
 import type { RequestScope } from './protocol/dispatcher.js';
 import { CachedKeyStore } from './store/cached-key-store.js';
 import { DynamoJobStore } from './store/dynamo-job-store.js';
@@ -42,6 +42,7 @@ interface RegionStores {
   keys: KeyStore;
   grants: GrantStore;
   jobs: JobStore;
+  peers: PeerKeys;
 }
 
 export interface ServiceOptions {
@@ -75,10 +76,19 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
       });
       let db = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
       if (options.wrapClient) db = options.wrapClient(db);
+      const table = db;
+      // Other regions' items in this region's table: uncached, read only where multi-region work needs them.
+      const views = new Map<string, KeyStore>();
+      const storeIn = (itemRegion: string): KeyStore => {
+        let view = views.get(itemRegion);
+        if (!view) views.set(itemRegion, (view = new DynamoKeyStore(table, config.tableName, itemRegion)));
+        return view;
+      };
       stores = {
         keys: new CachedKeyStore(new DynamoKeyStore(db, config.tableName, region), config.cacheTtlMs),
         grants: new CachedGrantStore(new DynamoGrantStore(db, config.tableName, region), config.cacheTtlMs),
         jobs: new DynamoJobStore(db, config.tableName, region),
+        peers: { regions: config.regions, storeIn, keyIn: (itemRegion, keyId) => storeIn(itemRegion).getKey(keyId) },
       };
       regions.set(region, stores);
     }
@@ -105,6 +115,8 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
         sinks,
         eventSource: config.eventSource,
         metrics,
+        peers: stores.peers,
+        recoveryDecrypt: config.recoveryDecrypt,
         // In the literal (not added later): every context keeps one shape, so property reads stay fast.
         trail: { keys: [] },
       };
@@ -121,6 +133,7 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
         random,
         sinks,
         eventSource: config.eventSource,
+        peers: stores.peers,
         log,
       };
     },

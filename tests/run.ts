@@ -116,6 +116,10 @@ async function startService(dataDir: string, logPath: string, tableName: string)
       LOG_LEVEL: 'DEBUG',
       // Tests run the jobs themselves, "as of" chosen instants (tests/integration/jobs.ts); the timer stays off.
       KMS_JOB_INTERVAL_MS: '0',
+      // The global table's regions, used only by the multi-region tests (tests/integration/regions.ts), so
+      // that taking one down or replicating touches no other test file; recovery decrypts on.
+      KMS_REGIONS: 'eu-west-3,eu-south-1,eu-south-2,ap-northeast-3',
+      KMS_RECOVERY_DECRYPT: 'true',
       // Metrics (EMF lines in the service log) every second, for tests/integration/metrics.test.ts.
       POWERTOOLS_METRICS_DISABLED: 'false',
       KMS_METRICS_INTERVAL_MS: '1000',

@@ -4,7 +4,13 @@
  *   POST /!admin/jobs/<rotation|deletion|expiry|all>   {"now"?: ISO, "region"?: "..."}  -> {"reports": [...]}
  *   POST /!admin/events                                 an EventBridge event for the service (a rotation
  *                                                       request, shared/jobs/rotation-request.ts) -> result
+ *   GET  /!admin/regions                                the global table's regions, which are down, which are declared failed
+ *   POST /!admin/regions/<region>/<down|up>             take a region down (it answers 503) or bring it back
+ *   POST /!admin/regions/<region>/<fail|restore>        {"recovery": "<region>", "reason"?, "by"?}: declare a region
+ *                                                       failed for a recovery region, or withdraw it (KMS_RECOVERY_DECRYPT)
+ *   POST /!admin/replication/sync                       {"timeoutMs"?}: waits until replication has caught up
  *
+ * `npm run region` calls the region routes.
  * `npm run job` calls it, so a job runs inside the service process, against the same caches the API
  * uses. Only holders of the token in `<dataDir>/admin-token` (0600, made at start) may call it: running
  * a job "as of" a future instant deletes keys, so it must not be open to every API caller.
@@ -17,7 +23,9 @@ import type { JobContext, JobName } from '../../shared/jobs/context.js';
 import { isJobName, jobNames } from '../../shared/jobs/index.js';
 import { handleRotationRequest, type RotationRequestEvent } from '../../shared/jobs/rotation-request.js';
 import { runJobs } from '../../shared/jobs/run.js';
+import { declareRegionFailed, RecoveryRefused } from '../../shared/recovery/failed-regions.js';
 import type { Services } from '../../shared/services.js';
+import type { RegionHealth } from './region-health.js';
 
 export const adminTokenPath = (dataDir: string) => join(dataDir, 'admin-token');
 /** `<dataDir>/runtime.json`: the endpoint of the service running on this data directory (for `npm run job`). */
@@ -43,7 +51,17 @@ export interface AdminOptions {
   log: JobContext['log'];
   /** Region of an event that names none. */
   defaultRegion: string;
+  /** Regions taken down; their jobs do not run. */
+  health?: RegionHealth;
+  /** The global table's regions (KMS_REGIONS). */
+  globalRegions?: readonly string[];
+  /** Whether regions may be declared failed (KMS_RECOVERY_DECRYPT). */
+  recoveryDecrypt?: boolean;
+  /** The local replication, when the global table has more than one region. */
+  replication?: { caughtUp(timeoutMs?: number): Promise<void> };
 }
+
+const REGION = /^[a-z]+(-[a-z]+)+-\d+$/;
 
 export function createAdminHandler(options: AdminOptions) {
   const expected = Buffer.from(options.token);
@@ -64,6 +82,10 @@ export function createAdminHandler(options: AdminOptions) {
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return [403, { message: 'Missing or wrong x-kms-admin-token' }];
     const path = (req.url ?? '').split('?', 1)[0]!;
     if (req.method === 'POST' && path === '/!admin/events') return rotationRequest(raw);
+    if (path === '/!admin/regions') return regionStatus();
+    if (req.method === 'POST' && path === '/!admin/replication/sync') return replicationSync(raw);
+    const region = /^\/!admin\/regions\/([a-z0-9-]+)\/(down|up|fail|restore)$/.exec(path);
+    if (req.method === 'POST' && region) return regionAction(region[1]!, region[2] as 'down' | 'up' | 'fail' | 'restore', raw);
     const match = /^\/!admin\/jobs\/([a-z]+)$/.exec(path);
     if (req.method !== 'POST' || !match) return [404, { message: 'POST /!admin/jobs/<rotation|deletion|expiry|all>' }];
     const name = match[1]!;
@@ -79,10 +101,64 @@ export function createAdminHandler(options: AdminOptions) {
     if (request.region !== undefined && !/^[a-z]+(-[a-z]+)+-\d+$/.test(request.region)) {
       return [400, { message: `'region' is not a region name: ${request.region}` }];
     }
+    if (request.region && options.health?.isDown(request.region)) return [503, { message: `${request.region} is down (npm run region -- up ${request.region})` }];
     if (request.region) await options.prepareRegion(request.region);
-    const regions = request.region ? [request.region] : options.regions();
+    const regions = request.region ? [request.region] : options.regions().filter((r) => !options.health?.isDown(r));
     const names: JobName[] = name === 'all' ? jobNames : [name as JobName];
     return [200, { reports: await runJobs(options.services, names, regions, now, options.log) }];
+  }
+
+  async function regionStatus(): Promise<[number, object]> {
+    const regions = [...new Set([...(options.globalRegions ?? []), ...options.regions()])];
+    const failed: Record<string, unknown[]> = {};
+    for (const region of options.globalRegions ?? []) {
+      if (options.health?.isDown(region)) continue;
+      const declared = await options.services.jobContext(region, new Date()).jobStore.failedRegions();
+      if (declared.length > 0) failed[region] = declared;
+    }
+    return [200, { globalTable: options.globalRegions ?? [], regions, down: options.health?.downRegions() ?? [], failedRegionsByRecoveryRegion: failed }];
+  }
+
+  async function regionAction(region: string, action: 'down' | 'up' | 'fail' | 'restore', raw: string): Promise<[number, object]> {
+    if (!REGION.test(region)) return [400, { message: `Not a region name: ${region}` }];
+    if (action === 'down' || action === 'up') {
+      if (!options.health) return [404, { message: 'Regions cannot be taken down here' }];
+      await options.health.set(region, action === 'down');
+      return [200, { region, down: action === 'down' }];
+    }
+    let request: { recovery?: string; reason?: string; by?: string };
+    try {
+      request = raw.trim() ? (JSON.parse(raw) as typeof request) : {};
+    } catch {
+      return [400, { message: 'The body must be JSON: {"recovery": "<region>", "reason"?: string, "by"?: string}' }];
+    }
+    if (typeof request.recovery !== 'string' || !REGION.test(request.recovery)) return [400, { message: '"recovery" must name the recovery region' }];
+    if (options.health?.isDown(request.recovery)) return [503, { message: `The recovery region ${request.recovery} is down` }];
+    await options.prepareRegion(request.recovery);
+    const ctx = options.services.jobContext(request.recovery, new Date());
+    try {
+      const declaration = await declareRegionFailed(
+        { ...ctx, recoveryDecrypt: options.recoveryDecrypt === true },
+        { failedRegion: region, declaredBy: request.by ?? 'local operator', reason: request.reason, now: new Date(), withdraw: action === 'restore' },
+      );
+      return [200, { recoveryRegion: request.recovery, ...declaration, withdrawn: action === 'restore' }];
+    } catch (error) {
+      if (error instanceof RecoveryRefused) return [409, { message: error.message }];
+      throw error;
+    }
+  }
+
+  async function replicationSync(raw: string): Promise<[number, object]> {
+    if (!options.replication) return [200, { replicating: false }];
+    let timeoutMs = 30_000;
+    try {
+      const body = raw.trim() ? (JSON.parse(raw) as { timeoutMs?: number }) : {};
+      if (typeof body.timeoutMs === 'number' && body.timeoutMs > 0) timeoutMs = body.timeoutMs;
+    } catch {
+      return [400, { message: 'The body must be JSON: {"timeoutMs"?: number}' }];
+    }
+    await options.replication.caughtUp(timeoutMs);
+    return [200, { replicating: true, caughtUp: true }];
   }
 
   async function rotationRequest(raw: string): Promise<[number, object]> {

@@ -30,6 +30,8 @@ export interface ApiGatewayOptions {
   admin?: (req: IncomingMessage, res: ServerResponse) => void;
   /** Called before each dispatch with the request's region; returns a promise only while that region is not ready yet. */
   prepareRegion?: (region: string) => Promise<void> | undefined;
+  /** Regions taken down by the operator (`npm run region -- down`): they answer 503, like an unreachable region. */
+  isRegionDown?: (region: string) => boolean;
   logger?: EmulatorLogger;
   /** Refuse larger request bodies (API Gateway's own limit is 10 MB; KMS requests are tiny). */
   maxBodyBytes?: number;
@@ -629,6 +631,10 @@ export function createApiGatewayServer(options: ApiGatewayOptions): Server {
 
   function dispatch(req: IncomingMessage, res: ServerResponse, body: string, identity: CallerIdentity, region: string) {
     if (res.headersSent || res.writableEnded) return;
+    if (options.isRegionDown?.(region)) {
+      const message = `The KMS endpoint of ${region} is unavailable (the region is down). Try another region.`;
+      return reply(res, { statusCode: 503, type: 'ServiceUnavailableException', message });
+    }
     const pending = prepareRegion?.(region);
     if (!pending) return invoke(req, res, body, identity, region);
     pending.then(

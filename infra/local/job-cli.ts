@@ -6,10 +6,8 @@
  * deletion window can be rehearsed in seconds. Without --region it runs in every region with a table.
  * Prints each region's report as a JSON line; exits 1 if any key failed.
  */
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { adminTokenPath, runtimeFilePath } from './admin.js';
+import { AdminUnavailable, adminRequest } from './admin-client.js';
 
 async function main(): Promise<number> {
   const { positionals, values } = parseArgs({
@@ -25,32 +23,23 @@ async function main(): Promise<number> {
     console.error(`--now must be an ISO-8601 instant such as 2027-01-01T00:00:00Z, got '${values.now}'`);
     return 2;
   }
-  const dataDir = resolve(values['data-dir'] ?? process.env.KMS_DATA_DIR ?? '.kms-data');
-  const token = (await readFile(adminTokenPath(dataDir), 'utf8').catch(() => '')).trim();
-  if (!token) {
-    console.error(`No admin token in ${dataDir}: start the service first (npm start) with the same KMS_DATA_DIR`);
+  const { status, body } = await adminRequest(`/!admin/jobs/${job}`, {
+    dataDir: values['data-dir'],
+    body: { now: values.now && new Date(values.now).toISOString(), region: values.region },
+  });
+  const reports = body.reports as { failures: unknown[] }[] | undefined;
+  if (status !== 200 || !reports) {
+    console.error((body.message as string | undefined) ?? `HTTP ${status}`);
     return 1;
   }
-  const runtime = await readFile(runtimeFilePath(dataDir), 'utf8').then((text) => JSON.parse(text) as { endpoint: string }, () => undefined);
-  const endpoint = runtime?.endpoint ?? `http://${process.env.KMS_HOST || '127.0.0.1'}:${process.env.KMS_PORT || '4599'}`;
-  let response: Response;
-  try {
-    response = await fetch(`${endpoint}/!admin/jobs/${job}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-kms-admin-token': token },
-      body: JSON.stringify({ now: values.now && new Date(values.now).toISOString(), region: values.region }),
-    });
-  } catch {
-    console.error(`The service at ${endpoint} does not answer: is npm start running with KMS_DATA_DIR=${dataDir}?`);
-    return 1;
-  }
-  const body = (await response.json()) as { reports?: { failures: unknown[] }[]; message?: string };
-  if (!response.ok || !body.reports) {
-    console.error(body.message ?? `HTTP ${response.status}`);
-    return 1;
-  }
-  for (const report of body.reports) console.log(JSON.stringify(report));
-  return body.reports.some((report) => report.failures.length > 0) ? 1 : 0;
+  for (const report of reports) console.log(JSON.stringify(report));
+  return reports.some((report) => report.failures.length > 0) ? 1 : 0;
 }
 
-main().then((code) => process.exit(code));
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error instanceof AdminUnavailable ? error.message : error);
+    process.exit(1);
+  },
+);

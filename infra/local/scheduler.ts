@@ -11,6 +11,8 @@ import type { Services } from '../../shared/services.js';
 export function startScheduler(options: {
   services: Pick<Services, 'jobContext'>;
   regions: () => string[];
+  /** Regions taken down run no jobs (as in an outage). */
+  isDown?: (region: string) => boolean;
   intervalMs: number;
   log: JobContext['log'];
 }): { stop(): Promise<void> } {
@@ -18,7 +20,8 @@ export function startScheduler(options: {
   let running: Promise<unknown> | undefined;
   const timer = setInterval(() => {
     if (running) return;
-    running = runJobs(options.services, jobNames, options.regions(), new Date(), options.log).finally(() => (running = undefined));
+    const regions = options.regions().filter((region) => !options.isDown?.(region));
+    running = runJobs(options.services, jobNames, regions, new Date(), options.log).finally(() => (running = undefined));
   }, options.intervalMs);
   timer.unref();
   return {

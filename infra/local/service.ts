@@ -12,6 +12,8 @@ import { createAdminHandler, ensureAdminToken, runtimeFilePath } from './admin.j
 import { createApiGatewayServer, type ApiHandler, type EmulatorLogger } from './api-gateway.js';
 import { loadCredentials } from './credentials.js';
 import { startDynamoDbLocal } from './dynamodb-local.js';
+import { RegionHealth } from './region-health.js';
+import { startReplicator, type Replicator } from './replicator.js';
 import { localRootKeyEnv } from './root-key.js';
 import { startScheduler } from './scheduler.js';
 import { tableEnsurer } from './tables.js';
@@ -41,8 +43,6 @@ export interface LocalService {
   stop(): Promise<void>;
 }
 
-/** Regions whose table exists from the start; any other region gets its table on its first request. */
-export const EAGER_REGIONS = ['us-east-1', 'us-west-2'];
 
 export async function startLocalService(options: LocalServiceOptions = {}): Promise<LocalService> {
   const started = performance.now();
@@ -69,12 +69,28 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
     onOutput: logger.debug ? (text) => logger.debug!('dynamodb-local', { output: text.trimEnd() }) : undefined,
   });
   let server: Server | undefined;
+  let replicator: Replicator | undefined;
   try {
     const rootKeyEnv = await localRootKeyEnv(env, dataDir);
     // Events, audit records and notifications go to files in the data directory (shared/adapters/file-sinks.ts).
     const config = loadConfig({ ...env, ...rootKeyEnv, KMS_DYNAMODB_ENDPOINT: dynamodb.endpoint, KMS_DATA_DIR: dataDir });
     const tables = tableEnsurer(dynamodb.endpoint, config.tableName);
-    await Promise.all([...new Set([...EAGER_REGIONS, config.defaultRegion])].map((region) => tables.ensure(region)));
+    // The global table's regions exist from the start (and replicate); any other region gets its table on its first request.
+    await Promise.all([...new Set([...config.regions, config.defaultRegion])].map((region) => tables.ensure(region)));
+    const health = new RegionHealth(dataDir);
+    // Global-table replication between the configured regions, from DynamoDB Streams (infra/local/replicator.ts).
+    replicator =
+      config.regions.length > 1
+        ? await startReplicator({
+            endpoint: dynamodb.endpoint,
+            tableName: config.tableName,
+            regions: config.regions,
+            dataDir,
+            pollMs: positiveSetting(env, 'KMS_REPLICATION_POLL_MS'),
+            isDown: health.isDown,
+            log: (level, message, fields) => (level === 'INFO' ? logger.info(message, fields) : logger.error(message, fields)),
+          })
+        : undefined;
 
     // One set of services for the API and the jobs, so a job's writes reach the API's caches at once.
     const services = createServices(config);
@@ -88,8 +104,12 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
       prepareRegion: tables.ensure,
       log: jobLog,
       defaultRegion: config.defaultRegion,
+      health,
+      globalRegions: config.regions,
+      recoveryDecrypt: config.recoveryDecrypt,
+      replication: replicator,
     });
-    server = createApiGatewayServer({ handler, prepareRegion: tables.pending, logger, credentials, admin });
+    server = createApiGatewayServer({ handler, prepareRegion: tables.pending, isRegionDown: health.isDown, logger, credentials, admin });
     const address = await listen(server, options.port ?? 4599, options.host ?? '127.0.0.1');
     const endpoint = `http://${urlHost(address)}:${address.port}`;
     // Where `npm run job` finds this service (the port may have been picked at random).
@@ -97,16 +117,19 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
     const scheduler = startScheduler({
       services,
       regions: tables.regions,
+      isDown: health.isDown,
       intervalMs: options.jobIntervalMs ?? jobInterval(env),
       log: jobLog,
     });
 
     let stopping: Promise<void> | undefined;
     const running = server;
+    const replication = replicator;
     const stop = () =>
       (stopping ??= (async () => {
         await scheduler.stop();
         await closeServer(running);
+        await replication?.stop();
         await rm(runtimeFilePath(dataDir), { force: true });
         await dynamodb.stop();
       })());
@@ -118,6 +141,7 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
     };
   } catch (error) {
     if (server?.listening) await closeServer(server);
+    await replicator?.stop();
     await dynamodb.stop();
     throw error;
   }

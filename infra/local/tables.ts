@@ -30,6 +30,8 @@ export function loadTableDefinition(): TableDefinition {
  */
 
 
+const STREAM = { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' } as const;
+
 /** Idempotent: an existing table (or a concurrent creation) is fine. Resolves once the table is ACTIVE. */
 export async function ensureTable(endpoint: string, region: string, tableName: string, definition = loadTableDefinition()) {
   const client = new DynamoDBClient({ endpoint, region, credentials: DYNAMODB_LOCAL_CREDENTIALS, maxAttempts: 3 });
@@ -37,12 +39,18 @@ export async function ensureTable(endpoint: string, region: string, tableName: s
     let table = await describe(client, tableName);
     if (!table) {
       try {
-        await client.send(new CreateTableCommand({ ...definition, TableName: tableName }));
+        // With a stream, as the global table's replicas in AWS have: the local replicator reads it.
+        await client.send(new CreateTableCommand({ ...definition, TableName: tableName, StreamSpecification: STREAM }));
       } catch (error) {
         if (!(error instanceof ResourceInUseException)) throw error;
       }
     } else {
       await addMissingIndexes(client, tableName, table, definition);
+      // A table made before streams were turned on (an older data dir) gets one; an existing stream of
+      // another view type is left alone (the replicator refuses it with a clear message).
+      if (!table.StreamSpecification?.StreamEnabled) {
+        await client.send(new UpdateTableCommand({ TableName: tableName, StreamSpecification: STREAM }));
+      }
     }
     // DynamoDB Local creates tables ACTIVE at once; poll anyway rather than rely on it.
     for (let attempt = 0; ; attempt++) {

@@ -3,6 +3,7 @@
  * for keys by name and only what a policy mentions is computed. Keys are matched case-insensitively, as
  * IAM does; the key part of kms:EncryptionContext:<key> also ignores case.
  */
+import { isPrimary } from '../core/multi-region.js';
 import type { EncryptionContext } from '../core/encryption-context.js';
 import type { KeyRecord } from '../core/types.js';
 import type { ContextValue } from '../policy/types.js';
@@ -61,7 +62,7 @@ export function conditionContext(
       case 'kms:multiregion':
         return key?.multiRegion;
       case 'kms:multiregionkeytype':
-        return key?.multiRegion ? 'PRIMARY' : undefined;
+        return key?.multiRegion ? (isPrimary(key) ? 'PRIMARY' : 'REPLICA') : undefined;
     }
     if (lower.startsWith('kms:encryptioncontext:')) return contextValue(request.encryptionContext, name.slice('kms:encryptioncontext:'.length));
     return undefined;

@@ -3,6 +3,7 @@
  * derives the sparse index attributes from it on every write (store/due-index.ts), and each job decides
  * from it again on a fresh read of the key, so the index and the jobs can never disagree.
  */
+import { isReplica } from './multi-region.js';
 import { supportsAutomaticRotation } from './rotation.js';
 import type { KeyRecord } from './types.js';
 
@@ -12,10 +13,14 @@ export type DueJob = 'rotation' | 'deletion' | 'expiry';
 export function dueDates(key: KeyRecord): Partial<Record<DueJob, number>> {
   const due: Partial<Record<DueJob, number>> = {};
   // Disabled and pending-deletion keys do not rotate; re-enabled, a key past its date rotates at once.
-  if (key.keyState === 'Enabled' && key.rotationEnabled && key.nextRotationDate !== undefined && supportsAutomaticRotation(key)) {
+  // A multi-region key rotates in its primary's region only; the replicas share the new material.
+  if (key.keyState === 'Enabled' && key.rotationEnabled && key.nextRotationDate !== undefined && supportsAutomaticRotation(key) && !isReplica(key)) {
     due.rotation = key.nextRotationDate;
   }
-  if (key.keyState === 'PendingDeletion' && key.deletionDate !== undefined) due.deletion = key.deletionDate;
+  // A primary waiting for its replicas to be deleted is checked from then on (deletion job).
+  if ((key.keyState === 'PendingDeletion' || key.keyState === 'PendingReplicaDeletion') && key.deletionDate !== undefined) {
+    due.deletion = key.deletionDate;
+  }
   // Imported material that expires, while the key has it (a key in any state loses it at ValidTo).
   if (
     key.origin === 'EXTERNAL' &&

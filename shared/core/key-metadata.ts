@@ -2,7 +2,14 @@
 import { algorithmLists } from './key-specs.js';
 import type { KeyRecord } from './types.js';
 
-export function keyMetadata(key: KeyRecord) {
+/** DescribeKey's MultiRegionConfiguration (the replica list comes from the store: operations/multi-region.ts). */
+export interface MultiRegionConfiguration {
+  MultiRegionKeyType: 'PRIMARY' | 'REPLICA';
+  PrimaryKey: { Arn: string; Region: string };
+  ReplicaKeys: { Arn: string; Region: string }[];
+}
+
+export function keyMetadata(key: KeyRecord, multiRegionConfiguration?: MultiRegionConfiguration) {
   const symmetric = key.keySpec === 'SYMMETRIC_DEFAULT';
   // The one algorithm list that fits the key's spec and usage (EncryptionAlgorithms, SigningAlgorithms, ...).
   const algorithms = algorithmLists(key.keySpec, key.keyUsage);
@@ -24,6 +31,9 @@ export function keyMetadata(key: KeyRecord) {
     SigningAlgorithms: algorithms.SigningAlgorithms,
     KeyAgreementAlgorithms: algorithms.KeyAgreementAlgorithms,
     MultiRegion: key.multiRegion,
+    MultiRegionConfiguration: key.multiRegion ? multiRegionConfiguration : undefined,
+    // A primary waiting for its replicas' deletion has a window but no date yet (KMS-REFERENCE §7).
+    PendingDeletionWindowInDays: key.keyState === 'PendingReplicaDeletion' ? key.pendingWindowInDays : undefined,
     MacAlgorithms: algorithms.MacAlgorithms,
     CurrentKeyMaterialId: symmetric ? key.currentKeyMaterialId : undefined,
     // Imported material (KMS-REFERENCE §9): how and when the current material expires, while the key has

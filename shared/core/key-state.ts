@@ -69,6 +69,9 @@ export const keyStateTable = {
   ListKeyRotations: anyState,
   GetParametersForImport: row({ PendingDeletion: 'PD', PendingReplicaDeletion: 'PD', Creating: 'CR', Updating: 'UP' }),
   ImportKeyMaterial: row({ PendingDeletion: 'PD', PendingReplicaDeletion: 'PD', Creating: 'CR' }),
+  /** On the primary (KMS-REFERENCE §3); UpdatePrimaryRegion also checks the replica it promotes. */
+  ReplicateKey: row({ Disabled: 'D', PendingDeletion: 'PD', PendingReplicaDeletion: 'PD', PendingImport: 'PI', Creating: 'CR', Updating: 'UP' }),
+  UpdatePrimaryRegion: row({ Disabled: 'D', PendingDeletion: 'PD', PendingReplicaDeletion: 'PD', PendingImport: 'PI', Creating: 'CR' }),
   /** A key pending deletion may lose its material and stays PendingDeletion. */
   DeleteImportedKeyMaterial: row({ Creating: 'CR', Updating: 'UP' }),
 } satisfies Record<string, Row>;
@@ -110,6 +113,19 @@ export function scheduleDeletion(key: KeyRecord, pendingWindowInDays: number, no
     pendingWindowInDays,
     revision: key.revision + 1,
   };
+}
+
+/**
+ * A multi-region primary whose replicas still exist: PendingReplicaDeletion, with the window kept for later;
+ * `deletionDate` is when the deletion job starts checking for the replicas (from now on).
+ */
+export function scheduleReplicaDeletion(key: KeyRecord, pendingWindowInDays: number, now: Date): KeyRecord {
+  return { ...key, keyState: 'PendingReplicaDeletion', deletionDate: now.getTime(), pendingWindowInDays, revision: key.revision + 1 };
+}
+
+/** The last replica is gone: the primary's own waiting period starts now. */
+export function startPrimaryDeletion(key: KeyRecord, now: Date): KeyRecord {
+  return scheduleDeletion(key, key.pendingWindowInDays ?? 30, now);
 }
 
 /**

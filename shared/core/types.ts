@@ -31,9 +31,17 @@ export interface KeyRecord {
   keyManager: KeyManager;
   keyState: KeyState;
   multiRegion: boolean;
+  /**
+   * Multi-region keys: the region of the current primary key (from the shared item, store/multi-region-item.ts);
+   * the key is a replica when it differs from `region`.
+   */
+  primaryRegion?: string;
   /** The material new ciphertexts are made with; absent while a key has none (PendingImport). */
   currentKeyMaterialId?: string;
-  /** Set only while PendingDeletion. */
+  /**
+   * PendingDeletion: when the key is deleted. PendingReplicaDeletion (a multi-region primary waiting for its
+   * replicas to go): when the deletion job starts checking whether they are gone.
+   */
   deletionDate?: number;
   pendingWindowInDays?: number;
   tags: Record<string, string>;

@@ -1,7 +1,7 @@
 /** What a scheduled job receives: one region's stores, the instant it runs "as of", and the sinks. */
 import type { MaterialVault } from '../core/material-vault.js';
 import type { GrantStore } from '../grants/store.js';
-import type { KeyStore, Random, Sinks } from '../ports.js';
+import type { KeyStore, PeerKeys, Random, Sinks } from '../ports.js';
 import type { JobStore } from './job-store.js';
 
 export type JobName = 'rotation' | 'deletion' | 'expiry';
@@ -18,6 +18,8 @@ export interface JobContext {
   sinks: Sinks;
   /** EventBridge source of the events (aws.kms locally; deployments set their own). */
   eventSource: string;
+  /** Other regions' keys as this region's table holds them (multi-region keys). */
+  peers: PeerKeys;
   log(level: 'INFO' | 'WARN' | 'ERROR', message: string, fields?: Record<string, unknown>): void;
 }
 

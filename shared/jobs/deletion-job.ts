@@ -22,6 +22,9 @@ import type { KeyRecord } from '../core/types.js';
 import { serviceEventRecord } from '../audit/service-events.js';
 import { deletionEvent, deterministicId } from '../events/kms-events.js';
 import { ConditionFailedError, type Notification } from '../ports.js';
+import { startPrimaryDeletion } from '../core/key-state.js';
+import { isPrimary } from '../core/multi-region.js';
+import { replicasOf } from '../operations/multi-region.js';
 import type { JobContext, JobReport } from './context.js';
 import { deliverOutbox, outboxAudit, outboxEvent, outboxNotification } from './outbox.js';
 import { pendingDeletionUseAlarm } from './pending-deletion-use.js';
@@ -33,12 +36,13 @@ const PAGE = 100;
 /** Conditional-write retries per key (each after a fresh read); more means someone keeps writing it. */
 const ATTEMPTS = 3;
 
-export type DeletionAction = 'delete' | 'warn' | 'skip';
+export type DeletionAction = 'delete' | 'warn' | 'replicas' | 'skip';
 
-/** What the job does with a key as of `nowMs` (pure). */
+/** What the job does with a key as of `nowMs` (pure). 'replicas': start the window if the replicas are gone. */
 export function deletionAction(key: KeyRecord | undefined, nowMs: number): DeletionAction {
   const deletionDate = key && dueDates(key).deletion;
   if (!key || deletionDate === undefined) return 'skip';
+  if (key.keyState === 'PendingReplicaDeletion') return deletionDate <= nowMs ? 'replicas' : 'skip';
   // The waiting period ends at DeletionDate itself: deleting at any earlier instant would be early.
   if (deletionDate <= nowMs) return 'delete';
   if (deletionDate - nowMs <= DELETION_WARNING_MS && key.deletionWarningSentFor !== deletionDate) return 'warn';
@@ -66,7 +70,7 @@ export function deletionWarning(key: KeyRecord, time: Date): Notification {
 export async function deletionJob(ctx: JobContext): Promise<JobReport> {
   const report: JobReport = { job: 'deletion', region: ctx.region, now: ctx.now.toISOString(), due: 0, done: 0, skipped: 0, delivered: 0, failures: [] };
   const nowMs = ctx.now.getTime();
-  const extra = { cleanups: 0, alarms: 0, warnings: 0 };
+  const extra = { cleanups: 0, alarms: 0, warnings: 0, primariesScheduled: 0 };
   const fail = (keyId: string, error: unknown) => {
     const message = error instanceof Error ? error.message : String(error);
     report.failures.push({ keyId, error: message });
@@ -126,13 +130,14 @@ export async function deletionJob(ctx: JobContext): Promise<JobReport> {
           report.done++;
           try {
             const { account, multiRegion } = outcome.key;
-            await ctx.jobStore.cleanupKey({ keyId, account, multiRegion });
+            await ctx.jobStore.cleanupKey({ keyId, account, multiRegion, sharedOwner: isPrimary(outcome.key) });
             extra.cleanups++;
           } catch (error) {
             // The key is gone and its cleanup marker stays: the next run finishes (step 1).
             fail(keyId, error);
           }
         } else if (outcome.done === 'warned') extra.warnings++;
+        else if (outcome.done === 'scheduled') extra.primariesScheduled++;
         else report.skipped++;
       } catch (error) {
         fail(keyId, error);
@@ -152,7 +157,7 @@ async function reconcile(
   ctx: JobContext,
   keyId: string,
   nowMs: number,
-): Promise<{ done: 'deleted' | 'warned'; key: KeyRecord } | { done: 'skipped' }> {
+): Promise<{ done: 'deleted' | 'warned' | 'scheduled'; key: KeyRecord } | { done: 'skipped' }> {
   for (let attempt = 1; ; attempt++) {
     // The store's cache may be seconds stale; a stale read fails the revision condition below, which
     // drops the cached entry, and the next attempt reads the stored key.
@@ -165,6 +170,12 @@ async function reconcile(
           outboxAudit(serviceEventRecord('DeleteKey', key!, ctx.now, { responseElements: { keyId: key!.arn }, idParts: [key!.keyId] })),
         ]);
         return { done: 'deleted', key: key! };
+      }
+      if (action === 'replicas') {
+        // The primary of a multi-region key waits until its last replica is deleted (KMS-REFERENCE §7).
+        if ((await replicasOf(ctx.peers, key!)).length > 0) return { done: 'skipped' };
+        await ctx.store.updateKey(startPrimaryDeletion(key!, ctx.now));
+        return { done: 'scheduled', key: key! };
       }
       if (action === 'warn') {
         // The revision condition makes the warning once-only, even with two runs at once.

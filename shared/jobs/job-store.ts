@@ -21,6 +21,8 @@ export interface CleanupEntry {
   keyId: string;
   account: string;
   multiRegion: boolean;
+  /** The deleted key was a multi-region primary: the shared material and item are its to delete. */
+  sharedOwner?: boolean;
 }
 
 export interface PendingDeletionUse {
@@ -34,6 +36,14 @@ export interface PendingDeletionUse {
   firstUse?: number;
   lastUse: number;
   lastOperation?: string;
+}
+
+/** An operator's declaration that a region failed, kept in the recovery region (shared/recovery/failed-regions.ts). */
+export interface FailedRegion {
+  failedRegion: string;
+  declaredAt: number;
+  declaredBy: string;
+  reason?: string;
 }
 
 export interface JobStore {
@@ -74,4 +84,9 @@ export interface JobStore {
    * has been reported (count = notifiedCount); returns whether a record was deleted.
    */
   clearPendingDeletionUse(keyId: string, options?: { onlyIfReported?: boolean }): Promise<boolean>;
+
+  /** The regions declared failed for which this region is the recovery region. */
+  failedRegions(): Promise<FailedRegion[]>;
+  /** Records (or, with `withdraw`, removes) a declaration together with its audit record (outbox), in one transaction. */
+  setFailedRegion(declaration: FailedRegion, withdraw: boolean, outbox: OutboxEntry[]): Promise<void>;
 }

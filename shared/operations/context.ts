@@ -4,7 +4,7 @@ import type { GrantTokenSigner } from '../grants/grant-token.js';
 import type { GrantStore } from '../grants/store.js';
 import type { Caller } from '../protocol/dispatcher.js';
 import type { JobStore } from '../jobs/job-store.js';
-import type { Clock, KeyStore, MetricsRecorder, Random, Sinks } from '../ports.js';
+import type { Clock, KeyStore, MetricsRecorder, PeerKeys, Random, Sinks } from '../ports.js';
 
 /** What every operation receives besides its input: who asks, where, and the ports it may use. */
 export interface OperationContext {
@@ -27,6 +27,10 @@ export interface OperationContext {
   eventSource: string;
   /** CloudWatch counts the operations record (e.g. use of a key pending deletion). */
   metrics: MetricsRecorder;
+  /** Other regions' keys as this region's table holds them (multi-region keys). */
+  peers: PeerKeys;
+  /** Whether keys of regions declared failed may be decrypted here (shared/recovery/failed-regions.ts). */
+  recoveryDecrypt: boolean;
   /** Per request: the keys it resolved (resolveKey, open), for the audit record's `resources`. */
   trail?: { keys: KeyRecord[] };
 }

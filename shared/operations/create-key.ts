@@ -77,13 +77,17 @@ export async function createKey(input: CreateKeyRequest, ctx: OperationContext) 
     keyManager: 'CUSTOMER',
     keyState: material ? 'Enabled' : 'PendingImport',
     multiRegion,
+    primaryRegion: multiRegion ? ctx.region : undefined,
     currentKeyMaterialId: material?.keyMaterialId,
     tags,
     policy,
     revision: 1,
   };
   await ctx.store.createKey(key, material);
-  return { KeyMetadata: keyMetadata(key) };
+  const multiRegionConfiguration = multiRegion
+    ? { MultiRegionKeyType: 'PRIMARY' as const, PrimaryKey: { Arn: arn, Region: ctx.region }, ReplicaKeys: [] }
+    : undefined;
+  return { KeyMetadata: keyMetadata(key, multiRegionConfiguration) };
 }
 
 /** Symmetric material from the vault; other specs get a new private key (or HMAC key), wrapped alike. */

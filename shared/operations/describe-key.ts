@@ -1,6 +1,7 @@
 /** DescribeKey: https://docs.aws.amazon.com/kms/latest/APIReference/API_DescribeKey.html */
 import { keyMetadata } from '../core/key-metadata.js';
 import type { OperationContext } from './context.js';
+import { multiRegionConfiguration } from './multi-region.js';
 import { resolveKey } from './resolve-key.js';
 
 export interface DescribeKeyRequest {
@@ -10,5 +11,5 @@ export interface DescribeKeyRequest {
 
 export async function describeKey(input: DescribeKeyRequest, ctx: OperationContext) {
   const key = await resolveKey(ctx, input.KeyId, 'DescribeKey', { allowAlias: true, conditions: { grantTokens: input.GrantTokens } });
-  return { KeyMetadata: keyMetadata(key) };
+  return { KeyMetadata: keyMetadata(key, await multiRegionConfiguration(ctx.peers, key)) };
 }

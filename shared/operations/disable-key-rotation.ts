@@ -1,12 +1,13 @@
 /** DisableKeyRotation: https://docs.aws.amazon.com/kms/latest/APIReference/API_DisableKeyRotation.html */
 import { disableRotation } from '../core/rotation.js';
 import type { OperationContext } from './context.js';
-import { requireRotatableKey } from './rotation-rules.js';
+import { requirePrimaryForRotation, requireRotatableKey } from './rotation-rules.js';
 import { updateKey } from './update-key.js';
 
 export async function disableKeyRotation(input: { KeyId: string }, ctx: OperationContext): Promise<void> {
   await updateKey(ctx, input.KeyId, 'DisableKeyRotation', (key) => {
     requireRotatableKey(key);
+    requirePrimaryForRotation(key);
     return disableRotation(key);
   });
 }

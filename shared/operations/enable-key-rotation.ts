@@ -1,7 +1,7 @@
 /** EnableKeyRotation: https://docs.aws.amazon.com/kms/latest/APIReference/API_EnableKeyRotation.html */
 import { DEFAULT_ROTATION_PERIOD_DAYS, enableRotation } from '../core/rotation.js';
 import type { OperationContext } from './context.js';
-import { requireRotatableKey } from './rotation-rules.js';
+import { requirePrimaryForRotation, requireRotatableKey } from './rotation-rules.js';
 import { updateKey } from './update-key.js';
 
 export interface EnableKeyRotationRequest {
@@ -18,6 +18,7 @@ export async function enableKeyRotation(input: EnableKeyRotationRequest, ctx: Op
     'EnableKeyRotation',
     (key) => {
       requireRotatableKey(key);
+      requirePrimaryForRotation(key);
       return enableRotation(key, period, ctx.clock.now());
     },
     // Evaluated as 365 when the request names no period (KMS-REFERENCE §8).

@@ -39,12 +39,16 @@ import { generateMac } from './generate-mac.js';
 import { verifyMac } from './verify-mac.js';
 import { deriveSharedSecret } from './derive-shared-secret.js';
 import { generateDataKeyPair, generateDataKeyPairWithoutPlaintext } from './generate-data-key-pair.js';
+import { replicateKey } from './replicate-key.js';
+import { updatePrimaryRegion } from './update-primary-region.js';
 import type { Operation } from '../protocol/dispatcher.js';
 
 export const operations: Readonly<Record<string, Operation<OperationContext>>> = {
   CancelKeyDeletion: cancelKeyDeletion,
   CreateAlias: createAlias,
   CreateKey: createKey,
+  ReplicateKey: replicateKey,
+  UpdatePrimaryRegion: updatePrimaryRegion,
   Decrypt: decrypt,
   DeleteAlias: deleteAlias,
   DescribeKey: describeKey,

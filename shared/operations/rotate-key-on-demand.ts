@@ -11,7 +11,7 @@ import { ConditionFailedError, type OutboxEntry } from '../ports.js';
 import { ConflictException, KMSInternalException, KMSInvalidStateException, LimitExceededException } from '../protocol/errors.js';
 import type { OperationContext } from './context.js';
 import { resolveKey } from './resolve-key.js';
-import { requireRotatableKey } from './rotation-rules.js';
+import { requirePrimaryForRotation, requireRotatableKey } from './rotation-rules.js';
 
 const ATTEMPTS = 10;
 
@@ -40,6 +40,7 @@ export function checkOnDemandRotation(key: KeyRecord, now: Date): void {
     throw new KMSInvalidStateException(`No available key material pending rotation for the key: ${key.arn}.`);
   }
   requireRotatableKey(key);
+  requirePrimaryForRotation(key);
   if ((key.onDemandRotationCount ?? 0) >= ON_DEMAND_ROTATION_LIMIT) {
     throw new LimitExceededException(
       `The on-demand rotations limit has been reached for the given keyId. No more on-demand rotations can be performed for this key: ${key.arn}`,

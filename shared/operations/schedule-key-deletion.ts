@@ -1,7 +1,10 @@
 /** ScheduleKeyDeletion: https://docs.aws.amazon.com/kms/latest/APIReference/API_ScheduleKeyDeletion.html */
-import { scheduleDeletion } from '../core/key-state.js';
+import { scheduleDeletion, scheduleReplicaDeletion } from '../core/key-state.js';
+import { isPrimary } from '../core/multi-region.js';
 import { ValidationException } from '../protocol/errors.js';
 import type { OperationContext } from './context.js';
+import { replicasOf } from './multi-region.js';
+import { findKey } from './resolve-key.js';
 import { updateKey } from './update-key.js';
 
 export interface ScheduleKeyDeletionRequest {
@@ -21,12 +24,22 @@ export async function scheduleKeyDeletion(input: ScheduleKeyDeletionRequest, ctx
       `1 validation error detected: Value '${days}' at 'pendingWindowInDays' failed to satisfy constraint: Member must have value ${rule}`,
     );
   }
-  const key = await updateKey(ctx, input.KeyId, 'ScheduleKeyDeletion', (k) => scheduleDeletion(k, days, ctx.clock.now()), {
-    extra: { 'kms:schedulekeydeletionpendingwindowindays': days },
-  });
+  // A multi-region primary with replicas waits for them (PendingReplicaDeletion; the deletion job starts its
+  // window once they are gone). Looked up first: the state change itself is a pure function of the key.
+  const named = await findKey(ctx, input.KeyId, { allowAlias: false }).catch(() => undefined);
+  const waitsForReplicas = named !== undefined && isPrimary(named) && (await replicasOf(ctx.peers, named)).length > 0;
+  const now = ctx.clock.now();
+  const key = await updateKey(
+    ctx,
+    input.KeyId,
+    'ScheduleKeyDeletion',
+    (k) => (waitsForReplicas && isPrimary(k) ? scheduleReplicaDeletion(k, days, now) : scheduleDeletion(k, days, now)),
+    { extra: { 'kms:schedulekeydeletionpendingwindowindays': days } },
+  );
   return {
     KeyId: key.arn,
-    DeletionDate: new Date(key.deletionDate!),
+    // No date while the replicas are still there (KMS-REFERENCE §7).
+    DeletionDate: key.keyState === 'PendingDeletion' ? new Date(key.deletionDate!) : undefined,
     KeyState: key.keyState,
     PendingWindowInDays: days,
   };

@@ -2,6 +2,7 @@
  * The steps Encrypt, Decrypt, ReEncrypt and GenerateDataKey* share: checking that a key can do the
  * operation, sealing under its current material, and opening a blob with exactly the material it names.
  */
+import { recoveryKey } from '../recovery/failed-regions.js';
 import { authorize } from '../authz/authorize.js';
 import { parseCiphertext, type ParsedCiphertext } from '../core/ciphertext.js';
 import type { EncryptionContext } from '../core/encryption-context.js';
@@ -145,7 +146,8 @@ export async function open(ctx: OperationContext, request: OpenRequest) {
       throw new IncorrectKeyException('The key ID in the request does not identify a CMK that can perform this operation.');
     }
   }
-  const key = await ctx.store.getKey(parsed.keyId);
+  // A key this region lacks may be one of a region an operator declared failed (off by default).
+  const key = (await ctx.store.getKey(parsed.keyId)) ?? (await recoveryKey(ctx, parsed.keyId));
   if (!key) {
     throw new AccessDeniedException(
       'The ciphertext refers to a customer master key that does not exist, does not exist in this region, or you are not allowed to access.',

@@ -24,11 +24,25 @@ export const dueIndexes: Record<DueJob, DueIndex> = {
   expiry: { indexName: 'expiry-due', pk: 'dueExpiryPk', at: 'dueExpiryAt' },
 };
 
-/** The index attributes a key item carries (only those of jobs with work due). */
+/**
+ * The index attributes a key item carries (only those of jobs with work due). The rotation of a
+ * multi-region key is shared: its shared item carries it instead (sharedDueAttributes), so it follows
+ * the primary when the primary moves to another region.
+ */
 export function dueAttributes(key: KeyRecord): Record<string, string | number> {
+  return attributesOf(key, (job) => !(key.multiRegion && job === 'rotation'));
+}
+
+/** The index attributes of a multi-region key's shared item, from its primary's record. */
+export function sharedDueAttributes(primary: KeyRecord): Record<string, string | number> {
+  return attributesOf(primary, (job) => job === 'rotation');
+}
+
+function attributesOf(key: KeyRecord, include: (job: DueJob) => boolean): Record<string, string | number> {
   const attributes: Record<string, string | number> = {};
   const due = dueDates(key);
   for (const job of Object.keys(due) as DueJob[]) {
+    if (!include(job)) continue;
     attributes[dueIndexes[job].pk] = key.region;
     attributes[dueIndexes[job].at] = due[job]!;
   }

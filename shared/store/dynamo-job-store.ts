@@ -16,7 +16,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { KeyRecord } from '../core/types.js';
 import { grantPartition } from '../grants/item-keys.js';
-import type { CleanupEntry, DueEntry, JobStore, PendingDeletionUse, StoredOutboxEntry } from '../jobs/job-store.js';
+import type { CleanupEntry, DueEntry, FailedRegion, JobStore, PendingDeletionUse, StoredOutboxEntry } from '../jobs/job-store.js';
 import type { OutboxEntry } from '../ports.js';
 import { dueIndexes, type DueJob } from './due-index.js';
 import {
@@ -24,7 +24,10 @@ import {
   aliasItem,
   cleanupItem,
   cleanupPk,
+  failedRegionItem,
+  failedRegionPk,
   materialItem,
+  multiRegionItem,
   onceItem,
   outboxItem,
   outboxPk,
@@ -114,7 +117,12 @@ export class DynamoJobStore implements JobStore {
 
   async listCleanups(limit: number): Promise<CleanupEntry[]> {
     const items = await this.queryAll(cleanupPk(this.region), limit);
-    return items.map((item) => ({ keyId: item.keyId as string, account: item.account as string, multiRegion: item.multiRegion === true }));
+    return items.map((item) => ({
+      keyId: item.keyId as string,
+      account: item.account as string,
+      multiRegion: item.multiRegion === true,
+      sharedOwner: item.sharedOwner === true,
+    }));
   }
 
   async cleanupKey(entry: CleanupEntry): Promise<number> {
@@ -136,8 +144,12 @@ export class DynamoJobStore implements JobStore {
     }
     // Every grant item of the key (grants, grantee copies, names, count, tombstones) is in one partition.
     deleted += await this.deletePartition(grantPartition(this.region, entry.keyId));
-    // Material of a multi-region key is shared with its replicas in other regions: not this region's to delete.
-    if (!entry.multiRegion) deleted += await this.deletePartition(materialItem(entry.keyId, '').pk);
+    // Material of a multi-region key is shared with its replicas: only the primary, deleted last, takes it along.
+    if (!entry.multiRegion || entry.sharedOwner) deleted += await this.deletePartition(materialItem(entry.keyId, '').pk);
+    if (entry.sharedOwner) {
+      await this.db.send(new DeleteCommand({ TableName: this.tableName, Key: multiRegionItem(entry.keyId) }));
+      deleted++;
+    }
     await this.db.send(new DeleteCommand({ TableName: this.tableName, Key: pendingDeletionUseItem(this.region, entry.keyId) }));
     await this.db.send(new DeleteCommand({ TableName: this.tableName, Key: cleanupItem(this.region, entry.keyId) }));
     return deleted;
@@ -222,6 +234,33 @@ export class DynamoJobStore implements JobStore {
     }
   }
 
+  async failedRegions(): Promise<FailedRegion[]> {
+    const items = await this.queryAll(failedRegionPk(this.region), Infinity);
+    return items.map((item) => ({
+      failedRegion: item.sk as string,
+      declaredAt: item.declaredAt as number,
+      declaredBy: item.declaredBy as string,
+      reason: item.reason as string | undefined,
+    }));
+  }
+
+  async setFailedRegion(declaration: FailedRegion, withdraw: boolean, outbox: OutboxEntry[]): Promise<void> {
+    const key = failedRegionItem(this.region, declaration.failedRegion);
+    const change = withdraw
+      ? { Delete: { TableName: this.tableName, Key: key } }
+      : { Put: { TableName: this.tableName, Item: { ...key, entity: 'FailedRegion', ...declaration } } };
+    await this.db.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          change,
+          ...outbox.map((entry) => ({
+            Put: { TableName: this.tableName, Item: { ...outboxItem(this.region, entry.id), entity: 'Outbox', kind: entry.kind, body: outboxBody(entry) } },
+          })),
+        ],
+      }),
+    );
+  }
+
   async hasOnceMarker(key: string): Promise<boolean> {
     const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: onceItem(this.region, key), ConsistentRead: true }));
     return Item !== undefined;
@@ -283,8 +322,9 @@ export class DynamoJobStore implements JobStore {
 }
 
 /** `KEY#<region>#<keyId>` -> keyId. */
+/** The key id at the end of a key item's or shared item's partition key (KEY#<region>#<id>, MRK#<id>). */
 function keyIdOf(pk: string): string {
-  return pk.slice(pk.indexOf('#', 4) + 1);
+  return pk.slice(pk.lastIndexOf('#') + 1);
 }
 
 async function succeeded(write: () => Promise<unknown>): Promise<boolean> {

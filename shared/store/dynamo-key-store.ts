@@ -15,7 +15,8 @@ import {
 import type { AliasRecord, KeyRecord, WrappedMaterial } from '../core/types.js';
 import { defaultKeyPolicy } from '../policy/default-policy.js';
 import { ConditionFailedError, type KeyEffects, type KeyStore, type OutboxEntry, type Page } from '../ports.js';
-import { dueAttributes, dueIndexes } from './due-index.js';
+import { dueAttributes, dueIndexes, sharedDueAttributes } from './due-index.js';
+import { isPrimary, sharedFields, withShared } from './multi-region-item.js';
 import {
   aliasByKey,
   aliasItem,
@@ -25,6 +26,7 @@ import {
   keyListItem,
   keyListPk,
   materialItem,
+  multiRegionItem,
   onceItem,
   outboxItem,
 } from './item-keys.js';
@@ -45,10 +47,14 @@ export class DynamoKeyStore implements KeyStore {
   ) {}
 
   async getKey(keyId: string): Promise<KeyRecord | undefined> {
-    const { Item } = await this.db.send(
-      new GetCommand({ TableName: this.tableName, Key: keyItem(this.region, keyId), ConsistentRead: true }),
-    );
-    return Item ? toKey(Item) : undefined;
+    const get = (Key: Record<string, string>) => this.db.send(new GetCommand({ TableName: this.tableName, Key, ConsistentRead: true }));
+    if (!keyId.startsWith('mrk-')) {
+      const { Item } = await get(keyItem(this.region, keyId));
+      return Item ? toKey(Item) : undefined;
+    }
+    // A multi-region key: this region's key item, with the properties all regions share laid over it.
+    const [own, shared] = await Promise.all([get(keyItem(this.region, keyId)), get(multiRegionItem(keyId))]);
+    return own.Item ? withShared(toKey(own.Item), shared.Item) : undefined;
   }
 
   async createKey(key: KeyRecord, material?: WrappedMaterial, alias?: AliasRecord): Promise<void> {
@@ -62,6 +68,7 @@ export class DynamoKeyStore implements KeyStore {
         Put: { TableName: this.tableName, Item: materialToItem(material), ConditionExpression: 'attribute_not_exists(pk)' },
       });
     }
+    if (isPrimary(key)) items.push(this.sharedPut(key, key.region));
     if (alias) {
       items.push({ Put: { TableName: this.tableName, Item: aliasToItem(alias), ConditionExpression: 'attribute_not_exists(pk)' } });
     }
@@ -69,6 +76,8 @@ export class DynamoKeyStore implements KeyStore {
   }
 
   async updateKey(next: KeyRecord): Promise<void> {
+    // A multi-region primary writes the shared item with its key item, in one transaction.
+    if (isPrimary(next)) return this.commitKey(next, {});
     await conditional(() =>
       this.db.send(
         new PutCommand({
@@ -101,6 +110,8 @@ export class DynamoKeyStore implements KeyStore {
     for (const keyMaterialId of effects.deleteMaterials ?? []) {
       items.push({ Delete: { TableName: this.tableName, Key: materialItem(next.keyId, keyMaterialId) } });
     }
+    const sharedSource = effects.sharedFrom ?? (isPrimary(next) ? next : undefined);
+    if (sharedSource) items.push(this.sharedPut(sharedSource, next.region));
     items.push(...this.outboxPuts(next.region, effects.outbox ?? []));
     if (effects.idempotencyKey !== undefined) {
       items.push({
@@ -130,7 +141,15 @@ export class DynamoKeyStore implements KeyStore {
       {
         Put: {
           TableName: this.tableName,
-          Item: { ...cleanupItem(key.region, key.keyId), entity: 'Cleanup', keyId: key.keyId, account: key.account, multiRegion: key.multiRegion },
+          Item: {
+            ...cleanupItem(key.region, key.keyId),
+            entity: 'Cleanup',
+            keyId: key.keyId,
+            account: key.account,
+            multiRegion: key.multiRegion,
+            // The last key of a multi-region key is its primary: its material and shared item go with it.
+            sharedOwner: isPrimary(key),
+          },
         },
       },
       ...this.outboxPuts(key.region, outbox),
@@ -155,6 +174,29 @@ export class DynamoKeyStore implements KeyStore {
       start = page.LastEvaluatedKey;
     } while (start);
     return materials.sort((a, b) => a.createdAt - b.createdAt || (a.rotationDate ?? 0) - (b.rotationDate ?? 0));
+  }
+
+  /**
+   * The shared item of a multi-region key, from the record of its primary (`source`), written by
+   * `writerRegion` only while that region is the primary (single writer; UpdatePrimaryRegion hands over).
+   */
+  private sharedPut(source: KeyRecord, writerRegion: string): TransactItem {
+    return {
+      Put: {
+        TableName: this.tableName,
+        Item: {
+          ...multiRegionItem(source.keyId),
+          entity: 'MultiRegionKey',
+          schemaVersion: SCHEMA_VERSION,
+          keyId: source.keyId,
+          account: source.account,
+          ...sharedFields(source),
+          ...sharedDueAttributes(source),
+        },
+        ConditionExpression: 'attribute_not_exists(pk) OR primaryRegion = :writer',
+        ExpressionAttributeValues: { ':writer': writerRegion },
+      },
+    };
   }
 
   private outboxPuts(region: string, outbox: OutboxEntry[]): TransactItem[] {

@@ -33,3 +33,13 @@ export const onceItem = (region: string, key: string) => ({ pk: `ONCE#${region}`
 /** Attempts to use a key pending deletion, counted per key until the deletion job has raised the alarm. */
 export const pendingDeletionUsePk = (region: string) => `PD_USE#${region}`;
 export const pendingDeletionUseItem = (region: string, keyId: string) => ({ pk: pendingDeletionUsePk(region), sk: keyId });
+
+/**
+ * What the keys of a multi-region key share (current material, rotation, which region is primary): one
+ * item for all regions, written only by the primary's region (store/multi-region-item.ts).
+ */
+export const multiRegionItem = (keyId: string) => ({ pk: `MRK#${keyId}`, sk: 'SHARED' });
+
+/** Regions an operator declared failed, for which this region decrypts (shared/recovery/failed-regions.ts). */
+export const failedRegionPk = (recoveryRegion: string) => `FAILED_REGION#${recoveryRegion}`;
+export const failedRegionItem = (recoveryRegion: string, failedRegion: string) => ({ pk: failedRegionPk(recoveryRegion), sk: failedRegion });

@@ -467,6 +467,8 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 async function main(): Promise<number> {
   // `npm run bench -- jobs`: what the scheduled jobs read (tests/bench/jobs-bench.ts).
   if (process.argv[2] === 'jobs') return (await import('./jobs-bench.js')).runJobsBench(process.argv.slice(3));
+  // `npm run bench -- replication`: the local global-table replicator's lag (tests/bench/replication-bench.ts).
+  if (process.argv[2] === 'replication') return (await import('./replication-bench.js')).runReplicationBench(process.argv.slice(3));
   const options = parseArgs(process.argv.slice(2));
   const wanted = (name: string): boolean => !options.only || options.only.has(name);
   const needService = ['encrypt', 'decrypt', 'generate-data-key', 'encrypt-policy', 'encrypt-grant', ...IN_PROCESS_ROWS].some(wanted);

@@ -44,9 +44,11 @@ test('the warning goes out within a day of the deletion, once per DeletionDate',
 
 test('keys not pending deletion, or gone, are left alone', () => {
   assert.equal(deletionAction(undefined, T), 'skip');
-  for (const state of ['Enabled', 'Disabled', 'PendingImport', 'PendingReplicaDeletion', 'Creating', 'Unavailable', 'Updating'] as KeyState[]) {
+  for (const state of ['Enabled', 'Disabled', 'PendingImport', 'Creating', 'Unavailable', 'Updating'] as KeyState[]) {
     assert.equal(deletionAction(key({ keyState: state }), T + DAY), 'skip', state);
   }
+  // A primary waiting for its replicas is only checked for them, never deleted (tests/unit/multi-region.test.ts).
+  assert.equal(deletionAction(key({ keyState: 'PendingReplicaDeletion' }), T + DAY), 'replicas');
   assert.equal(deletionAction(key({ deletionDate: undefined }), T), 'skip');
 });
 

@@ -1,29 +1,35 @@
 /**
- * Checks the CloudFormation template that `osls package` builds from serverless.yml (conventions §13:
- * least privilege per function, checked on the packaged template, not on the YAML).
+ * Checks the CloudFormation templates that `osls package` builds from serverless.yml for every region of
+ * the default stage (conventions §13: least privilege per function, checked on the packaged templates,
+ * not on the YAML), plus one package of the private-API variant.
  *
- * Packages first (offline, no credentials: ~10-20 s on 2 cores) when .serverless/ is missing, older than
- * serverless.yml or infra/table-definition.json, or was packaged for another stage/region.
+ * Packages with infra/tools/package.ts (what `npm run package` runs; offline, no credentials, ~5-15 s per
+ * region on 2 cores), each region once, and only when its package in dist/<stage>/<region>/ is missing,
+ * older than serverless.yml, infra/table-definition.json or infra/regions.json, or of another stage,
+ * region or --param values. The private variant goes to dist/private-api/<stage>/<region>/.
+ *
+ * One template serves every region: CloudFormation resolves the conditions at deploy time. So the tests
+ * resolve them the way CloudFormation will in each region (AWS::Region, Fn::If, Fn::Join, AWS::NoValue)
+ * and check what each region's stack would hold: the table and the secret only in the primary region.
  */
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { isStale, packageDir, packageRegion, regionsOf, ROOT, STATE_FILE, stageRegions, TEMPLATE_FILE } from '../../infra/tools/package.js';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
-const outDir = join(root, '.serverless');
-const templatePath = join(outDir, 'cloudformation-template-update-stack.json');
-const statePath = join(outDir, 'serverless-state.json');
-const tableDefinitionPath = join(root, 'infra', 'table-definition.json');
+const tableDefinitionPath = join(ROOT, 'infra', 'table-definition.json');
 const stage = 'dev';
-const region = 'us-east-1';
+/** The default stage deploys where the local runtime replicates by default. */
+const expectedRegions = ['us-east-1', 'us-west-2'];
+const primaryRegion = 'us-east-1';
 
 const tableName = `kms-${stage}`;
-const jobFunctionNames = ['rotationJob', 'deletionJob', 'expiryJob', 'rotationRequest'].map((name) => `kms-${stage}-${name}`);
 const secretName = `kms/${stage}/root-key`;
 const functionName = `kms-${stage}-api`;
+const functionNames = ['api', 'rotationJob', 'deletionJob', 'expiryJob', 'rotationRequest'];
+const logicalId = (fn: string) => `${fn[0]!.toUpperCase()}${fn.slice(1)}LambdaFunction`;
+const privateApiParams = { privateApi: 'true', vpcEndpointIds: 'vpce-1' };
 
 // CloudFormation JSON is untyped by nature: resource properties stay `any`.
 interface Resource {
@@ -47,51 +53,111 @@ interface Statement {
   Resource?: unknown;
   NotResource?: unknown;
 }
-
-let template: Template;
-let state: any;
-
-function isStale(): boolean {
-  if (!existsSync(templatePath) || !existsSync(statePath)) return true;
-  const builtAt = statSync(templatePath).mtimeMs;
-  for (const input of [join(root, 'serverless.yml'), tableDefinitionPath]) {
-    if (statSync(input).mtimeMs > builtAt) return true;
-  }
-  const provider = JSON.parse(readFileSync(statePath, 'utf8')).service?.provider;
-  return provider?.stage !== stage || provider?.region !== region;
+interface Package {
+  region: string;
+  dir: string;
+  template: Template;
+  state: any;
 }
 
-function packageService(): void {
-  // The local osls binary (what `npx osls` runs), called through node to skip npx's start-up.
-  const cli = join(root, 'node_modules', 'osls', 'bin', 'serverless.js');
-  const run = spawnSync(process.execPath, [cli, 'package', '--stage', stage, '--region', region], {
-    cwd: root,
-    encoding: 'utf8',
-    timeout: 300_000,
-  });
-  if (run.status !== 0) {
-    throw new Error(`osls package failed (status ${run.status}, ${run.error?.message ?? 'no spawn error'}):\n${run.stdout}\n${run.stderr}`);
-  }
+const packages = new Map<string, Package>();
+let privatePackage: Package;
+
+function load(dir: string, region: string): Package {
+  return {
+    region,
+    dir,
+    template: JSON.parse(readFileSync(join(dir, TEMPLATE_FILE), 'utf8')) as Template,
+    state: JSON.parse(readFileSync(join(dir, STATE_FILE), 'utf8')),
+  };
 }
 
 before(() => {
-  if (isStale()) packageService();
-  template = JSON.parse(readFileSync(templatePath, 'utf8')) as Template;
-  state = JSON.parse(readFileSync(statePath, 'utf8'));
+  for (const region of regionsOf(stage)) {
+    const dir = packageDir(stage, region);
+    if (isStale(dir, stage, region)) packageRegion(stage, region);
+    packages.set(region, load(dir, region));
+  }
+  // The private-API variant, in the primary region only (the API part is the same in every region).
+  const privateDir = packageDir(stage, primaryRegion, join(ROOT, 'dist', 'private-api'));
+  if (isStale(privateDir, stage, primaryRegion, privateApiParams)) packageRegion(stage, primaryRegion, { dir: privateDir, params: privateApiParams });
+  privatePackage = load(privateDir, primaryRegion);
 });
 
-function resourcesOfType(type: string): Array<[string, Resource]> {
-  return Object.entries(template.Resources).filter(([, r]) => r.Type === type);
+const primary = (): Package => packages.get(primaryRegion)!;
+const everyRegion = (): Package[] => [...packages.values()];
+
+// ---- CloudFormation's deploy-time resolution, as far as these templates use it ----
+
+const NO_VALUE = Symbol('AWS::NoValue');
+
+function condition(template: Template, name: string, region: string): boolean {
+  const definition = template.Conditions?.[name];
+  assert.ok(definition !== undefined, `condition ${name} is defined`);
+  return truth(template, definition, region);
 }
 
-function resource(logicalId: string): Resource {
-  const found = template.Resources[logicalId];
-  assert.ok(found, `resource ${logicalId} is in the template`);
+function truth(template: Template, expression: any, region: string): boolean {
+  if ('Fn::Equals' in expression) {
+    const [a, b] = (expression['Fn::Equals'] as unknown[]).map((v) => resolve(template, v, region));
+    assert.ok(typeof a === 'string' && typeof b === 'string', `Fn::Equals of strings: ${JSON.stringify(expression)}`);
+    return a === b;
+  }
+  if ('Fn::Not' in expression) return !truth(template, expression['Fn::Not'][0], region);
+  if ('Fn::And' in expression) return (expression['Fn::And'] as unknown[]).every((e) => truth(template, e, region));
+  if ('Fn::Or' in expression) return (expression['Fn::Or'] as unknown[]).some((e) => truth(template, e, region));
+  if ('Condition' in expression) return condition(template, expression.Condition, region);
+  assert.fail(`unsupported condition expression ${JSON.stringify(expression)}`);
+}
+
+/** `value` as deployed in `region`: pseudo parameters, Fn::If, Fn::Join of literals; AWS::NoValue removed. */
+function resolve(template: Template, value: unknown, region: string): any {
+  if (Array.isArray(value)) return value.map((v) => resolve(template, v, region)).filter((v) => v !== NO_VALUE);
+  if (!value || typeof value !== 'object') return value;
+  const entries = Object.entries(value);
+  if (entries.length === 1) {
+    const [fn, args] = entries[0]! as [string, any];
+    if (fn === 'Ref' && args === 'AWS::Region') return region;
+    if (fn === 'Ref' && args === 'AWS::NoValue') return NO_VALUE;
+    if (fn === 'Fn::If') return resolve(template, condition(template, args[0], region) ? args[1] : args[2], region);
+    if (fn === 'Fn::Join') {
+      const parts = resolve(template, args[1], region) as unknown[];
+      if (parts.every((p) => typeof p === 'string')) return parts.join(args[0]);
+      return { 'Fn::Join': [args[0], parts] };
+    }
+  }
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of entries) {
+    const resolved = resolve(template, v, region);
+    if (resolved !== NO_VALUE) out[k] = resolved;
+  }
+  return out;
+}
+
+/** The resources the stack in the package's region gets, with their properties resolved for it. */
+function deployed(pkg: Package): Record<string, Resource> {
+  const out: Record<string, Resource> = {};
+  for (const [id, r] of Object.entries(pkg.template.Resources)) {
+    if (r.Condition && !condition(pkg.template, r.Condition, pkg.region)) continue;
+    out[id] = { ...r, Properties: resolve(pkg.template, r.Properties, pkg.region) };
+  }
+  return out;
+}
+
+// ---- Helpers ----
+
+function resourcesOfType(resources: Record<string, Resource>, type: string): Array<[string, Resource]> {
+  return Object.entries(resources).filter(([, r]) => r.Type === type);
+}
+
+function resourceIn(resources: Record<string, Resource>, id: string): Resource {
+  const found = resources[id];
+  assert.ok(found, `resource ${id} is in the template`);
   return found;
 }
 
-function onlyResourceOfType(type: string): [string, Resource] {
-  const found = resourcesOfType(type);
+function onlyResourceOfType(resources: Record<string, Resource>, type: string): [string, Resource] {
+  const found = resourcesOfType(resources, type);
   assert.equal(found.length, 1, `exactly one ${type}`);
   return found[0]!;
 }
@@ -111,7 +177,7 @@ function resourceText(value: unknown): string {
 }
 
 /** Every statement of every IAM policy in the template (inline role policies and policy resources). */
-function allStatements(): Array<{ owner: string; statement: Statement }> {
+function allStatements(template: Template): Array<{ owner: string; statement: Statement }> {
   const out: Array<{ owner: string; statement: Statement }> = [];
   for (const [id, r] of Object.entries(template.Resources)) {
     const documents: unknown[] = [];
@@ -127,76 +193,73 @@ function allStatements(): Array<{ owner: string; statement: Statement }> {
   return out;
 }
 
-/** Settings a replica entry carries, whether literal or inside the true branch of an Fn::If. */
-function replicaSpecs(replicas: unknown[]): any[] {
-  return replicas.map((entry: any) => {
-    if (entry && typeof entry === 'object' && 'Fn::If' in entry) {
-      const [, whenTrue, whenFalse] = entry['Fn::If'];
-      assert.deepEqual(whenFalse, { Ref: 'AWS::NoValue' }, 'an optional replica is either present or absent');
-      return whenTrue;
-    }
-    return entry;
-  });
+/** The role (logical id) a function runs under. */
+function roleOf(template: Template, fn: string): string {
+  const role = resourceIn(template.Resources, logicalId(fn)).Properties.Role;
+  assert.ok(role?.['Fn::GetAtt']?.[1] === 'Arn', `${fn}: the role is defined in this template`);
+  return role['Fn::GetAtt'][0] as string;
 }
 
-const apiFunction = (): Resource => resource('ApiLambdaFunction');
+const arn = (service: string, rest: string) => `arn:\${AWS::Partition}:${service}:\${AWS::Region}:\${AWS::AccountId}:${rest}`;
+const tableArn = arn('dynamodb', `table/${tableName}`);
+const indexArn = `${tableArn}/index/*`;
+const secretArn = arn('secretsmanager', `secret:${secretName}-??????`);
+const defaultBusArn = arn('events', 'event-bus/default');
+const ownLogGroup = (fn: string) => arn('logs', `log-group:/aws/lambda/kms-${stage}-${fn}:*`);
 
-test('the API function runs on nodejs22.x, arm64, with active tracing and the contract environment', () => {
-  for (const [id, fn] of resourcesOfType('AWS::Lambda::Function')) {
-    assert.equal(fn.Properties.Runtime, 'nodejs22.x', `${id} runtime`);
+// ---- Regions ----
+
+test('the default stage deploys to a primary us-east-1 and a replica us-west-2, each region packaged', () => {
+  assert.deepEqual(stageRegions(stage), { primaryRegion, replicaRegions: ['us-west-2'] });
+  assert.deepEqual(regionsOf(stage), expectedRegions, 'primary first');
+  assert.deepEqual([...packages.keys()], expectedRegions);
+  for (const pkg of everyRegion()) {
+    assert.equal(pkg.state.service.provider.region, pkg.region);
+    assert.equal(pkg.state.service.provider.stage, stage);
+    assert.equal(pkg.dir, join(ROOT, 'dist', stage, pkg.region));
+    // The primary is fixed by the stage, not by the deploy region: the same condition in every template.
+    assert.deepEqual(pkg.template.Conditions?.IsPrimaryRegion, { 'Fn::Equals': [{ Ref: 'AWS::Region' }, primaryRegion] }, `${pkg.region}: IsPrimaryRegion`);
+    assert.equal(condition(pkg.template, 'IsPrimaryRegion', pkg.region), pkg.region === primaryRegion);
   }
-  const props = apiFunction().Properties;
-  assert.equal(props.FunctionName, functionName);
-  assert.equal(props.Handler, 'functions/api/handler.handler');
-  assert.deepEqual(props.Architectures, ['arm64']);
-  assert.deepEqual(props.TracingConfig, { Mode: 'Active' });
-  const env = props.Environment.Variables as Record<string, unknown>;
-  assert.equal(env.KMS_TABLE_NAME, tableName);
-  assert.equal(env.KMS_ROOT_KEY_SECRET_ARN, secretName);
-  for (const name of ['POWERTOOLS_LOG_LEVEL', 'POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_NAMESPACE']) {
-    assert.equal(typeof env[name], 'string', `${name} is set`);
-  }
-  assert.equal(env.POWERTOOLS_METRICS_NAMESPACE, 'KMS');
-  assert.equal(env.AWS_REGION, undefined, 'AWS_REGION is reserved: Lambda sets it');
-  assert.equal(state.service.provider.tracing?.apiGateway, true, 'API Gateway tracing (applied to the stage on deploy)');
 });
 
-test('the function is packaged as a bundled ES module, AWS SDK included', () => {
-  const esbuild = state.service.custom.esbuild;
-  assert.equal(esbuild.format, 'esm');
-  assert.equal(esbuild.outputFileExtension, '.mjs');
-  assert.match(esbuild.banner.js, /createRequire/, 'CJS dependencies (X-Ray SDK) need require() in an ES module');
-  assert.deepEqual(esbuild.exclude, [], 'nothing excluded: the AWS SDK is bundled');
-  assert.ok(existsSync(join(outDir, 'api.zip')), 'api.zip was built');
-});
-
-test('the API is POST / behind the IAM authorizer', () => {
-  const methods = resourcesOfType('AWS::ApiGateway::Method');
-  assert.ok(methods.length >= 1, 'an API Gateway method exists');
-  for (const [id, method] of methods) {
-    assert.equal(method.Properties.AuthorizationType, 'AWS_IAM', `${id} uses IAM auth`);
+test('every function gets KMS_REGIONS (primary first) and KMS_RECOVERY_DECRYPT, in every region', () => {
+  for (const pkg of everyRegion()) {
+    const resources = deployed(pkg);
+    const functions = resourcesOfType(resources, 'AWS::Lambda::Function');
+    assert.deepEqual(functions.map(([id]) => id).sort(), functionNames.map(logicalId).sort(), `${pkg.region}: the five functions`);
+    for (const [id, fn] of functions) {
+      const env = fn.Properties.Environment.Variables as Record<string, unknown>;
+      assert.equal(env.KMS_REGIONS, expectedRegions.join(','), `${pkg.region} ${id}: KMS_REGIONS`);
+      assert.equal(env.KMS_RECOVERY_DECRYPT, 'false', `${pkg.region} ${id}: recovery decrypt off by default`);
+      assert.equal(env.KMS_TABLE_NAME, tableName);
+      assert.equal(env.KMS_ROOT_KEY_SECRET_ARN, secretName);
+      assert.equal(env.KMS_EVENT_SOURCE, `kms.${stage}`);
+      assert.equal(env.KMS_AUDIT_LOG_GROUP, `/kms/${stage}/audit`);
+      assert.deepEqual(env.KMS_ALARM_TOPIC_ARN, { Ref: 'AlarmTopic' });
+    }
   }
-  const post = methods.find(([, m]) => m.Properties.HttpMethod === 'POST');
-  assert.ok(post, 'a POST method exists');
-  assert.deepEqual(post[1].Properties.ResourceId, { 'Fn::GetAtt': ['ApiGatewayRestApi', 'RootResourceId'] }, 'on the root path');
-  assert.equal(post[1].Properties.Integration.Type, 'AWS_PROXY');
 });
 
-test('the API is regional by default, and the private variant admits only the listed VPC endpoints', () => {
-  const api = resource('ApiGatewayRestApi').Properties;
-  assert.deepEqual(api.EndpointConfiguration.Types, ['REGIONAL']);
-  // The private variant is resolved too (custom.api.true), so it can be checked without a second package.
-  const privateApi = state.service.custom.api.true;
-  assert.equal(privateApi.endpointType, 'PRIVATE');
-  const deny = (privateApi.resourcePolicy as any[]).find((s) => s.Effect === 'Deny');
-  assert.ok(deny, 'the private policy denies by default');
-  assert.ok(deny.Condition?.StringNotEquals?.['aws:SourceVpce'], 'unless the request came through a listed VPC endpoint');
-  assert.deepEqual(asArray(deny.Action), ['execute-api:Invoke']);
+// ---- State: the global table and the root-key secret, in the primary region's stack only ----
+
+test('the table and the secret are created by the primary region stack only', () => {
+  for (const pkg of everyRegion()) {
+    for (const id of ['KmsTable', 'RootKeySecret']) {
+      // Still in the template (one template, conditions resolved at deploy), guarded by IsPrimaryRegion.
+      assert.equal(resourceIn(pkg.template.Resources, id).Condition, 'IsPrimaryRegion', `${pkg.region}: ${id} is conditional`);
+    }
+    const resources = deployed(pkg);
+    const expected = pkg.region === primaryRegion ? 1 : 0;
+    assert.equal(resourcesOfType(resources, 'AWS::DynamoDB::GlobalTable').length, expected, `${pkg.region}: global tables`);
+    assert.equal(resourcesOfType(resources, 'AWS::SecretsManager::Secret').length, expected, `${pkg.region}: secrets`);
+    assert.equal(resourcesOfType(resources, 'AWS::DynamoDB::Table').length, 0, `${pkg.region}: no plain table`);
+  }
 });
 
 test('the table definition comes from infra/table-definition.json', () => {
   const definition = JSON.parse(readFileSync(tableDefinitionPath, 'utf8'));
-  const [, table] = onlyResourceOfType('AWS::DynamoDB::GlobalTable');
+  const [, table] = onlyResourceOfType(deployed(primary()), 'AWS::DynamoDB::GlobalTable');
   const props = table.Properties;
   assert.equal(props.TableName, tableName);
   assert.deepEqual(props.KeySchema, definition.KeySchema);
@@ -205,25 +268,27 @@ test('the table definition comes from infra/table-definition.json', () => {
   assert.equal(props.BillingMode, definition.BillingMode);
 });
 
-test('the table keeps its data: PITR, deletion protection, retain policy, SSE, streams', () => {
-  const [, table] = onlyResourceOfType('AWS::DynamoDB::GlobalTable');
+test('the global table has a replica in every region of the stage, each with PITR and deletion protection', () => {
+  const [, table] = onlyResourceOfType(deployed(primary()), 'AWS::DynamoDB::GlobalTable');
   const props = table.Properties;
   assert.equal(table.DeletionPolicy, 'Retain');
   assert.equal(table.UpdateReplacePolicy, 'Retain');
   assert.equal(props.StreamSpecification?.StreamViewType, 'NEW_AND_OLD_IMAGES');
   assert.equal(props.SSESpecification?.SSEEnabled, true);
-  const replicas = replicaSpecs(props.Replicas);
-  assert.deepEqual(replicas[0].Region, { Ref: 'AWS::Region' }, 'the deploy region is always a replica');
+  assert.equal(props.SSESpecification?.SSEType, 'KMS');
+  assert.deepEqual(props.TimeToLiveSpecification, { AttributeName: 'expiresAt', Enabled: true });
+  const replicas = props.Replicas as any[];
+  assert.deepEqual(replicas.map((r) => r.Region), expectedRegions, 'one replica per region, the primary first');
   for (const replica of replicas) {
-    assert.equal(replica.PointInTimeRecoverySpecification?.PointInTimeRecoveryEnabled, true, 'PITR on every replica');
-    assert.equal(replica.DeletionProtectionEnabled, true, 'deletion protection on every replica');
+    assert.equal(replica.PointInTimeRecoverySpecification?.PointInTimeRecoveryEnabled, true, `${replica.Region}: PITR`);
+    assert.equal(replica.DeletionProtectionEnabled, true, `${replica.Region}: deletion protection`);
   }
 });
 
-test('the root-key secret is 32 random bytes in hex, retained and replicated with the table', () => {
-  const [, secret] = onlyResourceOfType('AWS::SecretsManager::Secret');
+test('the root-key secret is 32 random bytes in hex, retained and replicated to every replica region', () => {
+  const [, secret] = onlyResourceOfType(deployed(primary()), 'AWS::SecretsManager::Secret');
   assert.equal(secret.DeletionPolicy, 'Retain');
-  assert.equal(secret.Condition, resourcesOfType('AWS::DynamoDB::GlobalTable')[0]![1].Condition, 'created where the table is');
+  assert.equal(secret.UpdateReplacePolicy, 'Retain');
   const props = secret.Properties;
   assert.equal(props.Name, secretName);
   const generate = props.GenerateSecretString;
@@ -244,140 +309,258 @@ test('the root-key secret is 32 random bytes in hex, retained and replicated wit
   assert.equal(generate.PasswordLength, 64, '64 hex characters = 32 bytes');
   assert.equal(generate.RequireEachIncludedType, false, 'uniformly random characters');
   assert.equal(generate.SecretStringTemplate, undefined, 'a plain string, not JSON');
-  assert.ok(props.ReplicaRegions, 'replicated to the replica regions');
+  assert.deepEqual(props.ReplicaRegions, expectedRegions.slice(1).map((Region) => ({ Region })), 'replicated to every replica region');
 });
 
-test('IAM: no wildcard actions, no NotAction/NotResource, data access limited to the table and the secret', () => {
-  const statements = allStatements();
-  assert.ok(statements.length > 0, 'the template has IAM statements');
-  const tableArn = `arn:\${AWS::Partition}:dynamodb:\${AWS::Region}:\${AWS::AccountId}:table/${tableName}`;
-  const secretArn = `arn:\${AWS::Partition}:secretsmanager:\${AWS::Region}:\${AWS::AccountId}:secret:${secretName}-??????`;
-  let sawDynamo = false;
-  let sawSecret = false;
-  for (const { owner, statement } of statements) {
-    const where = `${owner} ${statement.Sid ?? JSON.stringify(statement.Action)}`;
-    if (statement.Effect !== 'Allow') continue;
-    assert.equal(statement.NotAction, undefined, `${where}: no NotAction`);
-    assert.equal(statement.NotResource, undefined, `${where}: no NotResource`);
-    const actions = asArray(statement.Action);
-    const resources = asArray(statement.Resource).map(resourceText);
-    for (const action of actions) assert.ok(!action.includes('*'), `${where}: action ${action} has no wildcard`);
-    const services = new Set(actions.map((a) => a.split(':')[0]));
-    if (services.has('dynamodb')) {
-      sawDynamo = true;
-      assert.equal(services.size, 1, `${where}: DynamoDB statements grant nothing else`);
-      assert.deepEqual(resources.sort(), [tableArn, `${tableArn}/index/*`].sort(), `${where}: only the table and its indexes`);
+// ---- IAM ----
+
+test('IAM: no wildcard actions, no Scan, no NotAction/NotResource, data access limited to the table and the secret', () => {
+  for (const pkg of everyRegion()) {
+    const statements = allStatements(pkg.template);
+    assert.ok(statements.length > 0, 'the template has IAM statements');
+    for (const { owner, statement } of statements) {
+      const where = `${pkg.region} ${owner} ${statement.Sid ?? JSON.stringify(statement.Action)}`;
+      if (statement.Effect !== 'Allow') continue;
+      assert.equal(statement.NotAction, undefined, `${where}: no NotAction`);
+      assert.equal(statement.NotResource, undefined, `${where}: no NotResource`);
+      const actions = asArray(statement.Action);
+      assert.ok(actions.length > 0, `${where}: names its actions`);
+      const resources = asArray(statement.Resource).map(resourceText);
+      for (const action of actions) assert.ok(!action.includes('*'), `${where}: action ${action} has no wildcard`);
       assert.ok(!actions.includes('dynamodb:Scan'), `${where}: jobs use sparse indexes, nobody scans`);
-    }
-    if (services.has('secretsmanager')) {
-      sawSecret = true;
-      assert.deepEqual(actions, ['secretsmanager:GetSecretValue'], `${where}: read-only secret access`);
-      assert.deepEqual(resources, [secretArn], `${where}: only the root-key secret`);
-    }
-    if (services.has('logs')) {
-      const ownGroups = (owner === 'JobsFunctionRole' ? jobFunctionNames : [functionName]).map(
-        (name) => `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/lambda/${name}:*`,
-      );
-      const allowed = [...ownGroups, '${AuditLogGroup.Arn}'];
-      for (const r of resources) assert.ok(allowed.includes(r), `${where}: ${r} is the function's own log group or the audit log group`);
-    }
-    if (services.has('events')) {
-      assert.deepEqual(actions, ['events:PutEvents'], `${where}: only PutEvents`);
-      assert.deepEqual(resources, [`arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:event-bus/default`], `${where}: the default bus`);
-    }
-    if (services.has('sns')) {
-      assert.deepEqual(actions, ['sns:Publish'], `${where}: only Publish`);
-      assert.deepEqual(asArray(statement.Resource), [{ Ref: 'AlarmTopic' }], `${where}: only the alarm topic`);
-    }
-    if (resources.includes('*')) {
-      assert.deepEqual([...services], ['xray'], `${where}: only X-Ray (no resource-level permissions) may use Resource "*"`);
+      const services = new Set(actions.map((a) => a.split(':')[0]));
+      if (services.has('dynamodb')) {
+        assert.equal(services.size, 1, `${where}: DynamoDB statements grant nothing else`);
+        for (const r of resources) assert.ok([tableArn, indexArn].includes(r), `${where}: ${r} is the table or its indexes`);
+      }
+      if (services.has('secretsmanager')) {
+        assert.deepEqual(actions, ['secretsmanager:GetSecretValue'], `${where}: read-only secret access`);
+        assert.deepEqual(resources, [secretArn], `${where}: only the root-key secret`);
+      }
+      if (services.has('events')) {
+        assert.deepEqual(actions, ['events:PutEvents'], `${where}: only PutEvents`);
+        assert.deepEqual(resources, [defaultBusArn], `${where}: the default bus`);
+      }
+      if (services.has('sns')) {
+        assert.deepEqual(actions, ['sns:Publish'], `${where}: only Publish`);
+        assert.deepEqual(asArray(statement.Resource), [{ Ref: 'AlarmTopic' }], `${where}: only the alarm topic`);
+      }
+      if (resources.includes('*')) {
+        assert.deepEqual([...services], ['xray'], `${where}: only X-Ray (no resource-level permissions) may use Resource "*"`);
+      }
     }
   }
-  assert.ok(sawDynamo, 'the API may use the table');
-  assert.ok(sawSecret, 'the API may read the root key');
 });
 
-test('the API function uses its own role, and that role has no managed policies', () => {
-  const role = apiFunction().Properties.Role;
-  assert.ok(role?.['Fn::GetAtt'], 'the role is defined in this template');
-  const roleId = role['Fn::GetAtt'][0] as string;
-  assert.equal(resource(roleId).Type, 'AWS::IAM::Role');
-  assert.equal(resource(roleId).Properties.ManagedPolicyArns, undefined);
-  assert.equal(template.Resources.IamRoleLambdaExecution, undefined, 'no shared provider-level role');
+/** What each function's role may do: exactly these, nothing more (a missing one is an outage too). */
+const expectedPermissions: Record<string, { table: string[]; indexes: boolean; rootKey: boolean; notify: boolean }> = {
+  // Transactions are authorised per item (PutItem/UpdateItem/DeleteItem/ConditionCheckItem).
+  api: { table: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query', 'ConditionCheckItem'], indexes: true, rootKey: true, notify: false },
+  // Wraps new material (root key); delivers the region's whole outbox, notifications included.
+  rotationJob: { table: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query'], indexes: true, rootKey: true, notify: true },
+  // Cleanups batch-delete grant and material partitions; warnings and alarms go to SNS; never wraps.
+  deletionJob: { table: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query', 'BatchWriteItem'], indexes: true, rootKey: false, notify: true },
+  // Deletes the wrapped material item without unwrapping it; delivers the whole outbox.
+  expiryJob: { table: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query'], indexes: true, rootKey: false, notify: true },
+  // One key by id, no due index; delivers only its own event and audit record.
+  rotationRequest: { table: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'], indexes: false, rootKey: true, notify: false },
+};
+
+test('each function runs under its own role, with exactly the permissions its code needs', () => {
+  for (const pkg of everyRegion()) {
+    const roles = functionNames.map((fn) => roleOf(pkg.template, fn));
+    assert.equal(new Set(roles).size, functionNames.length, `${pkg.region}: one role per function (${roles.join(', ')})`);
+    assert.equal(pkg.template.Resources.IamRoleLambdaExecution, undefined, 'no shared provider-level role');
+    assert.equal(pkg.template.Resources.JobsFunctionRole, undefined, 'no role shared by the jobs');
+    for (const fn of functionNames) {
+      const roleId = roleOf(pkg.template, fn);
+      const role = resourceIn(pkg.template.Resources, roleId);
+      const where = `${pkg.region} ${fn} (${roleId})`;
+      assert.equal(role.Type, 'AWS::IAM::Role');
+      assert.equal(role.Properties.ManagedPolicyArns, undefined, `${where}: no managed policies`);
+      assert.deepEqual(role.Properties.AssumeRolePolicyDocument.Statement, [
+        { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
+      ]);
+      const statements = asArray(role.Properties.Policies).flatMap((p: any) => asArray(p.PolicyDocument.Statement)) as Statement[];
+      const granted = (service: string) => statements.filter((s) => asArray(s.Action).some((a) => a.startsWith(`${service}:`)));
+      const expected = expectedPermissions[fn]!;
+
+      const table = granted('dynamodb');
+      assert.equal(table.length, 1, `${where}: one DynamoDB statement`);
+      assert.deepEqual(asArray(table[0]!.Action).sort(), expected.table.map((a) => `dynamodb:${a}`).sort(), `${where}: DynamoDB actions`);
+      assert.deepEqual(asArray(table[0]!.Resource).map(resourceText), expected.indexes ? [tableArn, indexArn] : [tableArn], `${where}: table resources`);
+
+      assert.equal(granted('secretsmanager').length, expected.rootKey ? 1 : 0, `${where}: root key ${expected.rootKey ? '' : 'not '}readable`);
+      assert.equal(granted('sns').length, expected.notify ? 1 : 0, `${where}: ${expected.notify ? 'may' : 'may not'} publish to the alarm topic`);
+      assert.equal(granted('events').length, 1, `${where}: puts events (its outbox, or RotateKeyOnDemand's event)`);
+      assert.deepEqual(asArray(granted('xray')[0]?.Action).sort(), ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], `${where}: tracing`);
+
+      // Logs: its own log group and the audit log group, nothing else.
+      const logs = granted('logs');
+      const logResources = logs.flatMap((s) => asArray(s.Resource).map(resourceText)).sort();
+      assert.deepEqual(logResources, ['${AuditLogGroup.Arn}', ownLogGroup(fn)].sort(), `${where}: own log group and the audit log group`);
+      for (const s of logs) assert.deepEqual(asArray(s.Action).sort(), ['logs:CreateLogStream', 'logs:PutLogEvents'], `${where}: log actions`);
+
+      const services = new Set(statements.flatMap((s) => asArray(s.Action).map((a) => a.split(':')[0])));
+      assert.deepEqual([...services].sort(), ['dynamodb', 'events', 'logs', 'xray', ...(expected.rootKey ? ['secretsmanager'] : []), ...(expected.notify ? ['sns'] : [])].sort(), `${where}: services`);
+    }
+  }
 });
 
-test('alarms on function errors and on InternalError notify an SNS topic', () => {
-  const [topicId] = onlyResourceOfType('AWS::SNS::Topic');
-  const alarms = resourcesOfType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
-  const notifies = (alarm: any) => asArray(alarm.AlarmActions).some((a: any) => a?.Ref === topicId);
+// ---- Functions, API, schedules ----
 
-  const errors = alarms.find((a) => a.Namespace === 'AWS/Lambda' && a.MetricName === 'Errors');
-  assert.ok(errors, 'an alarm on the function errors');
-  assert.deepEqual(errors.Dimensions, [{ Name: 'FunctionName', Value: { Ref: 'ApiLambdaFunction' } }]);
-  assert.ok(notifies(errors), 'the errors alarm notifies the topic');
-
-  const internal = alarms.find((a) => a.Namespace === 'KMS' && a.MetricName === 'InternalError');
-  assert.ok(internal, 'an alarm on KMS/InternalError');
-  // Powertools Metrics adds the service dimension; the alarm must name it to match the metric.
-  assert.deepEqual(internal.Dimensions, [{ Name: 'service', Value: 'kms' }]);
-  assert.ok(notifies(internal), 'the InternalError alarm notifies the topic');
+test('the functions run on nodejs22.x, arm64, with active tracing and the contract environment', () => {
+  for (const pkg of everyRegion()) {
+    for (const [id, fn] of resourcesOfType(pkg.template.Resources, 'AWS::Lambda::Function')) {
+      assert.equal(fn.Properties.Runtime, 'nodejs22.x', `${id} runtime`);
+      assert.deepEqual(fn.Properties.Architectures, ['arm64'], `${id} architecture`);
+      assert.deepEqual(fn.Properties.TracingConfig, { Mode: 'Active' }, `${id} tracing`);
+    }
+    const props = resourceIn(pkg.template.Resources, 'ApiLambdaFunction').Properties;
+    assert.equal(props.FunctionName, functionName);
+    assert.equal(props.Handler, 'functions/api/handler.handler');
+    const env = props.Environment.Variables as Record<string, unknown>;
+    for (const name of ['POWERTOOLS_LOG_LEVEL', 'POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_NAMESPACE']) {
+      assert.equal(typeof env[name], 'string', `${name} is set`);
+    }
+    assert.equal(env.POWERTOOLS_METRICS_NAMESPACE, 'KMS');
+    assert.equal(env.AWS_REGION, undefined, 'AWS_REGION is reserved: Lambda sets it');
+    assert.equal(pkg.state.service.provider.tracing?.apiGateway, true, 'API Gateway tracing (applied to the stage on deploy)');
+  }
 });
 
-test('the jobs run on EventBridge schedules, rotation requests on an EventBridge rule, all with the jobs role', () => {
+test('the functions are packaged as bundled ES modules, AWS SDK included', () => {
+  for (const pkg of everyRegion()) {
+    const esbuild = pkg.state.service.custom.esbuild;
+    assert.equal(esbuild.format, 'esm');
+    assert.equal(esbuild.outputFileExtension, '.mjs');
+    assert.match(esbuild.banner.js, /createRequire/, 'CJS dependencies (X-Ray SDK) need require() in an ES module');
+    assert.deepEqual(esbuild.exclude, [], 'nothing excluded: the AWS SDK is bundled');
+    for (const fn of functionNames) assert.ok(existsSync(join(pkg.dir, `${fn}.zip`)), `${pkg.region}: ${fn}.zip was built`);
+  }
+});
+
+test('the API is POST / behind the IAM authorizer', () => {
+  for (const pkg of [...everyRegion(), privatePackage]) {
+    const methods = resourcesOfType(pkg.template.Resources, 'AWS::ApiGateway::Method');
+    assert.ok(methods.length >= 1, 'an API Gateway method exists');
+    for (const [id, method] of methods) {
+      assert.equal(method.Properties.AuthorizationType, 'AWS_IAM', `${id} uses IAM auth`);
+    }
+    const post = methods.find(([, m]) => m.Properties.HttpMethod === 'POST');
+    assert.ok(post, 'a POST method exists');
+    assert.deepEqual(post[1].Properties.ResourceId, { 'Fn::GetAtt': ['ApiGatewayRestApi', 'RootResourceId'] }, 'on the root path');
+    assert.equal(post[1].Properties.Integration.Type, 'AWS_PROXY');
+  }
+});
+
+test('the API is regional by default; the private variant admits only the listed VPC endpoints', () => {
+  for (const pkg of everyRegion()) {
+    const api = resourceIn(pkg.template.Resources, 'ApiGatewayRestApi').Properties;
+    assert.deepEqual(api.EndpointConfiguration.Types, ['REGIONAL']);
+    // osls renders an empty resourcePolicy as Policy: ''.
+    assert.ok(!api.Policy, 'no resource policy on the regional API');
+  }
+  // Packaged with --param privateApi=true --param vpcEndpointIds=vpce-1.
+  const api = resourceIn(privatePackage.template.Resources, 'ApiGatewayRestApi').Properties;
+  assert.deepEqual(api.EndpointConfiguration.Types, ['PRIVATE']);
+  const statements = api.Policy?.Statement as any[];
+  assert.ok(Array.isArray(statements), 'the private API has a resource policy');
+  const allow = statements.find((s) => s.Effect === 'Allow');
+  assert.deepEqual(asArray(allow?.Action), ['execute-api:Invoke']);
+  const deny = statements.find((s) => s.Effect === 'Deny');
+  assert.ok(deny, 'the private policy denies by default');
+  assert.deepEqual(asArray(deny.Action), ['execute-api:Invoke']);
+  assert.equal(deny.Resource, 'execute-api:/*', 'every method');
+  assert.deepEqual(deny.Condition, { StringNotEquals: { 'aws:SourceVpce': { 'Fn::Split': [',', 'vpce-1'] } } }, 'unless through a listed VPC endpoint');
+});
+
+test('the jobs run on EventBridge schedules, rotation requests on an EventBridge rule', () => {
   const schedules: Record<string, string> = {
     RotationJobLambdaFunction: 'rate(1 hour)',
     DeletionJobLambdaFunction: 'rate(15 minutes)',
     ExpiryJobLambdaFunction: 'rate(15 minutes)',
   };
-  const rules = resourcesOfType('AWS::Events::Rule').map(([, r]) => r.Properties);
-  for (const [fn, expression] of Object.entries(schedules)) {
-    const f = resource(fn);
-    assert.equal(f.Properties.Runtime, 'nodejs22.x');
-    assert.deepEqual(f.Properties.Role, { 'Fn::GetAtt': ['JobsFunctionRole', 'Arn'] });
-    const rule = rules.find((r) => asArray(r.Targets).some((t: any) => t.Arn?.['Fn::GetAtt']?.[0] === fn));
-    assert.ok(rule, `${fn} has a rule`);
-    assert.equal(rule.ScheduleExpression, expression);
-    assert.equal(f.Properties.Environment.Variables.KMS_TABLE_NAME, tableName);
-    assert.equal(f.Properties.Environment.Variables.KMS_EVENT_SOURCE, `kms.${stage}`);
+  for (const pkg of everyRegion()) {
+    const resources = deployed(pkg);
+    const rules = resourcesOfType(resources, 'AWS::Events::Rule').map(([, r]) => r.Properties);
+    const ruleOf = (fn: string) => rules.filter((r) => asArray(r.Targets).some((t: any) => t.Arn?.['Fn::GetAtt']?.[0] === fn));
+    for (const [fn, expression] of Object.entries(schedules)) {
+      const found = ruleOf(fn);
+      assert.equal(found.length, 1, `${pkg.region}: ${fn} has one rule`);
+      assert.equal(found[0].ScheduleExpression, expression, `${pkg.region}: ${fn} schedule`);
+      assert.equal(found[0].State, 'ENABLED');
+    }
+    const request = ruleOf('RotationRequestLambdaFunction');
+    assert.equal(request.length, 1, `${pkg.region}: rotation requests have a rule`);
+    assert.deepEqual(request[0].EventPattern, { 'detail-type': ['KMS Key Rotation Request'] });
+    // EventBridge may invoke each target.
+    const permissions = resourcesOfType(resources, 'AWS::Lambda::Permission').map(([, p]) => p.Properties);
+    for (const fn of [...Object.keys(schedules), 'RotationRequestLambdaFunction']) {
+      assert.ok(
+        permissions.some((p) => p.Principal === 'events.amazonaws.com' && p.FunctionName?.['Fn::GetAtt']?.[0] === fn),
+        `${pkg.region}: EventBridge may invoke ${fn}`,
+      );
+    }
   }
-  const request = rules.find((r) => asArray(r.Targets).some((t: any) => t.Arn?.['Fn::GetAtt']?.[0] === 'RotationRequestLambdaFunction'));
-  assert.ok(request, 'rotation requests have a rule');
-  assert.deepEqual(request.EventPattern, { 'detail-type': ['KMS Key Rotation Request'] });
-  assert.equal(resource('JobsFunctionRole').Properties.ManagedPolicyArns, undefined);
 });
+
+test('every function has its own log group with retention', () => {
+  for (const pkg of everyRegion()) {
+    const groups = resourcesOfType(pkg.template.Resources, 'AWS::Logs::LogGroup').map(([, g]) => g.Properties);
+    for (const fn of functionNames) {
+      const group = groups.find((g) => g.LogGroupName === `/aws/lambda/kms-${stage}-${fn}`);
+      assert.ok(group, `${pkg.region}: ${fn} has a log group`);
+      assert.equal(group.RetentionInDays, 30, `${pkg.region}: ${fn} log retention`);
+    }
+  }
+});
+
+// ---- Audit, alarms ----
 
 test('audit records go to a dedicated log group with retention, archived to an encrypted private bucket', () => {
-  const group = resource('AuditLogGroup');
-  assert.equal(group.Properties.LogGroupName, `/kms/${stage}/audit`);
-  assert.ok(group.Properties.RetentionInDays >= 365);
-  assert.equal(group.DeletionPolicy, 'Retain');
-  const subscription = onlyResourceOfType('AWS::Logs::SubscriptionFilter')[1].Properties;
-  assert.deepEqual(subscription.LogGroupName, { Ref: 'AuditLogGroup' });
-  assert.deepEqual(subscription.DestinationArn, { 'Fn::GetAtt': ['AuditArchiveStream', 'Arn'] });
-  const stream = resource('AuditArchiveStream').Properties.ExtendedS3DestinationConfiguration;
-  assert.deepEqual(stream.BucketARN, { 'Fn::GetAtt': ['AuditArchiveBucket', 'Arn'] });
-  const bucket = resource('AuditArchiveBucket');
-  assert.equal(bucket.DeletionPolicy, 'Retain');
-  assert.ok(bucket.Properties.BucketEncryption);
-  assert.deepEqual(bucket.Properties.PublicAccessBlockConfiguration, {
-    BlockPublicAcls: true,
-    BlockPublicPolicy: true,
-    IgnorePublicAcls: true,
-    RestrictPublicBuckets: true,
-  });
-  for (const fn of ['ApiLambdaFunction', 'RotationJobLambdaFunction']) {
-    assert.equal(resource(fn).Properties.Environment.Variables.KMS_AUDIT_LOG_GROUP, `/kms/${stage}/audit`);
+  for (const pkg of everyRegion()) {
+    const resources = deployed(pkg);
+    const group = resourceIn(resources, 'AuditLogGroup');
+    assert.equal(group.Properties.LogGroupName, `/kms/${stage}/audit`);
+    assert.ok(group.Properties.RetentionInDays >= 365);
+    assert.equal(group.DeletionPolicy, 'Retain');
+    const subscription = onlyResourceOfType(resources, 'AWS::Logs::SubscriptionFilter')[1].Properties;
+    assert.deepEqual(subscription.LogGroupName, { Ref: 'AuditLogGroup' });
+    assert.deepEqual(subscription.DestinationArn, { 'Fn::GetAtt': ['AuditArchiveStream', 'Arn'] });
+    const stream = resourceIn(resources, 'AuditArchiveStream').Properties.ExtendedS3DestinationConfiguration;
+    assert.deepEqual(stream.BucketARN, { 'Fn::GetAtt': ['AuditArchiveBucket', 'Arn'] });
+    const bucket = resourceIn(resources, 'AuditArchiveBucket');
+    assert.equal(bucket.DeletionPolicy, 'Retain');
+    assert.ok(bucket.Properties.BucketEncryption);
+    assert.deepEqual(bucket.Properties.PublicAccessBlockConfiguration, {
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
   }
 });
 
-test('alarms on use of keys pending deletion and on job failures notify the topic', () => {
-  const [topicId] = onlyResourceOfType('AWS::SNS::Topic');
-  const alarms = resourcesOfType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
-  for (const metric of ['PendingDeletionKeyUse', 'JobFailures']) {
-    const alarm = alarms.find((a) => a.Namespace === 'KMS' && a.MetricName === metric);
-    assert.ok(alarm, `an alarm on KMS/${metric}`);
-    assert.deepEqual(alarm.Dimensions, [{ Name: 'service', Value: 'kms' }]);
-    assert.ok(asArray(alarm.AlarmActions).some((a: any) => a?.Ref === topicId));
+test('alarms on function errors, InternalError, use of keys pending deletion and job failures notify an SNS topic', () => {
+  for (const pkg of everyRegion()) {
+    const resources = deployed(pkg);
+    const [topicId] = onlyResourceOfType(resources, 'AWS::SNS::Topic');
+    assert.equal(resources.AlarmEmailSubscription, undefined, 'no e-mail subscription without alarmEmail');
+    const alarms = resourcesOfType(resources, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
+    const notifies = (alarm: any) => asArray(alarm.AlarmActions).some((a: any) => a?.Ref === topicId);
+
+    const errors = alarms.find((a) => a.Namespace === 'AWS/Lambda' && a.MetricName === 'Errors');
+    assert.ok(errors, 'an alarm on the function errors');
+    assert.deepEqual(errors.Dimensions, [{ Name: 'FunctionName', Value: { Ref: 'ApiLambdaFunction' } }]);
+    assert.ok(notifies(errors), 'the errors alarm notifies the topic');
+
+    // Powertools Metrics adds the service dimension; the alarms must name it to match the metric.
+    for (const metric of ['InternalError', 'PendingDeletionKeyUse', 'JobFailures']) {
+      const alarm = alarms.find((a) => a.Namespace === 'KMS' && a.MetricName === metric);
+      assert.ok(alarm, `${pkg.region}: an alarm on KMS/${metric}`);
+      assert.deepEqual(alarm.Dimensions, [{ Name: 'service', Value: 'kms' }]);
+      assert.ok(notifies(alarm), `${pkg.region}: the ${metric} alarm notifies the topic`);
+    }
   }
-  assert.deepEqual(resource('ApiLambdaFunction').Properties.Environment.Variables.KMS_ALARM_TOPIC_ARN, { Ref: topicId });
 });

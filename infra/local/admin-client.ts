@@ -1,0 +1,32 @@
+/**
+ * How the local operator commands (`npm run job`, `npm run region`) reach the service that `npm start`
+ * runs on the same data directory: its endpoint from `<dataDir>/runtime.json`, its admin token from
+ * `<dataDir>/admin-token` (infra/local/admin.ts).
+ */
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { adminTokenPath, runtimeFilePath } from './admin.js';
+
+export class AdminUnavailable extends Error {}
+
+export async function adminRequest(
+  path: string,
+  options: { body?: unknown; method?: 'GET' | 'POST'; dataDir?: string } = {},
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const dataDir = resolve(options.dataDir ?? process.env.KMS_DATA_DIR ?? '.kms-data');
+  const token = (await readFile(adminTokenPath(dataDir), 'utf8').catch(() => '')).trim();
+  if (!token) throw new AdminUnavailable(`No admin token in ${dataDir}: start the service first (npm start) with the same KMS_DATA_DIR`);
+  const runtime = await readFile(runtimeFilePath(dataDir), 'utf8').then((text) => JSON.parse(text) as { endpoint: string }, () => undefined);
+  const endpoint = runtime?.endpoint ?? `http://${process.env.KMS_HOST || '127.0.0.1'}:${process.env.KMS_PORT || '4599'}`;
+  let response: Response;
+  try {
+    response = await fetch(`${endpoint}${path}`, {
+      method: options.method ?? 'POST',
+      headers: { 'content-type': 'application/json', 'x-kms-admin-token': token },
+      body: options.method === 'GET' ? undefined : JSON.stringify(options.body ?? {}),
+    });
+  } catch {
+    throw new AdminUnavailable(`The service at ${endpoint} does not answer: is npm start running with KMS_DATA_DIR=${dataDir}?`);
+  }
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}

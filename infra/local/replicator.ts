@@ -1,0 +1,610 @@
+/**
+ * Emulates DynamoDB global tables on DynamoDB Local: DynamoDB Local keeps one database per region, so the
+ * service's table in each of the global table's regions is a separate table. This replicator reads each
+ * region's DynamoDB stream (NEW_AND_OLD_IMAGES) and applies every write (put, update, delete, TTL
+ * deletion) to the other regions' tables, last writer wins, as AWS does between replicas.
+ *
+ * Shape: one reader per source region pushes each record into one FIFO queue per target region; one
+ * drainer per target applies its queue in order (so a target that is down simply accumulates, and a
+ * flap cannot reorder). All state is in memory, except the checkpoints (optional, per source region,
+ * per target: the last stream record handled for it), so a restart resumes where each target stopped.
+ *
+ * Stream records carry no "written by the replicator" mark, so the replicator remembers what it wrote
+ * (see `observe`): a record in a region's stream whose image is what the replicator just put there is
+ * its own echo and is not sent anywhere. DynamoDB Local's ApproximateCreationDateTime is rounded down to
+ * the second, so versions are (milliseconds, origin region), with a Lamport-style bump for a local write
+ * that follows a known version in the same second (see `observe`).
+ */
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  DeleteItemCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  PutItemCommand,
+  UpdateTableCommand,
+  type AttributeValue,
+} from '@aws-sdk/client-dynamodb';
+import {
+  DescribeStreamCommand,
+  DynamoDBStreamsClient,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  type _Record as StreamRecord,
+  type Shard,
+} from '@aws-sdk/client-dynamodb-streams';
+import { DYNAMODB_LOCAL_CREDENTIALS } from '../../shared/services.js';
+
+export interface ReplicatorOptions {
+  endpoint: string;
+  tableName: string;
+  /** The global table's regions (>= 2 to do anything). */
+  regions: string[];
+  /** If set, checkpoints persist in <dataDir>/replication/<region>.json so a restart resumes. */
+  dataDir?: string;
+  /** Idle polling interval per source stream, default 100. */
+  pollMs?: number;
+  /** A down region neither sends nor receives; what it should receive waits, in order, until it is up. */
+  isDown?: (region: string) => boolean;
+  /** createdAt = the stream record's ApproximateCreationDateTime in ms. */
+  onApplied?: (event: { from: string; to: string; keys: Record<string, unknown>; createdAt: number; appliedAt: number }) => void;
+  log?: (level: 'INFO' | 'ERROR', message: string, fields?: Record<string, unknown>) => void;
+}
+
+export interface Replicator {
+  /** Resolves once everything written (in up regions) before the call has been applied to every region that is up. */
+  caughtUp(timeoutMs?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Pure rules (tests/unit/replication-rules.test.ts)
+
+/** One version of an item: when it was written (ms) and in which region. */
+export interface Version {
+  at: number;
+  origin: string;
+}
+
+/**
+ * Last writer wins: is `a` newer than `b`? Equal times are broken by the greater origin region name, so
+ * every region picks the same winner whatever order the versions reach it in. Equal versions are not newer.
+ */
+export function newerVersion(a: Version, b: Version): boolean {
+  return a.at !== b.at ? a.at > b.at : a.origin > b.origin;
+}
+
+/** DynamoDB Local rounds ApproximateCreationDateTime down to the minute (AWS: to the second). */
+export const CREATION_TIME_ROUNDING_MS = 60_000;
+
+/**
+ * The time a local write is versioned with: when the replicator saw it, which is a few ms after the write
+ * when its region is read promptly, but never outside the rounded creation time's window (a region read
+ * late, e.g. after being down, must not make old writes look new).
+ */
+export function versionTime(createdAt: number, observedAt: number): number {
+  return Math.min(Math.max(observedAt, createdAt), createdAt + CREATION_TIME_ROUNDING_MS - 1);
+}
+
+/** What the replicator knows of one item in one region. */
+export interface ItemState {
+  /** The newest version known to be in that region's table (applied by us or seen in its stream). */
+  version?: Version;
+  /** Fingerprints of our own writes there whose stream records have not been seen yet, oldest first. */
+  pending: string[];
+}
+
+export type Observation =
+  /** Our own write coming back: consume it, send it nowhere. */
+  | { kind: 'echo'; state: ItemState }
+  /**
+   * A write made in the region itself: send `version` on to the other regions. `repair`: one of our
+   * writes landed after it but is older by LWW, so the region's table must get this image back.
+   */
+  | { kind: 'local'; version: Version; repair: boolean; state: ItemState };
+
+/** Classifies a stream record of `region` (its fingerprint and creation time in ms) against what we know. */
+export function observe(state: ItemState | undefined, fingerprint: string, createdAt: number, region: string): Observation {
+  const pending = state?.pending ?? [];
+  const known = state?.version;
+  const at = pending.indexOf(fingerprint);
+  // Our writes reach the stream in the order we made them (one drainer per region), so anything pending
+  // before the match will never come (e.g. a retried request whose first attempt already wrote).
+  if (at >= 0) return { kind: 'echo', state: { version: known, pending: pending.slice(at + 1) } };
+  if (pending.length > 0) {
+    // One of our writes is still ahead in this stream, so this local write came before it and was
+    // overwritten by it. Compare without bump: the two were concurrent.
+    const version = { at: createdAt, origin: region };
+    const repair = known !== undefined && newerVersion(version, known);
+    return { kind: 'local', version, repair, state: { version: known, pending } };
+  }
+  // Everything known is already in the table before this write, so this write is newer than it even
+  // within the same (rounded) second: bump past it.
+  const version = { at: known ? Math.max(createdAt, known.at + 1) : createdAt, origin: region };
+  return { kind: 'local', version, repair: false, state: { version, pending } };
+}
+
+/** JSON with sorted object keys and sorted set members: equal items give equal strings. */
+export function stableJson(value: unknown, parentKey?: string): string {
+  if (value instanceof Uint8Array) return JSON.stringify(Buffer.from(value).toString('base64'));
+  if (Array.isArray(value)) {
+    const members = value.map((member) => stableJson(member));
+    // Sets have no order; DynamoDB may hand them back in another one than they were written in.
+    if (parentKey === 'SS' || parentKey === 'NS' || parentKey === 'BS') members.sort();
+    return `[${members.join(',')}]`;
+  }
+  if (value !== null && typeof value === 'object') {
+    const record = value as Record<string, unknown>;
+    return `{${Object.keys(record)
+      .filter((key) => record[key] !== undefined)
+      .sort()
+      .map((key) => `${JSON.stringify(key)}:${stableJson(record[key], key)}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** What a write leaves in the table: its new image, or 'REMOVE'. */
+export function fingerprintOf(image: Record<string, unknown> | undefined): string {
+  return image ? stableJson(image) : 'REMOVE';
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The replicator
+
+type Item = Record<string, AttributeValue>;
+
+interface Entry {
+  source: string;
+  shardId: string;
+  seq: string;
+  /** 'mark': nothing to apply, only the checkpoint moves past this record. */
+  kind: 'apply' | 'mark';
+  keys: Item;
+  image?: Item;
+  fingerprint: string;
+  version: Version;
+  createdAt: number;
+}
+
+interface ShardCursor {
+  shardId: string;
+  parentShardId?: string;
+  iterator?: string;
+  /** The last record read; where to resume if the iterator expires. */
+  lastSeq?: string;
+  closed: boolean;
+}
+
+interface Checkpoint {
+  streamArn: string;
+  /** shardId -> target region -> last sequence number handled for that target. */
+  shards: Record<string, Record<string, string>>;
+}
+
+const ITEM_STATE_TTL_MS = 5 * 60_000;
+const CHECKPOINT_EVERY_MS = 500;
+const SHARD_REFRESH_MS = 30_000;
+const MAX_BACKOFF_MS = 2_000;
+/** Writes to distinct items applied at once per target. */
+const APPLY_BATCH = 32;
+
+const seqLess = (a: string, b: string) => BigInt(a) < BigInt(b);
+
+export async function startReplicator(options: ReplicatorOptions): Promise<Replicator> {
+  const { endpoint, tableName, regions } = options;
+  const pollMs = options.pollMs ?? 100;
+  const isDown = options.isDown ?? (() => false);
+  const log = options.log ?? (() => {});
+  const clientConfig = (region: string) => ({ endpoint, region, credentials: DYNAMODB_LOCAL_CREDENTIALS });
+  const db = new Map(regions.map((region) => [region, new DynamoDBClient(clientConfig(region))]));
+  const streams = new Map(regions.map((region) => [region, new DynamoDBStreamsClient(clientConfig(region))]));
+
+  let stopped = false;
+  const wakers = new Set<() => void>();
+  /** Sleeps `ms`, or less when stop() is called. */
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        wakers.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      wakers.add(done);
+    });
+
+  // Per region, per item (stable JSON of its key): what we know of it there.
+  const items = new Map(regions.map((region) => [region, new Map<string, ItemState & { touchedAt: number }>()]));
+  const stateOf = (region: string, key: string) => items.get(region)!.get(key);
+  const setState = (region: string, key: string, state: ItemState) => items.get(region)!.set(key, { ...state, touchedAt: Date.now() });
+
+  // Per target: the queue, and whether its head is being applied right now.
+  const queues = new Map(regions.map((region) => [region, { entries: [] as Entry[], busy: false }]));
+  // Per source, per target, per shard: the last sequence number handled (the checkpoint).
+  const positions = new Map(regions.map((region) => [region, new Map(regions.map((target) => [target, new Map<string, string>()]))]));
+  const dirty = new Set<string>();
+  const streamArns = new Map<string, string>();
+
+  if (regions.length < 2) return { caughtUp: async () => {}, stop: async () => destroyClients() };
+
+  function destroyClients() {
+    for (const client of [...db.values(), ...streams.values()]) client.destroy();
+  }
+
+  // --- streams on, checkpoints in ------------------------------------------------------------------
+
+  for (const region of regions) streamArns.set(region, await enableStream(db.get(region)!, tableName, region));
+
+  const checkpointFile = (region: string) => join(options.dataDir!, 'replication', `${region}.json`);
+  async function loadCheckpoint(region: string): Promise<Checkpoint | undefined> {
+    if (!options.dataDir) return undefined;
+    try {
+      const checkpoint = JSON.parse(await readFile(checkpointFile(region), 'utf8')) as Checkpoint;
+      // A recreated table has a new stream: the old positions mean nothing there.
+      return checkpoint.streamArn === streamArns.get(region) ? checkpoint : undefined;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') log('ERROR', 'replication checkpoint unreadable, starting fresh', { region, error: String(error) });
+      return undefined;
+    }
+  }
+  async function saveCheckpoint(region: string) {
+    if (!options.dataDir) return;
+    const shards: Checkpoint['shards'] = {};
+    for (const [target, byShard] of positions.get(region)!) {
+      for (const [shardId, seq] of byShard) (shards[shardId] ??= {})[target] = seq;
+    }
+    const file = checkpointFile(region);
+    await mkdir(join(options.dataDir, 'replication'), { recursive: true });
+    // Write then rename: a crash mid-write leaves the previous checkpoint, never half a file.
+    await writeFile(`${file}.tmp`, JSON.stringify({ streamArn: streamArns.get(region)!, shards } satisfies Checkpoint));
+    await rename(`${file}.tmp`, file);
+  }
+  async function flushCheckpoints() {
+    for (const region of [...dirty]) {
+      dirty.delete(region);
+      try {
+        await saveCheckpoint(region);
+      } catch (error) {
+        dirty.add(region);
+        log('ERROR', 'replication checkpoint not written', { region, error: String(error) });
+      }
+    }
+  }
+
+  // --- source side: read a region's stream --------------------------------------------------------
+
+  const readers = await Promise.all(regions.map((region) => openReader(region)));
+
+  async function openReader(source: string) {
+    const client = streams.get(source)!;
+    const streamArn = streamArns.get(source)!;
+    const targets = regions.filter((region) => region !== source);
+    const cursors = new Map<string, ShardCursor>();
+    const checkpoint = await loadCheckpoint(source);
+    for (const [shardId, byTarget] of Object.entries(checkpoint?.shards ?? {})) {
+      for (const [target, seq] of Object.entries(byTarget)) positions.get(source)!.get(target)?.set(shardId, seq);
+    }
+
+    const describeShards = async (): Promise<Shard[]> => {
+      const shards: Shard[] = [];
+      let start: string | undefined;
+      do {
+        const out = await client.send(new DescribeStreamCommand({ StreamArn: streamArn, ExclusiveStartShardId: start }));
+        shards.push(...(out.StreamDescription?.Shards ?? []));
+        start = out.StreamDescription?.LastEvaluatedShardId;
+      } while (start);
+      return shards;
+    };
+
+    /** Where to resume a shard: after the oldest position any target still needs, if a checkpoint has one. */
+    const resumeSeq = (shardId: string): string | undefined => {
+      let oldest: string | undefined;
+      for (const target of targets) {
+        const seq = positions.get(source)!.get(target)!.get(shardId);
+        if (seq !== undefined && (oldest === undefined || seqLess(seq, oldest))) oldest = seq;
+      }
+      return oldest;
+    };
+
+    const openIterator = async (cursor: ShardCursor) => {
+      // Without a position: from the shard's start (new since the checkpoint, or nothing in it before).
+      const out = await client.send(
+        new GetShardIteratorCommand({
+          StreamArn: streamArn,
+          ShardId: cursor.shardId,
+          ...(cursor.lastSeq ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: cursor.lastSeq } : { ShardIteratorType: 'TRIM_HORIZON' }),
+        }),
+      );
+      cursor.iterator = out.ShardIterator;
+    };
+
+    const addShards = async (fresh: boolean) => {
+      for (const shard of await describeShards()) {
+        if (!shard.ShardId || cursors.has(shard.ShardId)) continue;
+        const cursor: ShardCursor = { shardId: shard.ShardId, parentShardId: shard.ParentShardId, lastSeq: resumeSeq(shard.ShardId), closed: false };
+        cursors.set(shard.ShardId, cursor);
+        if (fresh) await skipHistory(cursor, shard);
+      }
+    };
+
+    /**
+     * First start (no checkpoint): replicate only what is written from now on. Older records would be
+     * applied with no knowledge of the targets' newer writes. Reading to the end (rather than LATEST)
+     * gives a sequence number to checkpoint, so a restart resumes exactly here.
+     */
+    const skipHistory = async (cursor: ShardCursor, shard: Shard) => {
+      const end = shard.SequenceNumberRange?.EndingSequenceNumber;
+      if (end) {
+        cursor.lastSeq = end;
+        cursor.closed = true;
+      } else {
+        await openIterator(cursor);
+        for (;;) {
+          const out = await client.send(new GetRecordsCommand({ ShardIterator: cursor.iterator }));
+          cursor.iterator = out.NextShardIterator;
+          const last = out.Records?.at(-1)?.dynamodb?.SequenceNumber;
+          if (last) cursor.lastSeq = last;
+          if (!out.Records?.length || !cursor.iterator) break;
+        }
+        if (!cursor.iterator) cursor.closed = true;
+      }
+      if (cursor.lastSeq) for (const target of targets) positions.get(source)!.get(target)!.set(cursor.shardId, cursor.lastSeq);
+      dirty.add(source);
+    };
+
+    await addShards(!checkpoint);
+
+    const reader = { region: source, lastIdleCycleAt: -Infinity, done: Promise.resolve() };
+    reader.done = (async () => {
+      let failures = 0;
+      let refreshedAt = performance.now();
+      let refresh = false;
+      while (!stopped) {
+        // A down region's stream is not read; it keeps its records until the region is up.
+        if (isDown(source)) {
+          await sleep(pollMs);
+          continue;
+        }
+        const cycleAt = performance.now();
+        let read = 0;
+        try {
+          if (refresh || cycleAt - refreshedAt > SHARD_REFRESH_MS) {
+            await addShards(false);
+            refresh = false;
+            refreshedAt = cycleAt;
+          }
+          for (const cursor of cursors.values()) {
+            if (cursor.closed || stopped) continue;
+            // A child shard's records follow its parent's: read it once the parent is finished.
+            const parent = cursor.parentShardId ? cursors.get(cursor.parentShardId) : undefined;
+            if (parent && !parent.closed) continue;
+            if (!cursor.iterator) await openIterator(cursor);
+            const out = await getRecords(cursor);
+            for (const record of out.Records ?? []) {
+              handle(source, cursor.shardId, record);
+              cursor.lastSeq = record.dynamodb!.SequenceNumber!;
+            }
+            read += out.Records?.length ?? 0;
+            cursor.iterator = out.NextShardIterator;
+            if (!cursor.iterator) {
+              cursor.closed = true; // its children (if any) are listed by the next DescribeStream
+              refresh = true;
+            }
+          }
+          failures = 0;
+          if (read === 0) reader.lastIdleCycleAt = cycleAt;
+        } catch (error) {
+          failures++;
+          log('ERROR', 'replication: reading the stream failed, retrying', { region: source, error: String(error) });
+          await sleep(Math.min(MAX_BACKOFF_MS, pollMs * 2 ** failures));
+          continue;
+        }
+        // Records came: there may be more right away. None: wait before asking again.
+        if (read === 0) await sleep(pollMs);
+      }
+    })();
+
+    async function getRecords(cursor: ShardCursor) {
+      try {
+        return await client.send(new GetRecordsCommand({ ShardIterator: cursor.iterator }));
+      } catch (error) {
+        // An iterator lives 15 minutes (e.g. while the region was down): get a new one at the same place.
+        const name = (error as { name?: string }).name;
+        if (name === 'ExpiredIteratorException' || name === 'TrimmedDataAccessException') cursor.iterator = undefined;
+        throw error;
+      }
+    }
+
+    return reader;
+  }
+
+  /** One record of `source`'s stream: our echo (dropped), or a local write sent on to every target. */
+  function handle(source: string, shardId: string, record: StreamRecord) {
+    const data = record.dynamodb!;
+    // The streams client's AttributeValue is the same wire shape as the DynamoDB client's.
+    const keys = data.Keys as unknown as Item;
+    const image = record.eventName === 'REMOVE' ? undefined : restoreEmptyMaps(data.NewImage as unknown as Item);
+    const seq = data.SequenceNumber!;
+    const createdAt = data.ApproximateCreationDateTime?.getTime() ?? Date.now();
+    const key = stableJson(keys);
+    const fingerprint = fingerprintOf(image);
+    const observation = observe(stateOf(source, key), fingerprint, versionTime(createdAt, Date.now()), source);
+    setState(source, key, observation.state);
+    const entry: Entry = { source, shardId, seq, kind: 'apply', keys, image, fingerprint, version: observation.kind === 'local' ? observation.version : { at: createdAt, origin: source }, createdAt };
+    if (observation.kind === 'local' && observation.repair) {
+      log('INFO', 'replication: restoring a local write overwritten by an older replicated one', { region: source, keys: key });
+      queues.get(source)!.entries.push(entry);
+    }
+    for (const target of regions) {
+      if (target === source) continue;
+      const queue = queues.get(target)!;
+      if (observation.kind === 'local') queue.entries.push(entry);
+      // Not for this target, but its checkpoint may move past it only after what is queued before it.
+      else if (queue.entries.length === 0) markHandled(source, target, shardId, seq);
+      else queue.entries.push({ ...entry, kind: 'mark' });
+    }
+  }
+
+  function markHandled(source: string, target: string, shardId: string, seq: string) {
+    if (source === target) return; // a repair: not part of any checkpoint
+    positions.get(source)!.get(target)!.set(shardId, seq);
+    dirty.add(source);
+  }
+
+  // --- target side: apply the queue in order ------------------------------------------------------
+
+  // Per target: entries already decided (and registered) there, and entries already written there. A
+  // batch's entries after a failed one are kept for the retry, which must neither decide them again (their
+  // version is now the known one) nor write them twice.
+  const registered = new Map(regions.map((region) => [region, new WeakSet<Entry>()]));
+  const written = new Map(regions.map((region) => [region, new WeakSet<Entry>()]));
+
+  const drainers = regions.map((target) =>
+    (async () => {
+      const queue = queues.get(target)!;
+      let failures = 0;
+      while (!stopped) {
+        const entry = queue.entries[0];
+        // A down target receives nothing; its queue waits, in order.
+        if (!entry || isDown(target)) {
+          await sleep(entry ? pollMs : Math.min(pollMs, 20));
+          continue;
+        }
+        queue.busy = true;
+        // Writes to different items commute, so the head of the queue is applied in parallel up to the
+        // first repeated item (one item's writes stay in order). A PutItem on DynamoDB Local takes tens
+        // of ms: one at a time would fall behind a few dozen writes per second.
+        const batch: Entry[] = [];
+        const itemsInBatch = new Set<string>();
+        for (const next of queue.entries) {
+          const item = stableJson(next.keys);
+          if (batch.length >= APPLY_BATCH || itemsInBatch.has(item)) break;
+          itemsInBatch.add(item);
+          batch.push(next);
+        }
+        const results = await Promise.allSettled(batch.map((next) => (next.kind === 'apply' ? apply(target, next) : undefined)));
+        // The done prefix leaves the queue (and moves the checkpoint); from the first failure on, retry.
+        let done = 0;
+        while (done < batch.length && results[done]!.status === 'fulfilled') done++;
+        try {
+          for (const next of queue.entries.splice(0, done)) markHandled(next.source, target, next.shardId, next.seq);
+          if (done < batch.length) {
+            failures++;
+            const reason = (results[done] as PromiseRejectedResult).reason;
+            log('ERROR', 'replication: applying a write failed, retrying', { from: batch[done]!.source, to: target, error: String(reason) });
+            await sleep(Math.min(MAX_BACKOFF_MS, 50 * 2 ** failures));
+          } else failures = 0;
+        } finally {
+          queue.busy = false;
+        }
+      }
+    })(),
+  );
+
+  /** Applies `entry` to `target` unless the target already has a newer version (last writer wins). */
+  async function apply(target: string, entry: Entry) {
+    if (written.get(target)!.has(entry)) return;
+    const key = stableJson(entry.keys);
+    if (!registered.get(target)!.has(entry)) {
+      const state: ItemState = stateOf(target, key) ?? { pending: [] };
+      // A repair (source === target) restores a version we already know to be the newest there.
+      const wins = !state.version || (entry.source === target ? !newerVersion(state.version, entry.version) : newerVersion(entry.version, state.version));
+      if (!wins) return;
+      // Registered before the request: the echo can reach the target's reader before the answer reaches us.
+      setState(target, key, { version: entry.version, pending: [...state.pending, entry.fingerprint] });
+      registered.get(target)!.add(entry);
+    }
+    const client = db.get(target)!;
+    // ALL_OLD tells whether the write changed anything: DynamoDB writes no stream record for a put of an
+    // identical item or a delete of a missing one, so no echo will come to consume the fingerprint.
+    const old = entry.image
+      ? (await client.send(new PutItemCommand({ TableName: tableName, Item: entry.image, ReturnValues: 'ALL_OLD' }))).Attributes
+      : (await client.send(new DeleteItemCommand({ TableName: tableName, Key: entry.keys, ReturnValues: 'ALL_OLD' }))).Attributes;
+    const changed = entry.image ? !old || stableJson(old) !== entry.fingerprint : old !== undefined;
+    if (!changed) {
+      const now = stateOf(target, key)!;
+      const at = now.pending.lastIndexOf(entry.fingerprint);
+      if (at >= 0) setState(target, key, { version: now.version, pending: now.pending.filter((_, i) => i !== at) });
+    }
+    written.get(target)!.add(entry);
+    options.onApplied?.({ from: entry.source, to: target, keys: entry.keys, createdAt: entry.createdAt, appliedAt: Date.now() });
+  }
+
+  // --- housekeeping ---------------------------------------------------------------------------------
+
+  const timers = [
+    setInterval(() => void flushCheckpoints(), CHECKPOINT_EVERY_MS),
+    // Bounded memory: versions older than a few minutes cannot race anything any more.
+    setInterval(() => {
+      const cutoff = Date.now() - ITEM_STATE_TTL_MS;
+      for (const byKey of items.values()) for (const [key, state] of byKey) if (state.touchedAt < cutoff) byKey.delete(key);
+    }, 30_000),
+  ];
+  for (const timer of timers) timer.unref();
+  log('INFO', 'replication started', { tableName, regions, pollMs, dataDir: options.dataDir });
+
+  return {
+    async caughtUp(timeoutMs = 30_000) {
+      const since = performance.now();
+      const deadline = since + timeoutMs;
+      for (;;) {
+        // Every up source has had a read that began after the call and found nothing new, and every up
+        // target has applied all it was handed.
+        const read = readers.every((reader) => isDown(reader.region) || reader.lastIdleCycleAt >= since);
+        const applied = regions.every((region) => isDown(region) || (queues.get(region)!.entries.length === 0 && !queues.get(region)!.busy));
+        if (read && applied) return;
+        if (stopped) throw new Error('replicator stopped');
+        if (performance.now() > deadline) throw new Error(`replication not caught up within ${timeoutMs} ms`);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      for (const wake of [...wakers]) wake();
+      for (const timer of timers) clearInterval(timer);
+      await Promise.all([...readers.map((reader) => reader.done), ...drainers]);
+      await flushCheckpoints();
+      destroyClients();
+      log('INFO', 'replication stopped', { tableName });
+    },
+  };
+}
+
+/**
+ * The streams client (3.1141) reads an empty map attribute (`{"M": {}}`, e.g. a key without tags) as `{}`,
+ * a value with no type, which PutItem refuses. Our items hold empty maps but never empty lists, so a
+ * typeless value is an empty map (nested ones too).
+ */
+export function restoreEmptyMaps(item: Item): Item {
+  const fix = (value: Record<string, unknown>): Record<string, unknown> => {
+    if (Object.keys(value).length === 0) return { M: {} };
+    if (value.M && typeof value.M === 'object') return { M: restoreEmptyMaps(value.M as Item) };
+    if (Array.isArray(value.L)) return { L: (value.L as Record<string, unknown>[]).map(fix) };
+    return value;
+  };
+  const fixed: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(item)) fixed[name] = fix(value as unknown as Record<string, unknown>);
+  return fixed as Item;
+}
+
+/** Turns on the table's stream (NEW_AND_OLD_IMAGES) if it is off; returns the stream's ARN. */
+async function enableStream(client: DynamoDBClient, tableName: string, region: string): Promise<string> {
+  for (let attempt = 0; ; attempt++) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    const spec = Table?.StreamSpecification;
+    if (spec?.StreamEnabled && spec.StreamViewType !== 'NEW_AND_OLD_IMAGES') {
+      // Replication needs the new image of every write; a view type cannot be changed in place.
+      throw new Error(`Table ${tableName} in ${region} has a ${spec.StreamViewType} stream; replication needs NEW_AND_OLD_IMAGES`);
+    }
+    if (spec?.StreamEnabled && Table?.LatestStreamArn) return Table.LatestStreamArn;
+    if (attempt === 0) {
+      await client.send(
+        new UpdateTableCommand({ TableName: tableName, StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' } }),
+      );
+    }
+    if (attempt >= 100) throw new Error(`Table ${tableName} in ${region}: stream not enabled`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * ReplicateKey: https://docs.aws.amazon.com/kms/latest/APIReference/API_ReplicateKey.html
+ *
+ * Runs in the primary's region and writes the replica's first items (its key and its ListKeys entry,
+ * under the replica region's partition) into this region's replica of the global table, which carries
+ * them to the replica region; from then on only the replica region writes them. A replica shares the
+ * key id, material and rotation (the shared item, store/multi-region-item.ts); its policy, description,
+ * tags, aliases, grants and state are its own (KMS-REFERENCE §7).
+ */
+import { checkNewKeyPolicy } from '../authz/key-policy.js';
+import { keyArn } from '../core/ids.js';
+import { keyMetadata } from '../core/key-metadata.js';
+import { isPrimary } from '../core/multi-region.js';
+import { applyTags, type Tag } from '../core/tags.js';
+import type { KeyRecord } from '../core/types.js';
+import { defaultKeyPolicy } from '../policy/default-policy.js';
+import { ConditionFailedError } from '../ports.js';
+import { AlreadyExistsException, UnsupportedOperationException, ValidationException } from '../protocol/errors.js';
+import type { OperationContext } from './context.js';
+import { multiRegionConfiguration } from './multi-region.js';
+import { resolveKey } from './resolve-key.js';
+
+export interface ReplicateKeyRequest {
+  KeyId: string;
+  ReplicaRegion: string;
+  Policy?: string;
+  BypassPolicyLockoutSafetyCheck?: boolean;
+  Description?: string;
+  Tags?: Tag[];
+}
+
+export async function replicateKey(input: ReplicateKeyRequest, ctx: OperationContext) {
+  const region = input.ReplicaRegion;
+  const key = await resolveKey(ctx, input.KeyId, 'ReplicateKey', {
+    allowAlias: false,
+    conditions: { extra: { 'kms:replicaregion': region } },
+  });
+  if (!isPrimary(key)) throw new UnsupportedOperationException(`${key.arn} is not a multi-region primary key.`);
+  // Wording ours: AWS's answers for these two are not recorded.
+  if (region === ctx.region) throw new ValidationException(`The replica Region must differ from the primary key's Region (${ctx.region}).`);
+  if (!ctx.peers.regions.includes(region)) {
+    throw new UnsupportedOperationException(
+      `${region} is not a Region of this service's global table (${ctx.peers.regions.join(', ')}); a replica cannot be created there.`,
+    );
+  }
+  const arn = keyArn(region, key.account, key.keyId);
+  // One replica per Region, also while that replica is pending deletion (KMS-REFERENCE §7).
+  if (await ctx.peers.keyIn(region, key.keyId)) throw new AlreadyExistsException(`${arn} already exists.`);
+  const policy = input.Policy ?? defaultKeyPolicy(key.account);
+  if (input.Policy !== undefined) checkNewKeyPolicy(ctx, input.Policy, arn, input.BypassPolicyLockoutSafetyCheck === true);
+  const tags = applyTags({}, input.Tags ?? []);
+
+  const { deletionDate: _d, pendingWindowInDays: _p, deletionWarningSentFor: _w, ...shared } = key;
+  const replica: KeyRecord = {
+    ...shared, // key id, spec, usage, origin, and a copy of the shared properties (the shared item rules)
+    region,
+    arn,
+    creationDate: ctx.clock.now().getTime(),
+    description: input.Description ?? '',
+    keyState: 'Enabled',
+    primaryRegion: key.region,
+    tags,
+    policy,
+    revision: 1,
+  };
+  try {
+    await ctx.peers.storeIn(region).createKey(replica);
+  } catch (error) {
+    if (error instanceof ConditionFailedError) throw new AlreadyExistsException(`${arn} already exists.`);
+    throw error;
+  }
+  const configuration = await multiRegionConfiguration(ctx.peers, replica);
+  // Until the replica region has it, AWS reports the new replica as Creating (Enabled false) [obs].
+  const creating = { ...replica, keyState: 'Creating' as const };
+  return {
+    ReplicaKeyMetadata: keyMetadata(creating, configuration),
+    ReplicaPolicy: policy,
+    ReplicaTags: Object.keys(tags)
+      .sort()
+      .map((k) => ({ TagKey: k, TagValue: tags[k]! })),
+  };
+}

@@ -1,0 +1,183 @@
+/**
+ * Disaster recovery across the local global table: a ciphertext made in one region decrypts in another
+ * while the first is down (`npm run region -- down`), with the SDK and with the AWS Encryption SDK's
+ * multi-region-key-aware keyrings; writes made while a region is down reach it when it is back; and,
+ * beyond AWS, an operator's declaration that a region failed lets a recovery region decrypt ciphertexts
+ * of that region's single-region keys (audited, policy still enforced).
+ */
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  buildAwsKmsMrkAwareDiscoveryMultiKeyringNode,
+  buildAwsKmsMrkAwareStrictMultiKeyringNode,
+  buildClient,
+  CommitmentPolicy,
+  type KmsNodeClientSupplier,
+} from '@aws-crypto/client-node';
+import { KMS } from '@aws-sdk/client-kms';
+import { ACCOUNT, assertBytesEqual, endpoint, keyArn, kms, utf8 } from './helpers.js';
+import { readJsonLines, runJob } from './jobs.js';
+import { clientFor } from './principals.js';
+import { declareFailed, DR_HOME as A, DR_RECOVERY as B, eventually, regionDown, regionUp, syncReplication, withdrawFailure } from './regions.js';
+
+after(async () => {
+  await regionUp(A); // never leave a region down for a later run on the same data directory
+});
+
+async function replicatedKey(): Promise<{ keyId: string; homeArn: string; recoveryArn: string }> {
+  const key = (await kms(A).createKey({ MultiRegion: true, Description: 'dr' })).KeyMetadata!;
+  await kms(A).replicateKey({ KeyId: key.KeyId!, ReplicaRegion: B });
+  await syncReplication();
+  await eventually(async () => assert.equal((await kms(B).describeKey({ KeyId: key.KeyId! })).KeyMetadata!.KeyState, 'Enabled'));
+  return { keyId: key.KeyId!, homeArn: key.Arn!, recoveryArn: keyArn(key.KeyId!, B) };
+}
+
+const clients = new Map<string, KMS>();
+const clientProvider: KmsNodeClientSupplier = (region: string) => {
+  let client = clients.get(region);
+  if (!client) clients.set(region, (client = new KMS({ region, endpoint: endpoint(), credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 })));
+  return client;
+};
+const esdk = buildClient(CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT);
+
+describe('a region that is down', () => {
+  it('answers 503 and runs no jobs; its multi-region key decrypts in the replica region', async () => {
+    const { keyId, homeArn, recoveryArn } = await replicatedKey();
+    const context = { tenant: 'blue' };
+    const made = await kms(A).encrypt({ KeyId: homeArn, Plaintext: utf8('made before the outage'), EncryptionContext: context });
+    const dataKey = await kms(A).generateDataKey({ KeyId: keyId, KeySpec: 'AES_256' });
+
+    await regionDown(A);
+    try {
+      await assert.rejects(kms(A).describeKey({ KeyId: keyId }), (error: Error & { $metadata?: { httpStatusCode?: number } }) => {
+        assert.equal(error.$metadata?.httpStatusCode, 503);
+        assert.equal(error.name, 'ServiceUnavailableException');
+        return true;
+      });
+      await assert.rejects(runJob('rotation', { region: A }), /503/);
+
+      const opened = await kms(B).decrypt({ CiphertextBlob: made.CiphertextBlob!, EncryptionContext: context });
+      assertBytesEqual(opened.Plaintext, utf8('made before the outage'));
+      assert.equal(opened.KeyId, recoveryArn);
+      const unwrapped = await kms(B).decrypt({ CiphertextBlob: dataKey.CiphertextBlob!, KeyId: recoveryArn });
+      assertBytesEqual(unwrapped.Plaintext, dataKey.Plaintext!);
+    } finally {
+      await regionUp(A);
+    }
+    await kms(A).describeKey({ KeyId: keyId });
+  });
+
+  it('receives what was written elsewhere meanwhile once it is up', async () => {
+    await regionDown(A);
+    let keyId: string;
+    try {
+      // A new multi-region key made in B and replicated to A while A is down.
+      const key = (await kms(B).createKey({ MultiRegion: true })).KeyMetadata!;
+      keyId = key.KeyId!;
+      await kms(B).replicateKey({ KeyId: keyId, ReplicaRegion: A });
+      await syncReplication();
+      await assert.rejects(kms(A).describeKey({ KeyId: keyId }), { name: 'ServiceUnavailableException' });
+    } finally {
+      await regionUp(A);
+    }
+    await syncReplication();
+    const inA = await eventually(async () => (await kms(A).describeKey({ KeyId: keyId })).KeyMetadata!);
+    assert.equal(inA.KeyState, 'Enabled');
+    assert.equal(inA.MultiRegionConfiguration!.PrimaryKey!.Region, B);
+    const made = await kms(A).encrypt({ KeyId: keyId, Plaintext: utf8('from the returned region') });
+    assertBytesEqual((await kms(B).decrypt({ CiphertextBlob: made.CiphertextBlob! })).Plaintext, utf8('from the returned region'));
+  });
+
+  it('decrypts in the replica what the rotated primary encrypted', async () => {
+    const { keyId } = await replicatedKey();
+    await kms(A).rotateKeyOnDemand({ KeyId: keyId });
+    const current = (await kms(A).describeKey({ KeyId: keyId })).KeyMetadata!.CurrentKeyMaterialId;
+    const made = await kms(A).encrypt({ KeyId: keyId, Plaintext: utf8('new material') });
+    await syncReplication();
+    await regionDown(A);
+    try {
+      const opened = await kms(B).decrypt({ CiphertextBlob: made.CiphertextBlob! });
+      assertBytesEqual(opened.Plaintext, utf8('new material'));
+      assert.equal(opened.KeyMaterialId, current);
+    } finally {
+      await regionUp(A);
+    }
+  });
+});
+
+describe('the AWS Encryption SDK with multi-region-key-aware keyrings', () => {
+  it('encrypts with the primary and decrypts with the replica while the primary region is down', async () => {
+    const { homeArn, recoveryArn } = await replicatedKey();
+    const plaintext = Buffer.from('an Encryption SDK message for disaster recovery');
+    const context = { app: 'dr-test' };
+    const { result } = await esdk.encrypt(buildAwsKmsMrkAwareStrictMultiKeyringNode({ generatorKeyId: homeArn, clientProvider }), plaintext, {
+      encryptionContext: context,
+    });
+
+    await regionDown(A);
+    try {
+      // Strict: configured with the replica's ARN, it matches the primary's ARN in the message (same mrk id).
+      const strict = await esdk.decrypt(buildAwsKmsMrkAwareStrictMultiKeyringNode({ keyIds: [recoveryArn], clientProvider }), result);
+      assert.ok(strict.plaintext.equals(plaintext));
+      assert.equal(strict.messageHeader.encryptionContext.app, 'dr-test');
+      // Discovery: any multi-region key of the account, asked for in region B.
+      const discovery = buildAwsKmsMrkAwareDiscoveryMultiKeyringNode({
+        regions: [B],
+        clientProvider,
+        discoveryFilter: { accountIDs: [ACCOUNT], partition: 'aws' },
+      });
+      assert.ok((await esdk.decrypt(discovery, result)).plaintext.equals(plaintext));
+      // A plain (not MRK-aware) keyring for the home ARN needs the home region, which is down.
+      await assert.rejects(esdk.decrypt(buildAwsKmsMrkAwareStrictMultiKeyringNode({ keyIds: [homeArn], clientProvider }), result));
+    } finally {
+      await regionUp(A);
+    }
+  });
+});
+
+describe('recovery decrypts for a region declared failed (beyond AWS)', () => {
+  it('decrypts a single-region key of the failed region only after the declaration, audited, policy enforced', async () => {
+    // The account may use the key; alice (same account) is denied Decrypt by the key policy.
+    const policy = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        { Sid: 'account', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' },
+        { Sid: 'not-alice', Effect: 'Deny', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:user/alice` }, Action: 'kms:Decrypt', Resource: '*' },
+      ],
+    });
+    const key = (await kms(A).createKey({ Description: 'single-region key in the home region', Policy: policy })).KeyMetadata!;
+    const made = await kms(A).encrypt({ KeyId: key.KeyId!, Plaintext: utf8('single-region secret') });
+    await syncReplication();
+
+    await regionDown(A);
+    try {
+      // Like AWS: B knows nothing of A's single-region key.
+      await assert.rejects(kms(B).decrypt({ CiphertextBlob: made.CiphertextBlob! }), { name: 'AccessDeniedException' });
+
+      await declareFailed(A, B, 'rehearsal');
+      const opened = await kms(B).decrypt({ CiphertextBlob: made.CiphertextBlob! });
+      assertBytesEqual(opened.Plaintext, utf8('single-region secret'));
+      assert.equal(opened.KeyId, key.Arn); // the failed region's key, not a key of B
+      await assert.rejects(clientFor('alice', B).decrypt({ CiphertextBlob: made.CiphertextBlob! }), { name: 'AccessDeniedException' });
+
+      await withdrawFailure(A, B);
+      await assert.rejects(kms(B).decrypt({ CiphertextBlob: made.CiphertextBlob! }), { name: 'AccessDeniedException' });
+    } finally {
+      await regionUp(A);
+    }
+
+    // The declaration, its withdrawal and the recovery decrypt are in B's audit trail.
+    const day = new Date().toISOString().slice(0, 10);
+    const records = await eventually(async () => {
+      const lines = readJsonLines(`audit/${day}.jsonl`).filter((r) => r.awsRegion === B);
+      const names = lines.map((r) => r.eventName);
+      assert.ok(names.includes('DeclareRegionFailed') && names.includes('WithdrawRegionFailure'), names.join(','));
+      return lines;
+    });
+    const declaration = records.find((r) => r.eventName === 'DeclareRegionFailed')!;
+    assert.equal(declaration.serviceEventDetails.failedRegion, A);
+    assert.equal(declaration.serviceEventDetails.reason, 'rehearsal');
+    const recovered = records.find((r) => r.eventName === 'Decrypt' && r.errorCode === undefined && r.resources?.[0]?.ARN === key.Arn);
+    assert.ok(recovered, 'the recovery decrypt has an audit record naming the failed region key');
+  });
+});

@@ -1,0 +1,308 @@
+/**
+ * Multi-region keys (KMS-REFERENCE §7) across two regions of the local global table: CreateKey
+ * MultiRegion, ReplicateKey, DescribeKey's MultiRegionConfiguration, what is shared (key id, material,
+ * rotation) and what is per region (state, policy, tags, aliases, description), UpdatePrimaryRegion,
+ * deletion of a primary with replicas (PendingReplicaDeletion), and AWS's errors for the rest.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { KeyMetadata } from '@aws-sdk/client-kms';
+import { ACCOUNT, assertBytesEqual, keyArn, kms, uniqueAlias, utf8 } from './helpers.js';
+import { daysFrom, runJob } from './jobs.js';
+import { eventually, MRK_PRIMARY as P, MRK_REPLICA as R, syncReplication } from './regions.js';
+import { scanTable } from './table.js';
+
+async function createPrimary(description = 'mrk test'): Promise<KeyMetadata> {
+  const out = await kms(P).createKey({ MultiRegion: true, Description: description });
+  return out.KeyMetadata!;
+}
+
+/** A primary in P with a replica in R that R can use (replicated and Enabled there). */
+async function createReplicated(): Promise<{ keyId: string; primaryArn: string; replicaArn: string }> {
+  const primary = await createPrimary();
+  await kms(P).replicateKey({ KeyId: primary.KeyId!, ReplicaRegion: R });
+  await syncReplication();
+  const replica = await eventually(async () => {
+    const { KeyMetadata } = await kms(R).describeKey({ KeyId: primary.KeyId! });
+    assert.equal(KeyMetadata!.KeyState, 'Enabled');
+    return KeyMetadata!;
+  });
+  return { keyId: primary.KeyId!, primaryArn: primary.Arn!, replicaArn: replica.Arn! };
+}
+
+async function rejects(promise: Promise<unknown>, name: string, message?: string | RegExp): Promise<void> {
+  await assert.rejects(promise, (error: Error) => {
+    assert.equal(error.name, name, `${error.name}: ${error.message}`);
+    if (typeof message === 'string') assert.equal(error.message, message);
+    else if (message) assert.match(error.message, message);
+    return true;
+  });
+}
+
+describe('CreateKey MultiRegion=true', () => {
+  it('makes a primary with an mrk- id and a MultiRegionConfiguration without replicas', async () => {
+    const key = await createPrimary();
+    assert.match(key.KeyId!, /^mrk-[0-9a-f]{32}$/);
+    assert.equal(key.MultiRegion, true);
+    assert.deepEqual(key.MultiRegionConfiguration, {
+      MultiRegionKeyType: 'PRIMARY',
+      PrimaryKey: { Arn: keyArn(key.KeyId!, P), Region: P },
+      ReplicaKeys: [],
+    });
+    const described = (await kms(P).describeKey({ KeyId: key.KeyId! })).KeyMetadata!;
+    assert.deepEqual(described.MultiRegionConfiguration, key.MultiRegionConfiguration);
+  });
+
+  it('gives single-region keys no MultiRegionConfiguration', async () => {
+    const key = (await kms(P).createKey({})).KeyMetadata!;
+    assert.equal(key.MultiRegion, false);
+    assert.equal(key.MultiRegionConfiguration, undefined);
+  });
+});
+
+describe('ReplicateKey', () => {
+  it('answers with the replica Creating, its default policy and its own tags and description', async () => {
+    const primary = await createPrimary();
+    const out = await kms(P).replicateKey({
+      KeyId: primary.Arn!,
+      ReplicaRegion: R,
+      Description: 'the replica',
+      Tags: [{ TagKey: 'site', TagValue: 'south' }],
+    });
+    const replica = out.ReplicaKeyMetadata!;
+    assert.equal(replica.KeyId, primary.KeyId);
+    assert.equal(replica.Arn, keyArn(primary.KeyId!, R));
+    assert.equal(replica.KeyState, 'Creating');
+    assert.equal(replica.Enabled, false);
+    assert.equal(replica.Description, 'the replica');
+    assert.equal(replica.MultiRegion, true);
+    assert.deepEqual(replica.MultiRegionConfiguration, {
+      MultiRegionKeyType: 'REPLICA',
+      PrimaryKey: { Arn: primary.Arn, Region: P },
+      ReplicaKeys: [{ Arn: replica.Arn, Region: R }],
+    });
+    assert.deepEqual(out.ReplicaTags, [{ TagKey: 'site', TagValue: 'south' }]);
+    // Not a copy of the primary's policy: the default policy, as a key created without one gets.
+    const fresh = await kms(R).createKey({});
+    const defaultPolicy = (await kms(R).getKeyPolicy({ KeyId: fresh.KeyMetadata!.KeyId!, PolicyName: 'default' })).Policy;
+    assert.equal(out.ReplicaPolicy, defaultPolicy);
+  });
+
+  it('makes a key in the replica region that shares id and material with the primary', async () => {
+    const { keyId, primaryArn, replicaArn } = await createReplicated();
+    const inReplica = (await kms(R).describeKey({ KeyId: keyId })).KeyMetadata!;
+    assert.equal(inReplica.Arn, replicaArn);
+    assert.equal(inReplica.Enabled, true);
+    assert.equal(inReplica.MultiRegionConfiguration!.MultiRegionKeyType, 'REPLICA');
+    const inPrimary = (await kms(P).describeKey({ KeyId: keyId })).KeyMetadata!;
+    assert.deepEqual(inPrimary.MultiRegionConfiguration, {
+      MultiRegionKeyType: 'PRIMARY',
+      PrimaryKey: { Arn: primaryArn, Region: P },
+      ReplicaKeys: [{ Arn: replicaArn, Region: R }],
+    });
+    assert.equal(inReplica.CurrentKeyMaterialId, inPrimary.CurrentKeyMaterialId);
+
+    // Encrypt in one region, decrypt in the other, both ways, with an encryption context.
+    const context = { purpose: 'dr' };
+    const fromPrimary = await kms(P).encrypt({ KeyId: keyId, Plaintext: utf8('made in the primary'), EncryptionContext: context });
+    const inR = await kms(R).decrypt({ CiphertextBlob: fromPrimary.CiphertextBlob!, EncryptionContext: context });
+    assertBytesEqual(inR.Plaintext, utf8('made in the primary'));
+    assert.equal(inR.KeyId, replicaArn);
+    const fromReplica = await kms(R).encrypt({ KeyId: replicaArn, Plaintext: utf8('made in the replica') });
+    const inP = await kms(P).decrypt({ CiphertextBlob: fromReplica.CiphertextBlob!, KeyId: primaryArn });
+    assertBytesEqual(inP.Plaintext, utf8('made in the replica'));
+    await rejects(kms(R).decrypt({ CiphertextBlob: fromPrimary.CiphertextBlob!, EncryptionContext: { purpose: 'other' } }), 'InvalidCiphertextException');
+  });
+
+  it('refuses a second replica in the same region, replicas, single-region keys and other regions', async () => {
+    const { keyId, replicaArn } = await createReplicated();
+    await rejects(kms(P).replicateKey({ KeyId: keyId, ReplicaRegion: R }), 'AlreadyExistsException');
+    await rejects(kms(R).replicateKey({ KeyId: keyId, ReplicaRegion: P }), 'UnsupportedOperationException', `${replicaArn} is not a multi-region primary key.`);
+    const single = (await kms(P).createKey({})).KeyMetadata!;
+    await rejects(kms(P).replicateKey({ KeyId: single.KeyId!, ReplicaRegion: R }), 'UnsupportedOperationException', `${single.Arn} is not a multi-region primary key.`);
+    await rejects(kms(P).replicateKey({ KeyId: keyId, ReplicaRegion: P }), 'ValidationException');
+    // A region outside the global table cannot hold a replica.
+    await rejects(kms(P).replicateKey({ KeyId: keyId, ReplicaRegion: 'sa-east-1' }), 'UnsupportedOperationException');
+    // The model's pattern for ReplicaRegion.
+    await rejects(kms(P).replicateKey({ KeyId: keyId, ReplicaRegion: 'Not_A_Region' }), 'ValidationException');
+    await rejects(kms(P).replicateKey({ KeyId: `mrk-${'0'.repeat(32)}`, ReplicaRegion: R }), 'NotFoundException');
+  });
+
+  it('refuses a disabled primary', async () => {
+    const primary = await createPrimary();
+    await kms(P).disableKey({ KeyId: primary.KeyId! });
+    await rejects(kms(P).replicateKey({ KeyId: primary.KeyId!, ReplicaRegion: R }), 'DisabledException', `${primary.Arn} is disabled.`);
+  });
+});
+
+describe('what is per region', () => {
+  it('keeps state, description, tags, policy and aliases apart', async () => {
+    const { keyId, primaryArn } = await createReplicated();
+    await kms(R).disableKey({ KeyId: keyId });
+    await kms(R).updateKeyDescription({ KeyId: keyId, Description: 'south copy' });
+    await kms(R).tagResource({ KeyId: keyId, Tags: [{ TagKey: 'only', TagValue: 'replica' }] });
+    const alias = uniqueAlias('mrk');
+    await kms(R).createAlias({ AliasName: alias, TargetKeyId: keyId });
+    await syncReplication();
+
+    const primary = (await kms(P).describeKey({ KeyId: keyId })).KeyMetadata!;
+    assert.equal(primary.KeyState, 'Enabled');
+    assert.equal(primary.Description, 'mrk test');
+    assert.deepEqual((await kms(P).listResourceTags({ KeyId: keyId })).Tags, []);
+    await rejects(kms(P).describeKey({ KeyId: alias }), 'NotFoundException');
+    await kms(P).encrypt({ KeyId: primaryArn, Plaintext: utf8('primary still works') });
+
+    await rejects(kms(R).encrypt({ KeyId: alias, Plaintext: utf8('x') }), 'DisabledException');
+    assert.equal((await kms(R).describeKey({ KeyId: alias })).KeyMetadata!.Description, 'south copy');
+  });
+});
+
+describe('rotation is shared and set on the primary', () => {
+  it('rotates the primary; the replica reports it and decrypts the new ciphertexts', async () => {
+    const { keyId, replicaArn } = await createReplicated();
+    await rejects(kms(R).enableKeyRotation({ KeyId: keyId }), 'UnsupportedOperationException', `${replicaArn} is not a multi-region primary key.`);
+    await rejects(kms(R).rotateKeyOnDemand({ KeyId: keyId }), 'UnsupportedOperationException');
+
+    await kms(P).enableKeyRotation({ KeyId: keyId, RotationPeriodInDays: 180 });
+    const before = (await kms(P).describeKey({ KeyId: keyId })).KeyMetadata!.CurrentKeyMaterialId;
+    await kms(P).rotateKeyOnDemand({ KeyId: keyId });
+    const after = (await kms(P).describeKey({ KeyId: keyId })).KeyMetadata!.CurrentKeyMaterialId;
+    assert.notEqual(after, before);
+    const made = await kms(P).encrypt({ KeyId: keyId, Plaintext: utf8('after rotation') });
+
+    await syncReplication();
+    await eventually(async () => {
+      const status = await kms(R).getKeyRotationStatus({ KeyId: keyId });
+      assert.equal(status.KeyRotationEnabled, true);
+      assert.equal(status.RotationPeriodInDays, 180);
+      assert.equal((await kms(R).describeKey({ KeyId: keyId })).KeyMetadata!.CurrentKeyMaterialId, after);
+    });
+    const opened = await kms(R).decrypt({ CiphertextBlob: made.CiphertextBlob! });
+    assertBytesEqual(opened.Plaintext, utf8('after rotation'));
+    assert.equal(opened.KeyMaterialId, after);
+    const rotations = await kms(R).listKeyRotations({ KeyId: keyId });
+    assert.equal(rotations.Rotations!.length, 1);
+    assert.equal(rotations.Rotations![0]!.RotationType, 'ON_DEMAND');
+  });
+});
+
+describe('UpdatePrimaryRegion', () => {
+  it('swaps the roles; only the new primary can replicate and rotate', async () => {
+    const { keyId, primaryArn, replicaArn } = await createReplicated();
+    const result = await kms(P).updatePrimaryRegion({ KeyId: keyId, PrimaryRegion: R });
+    assert.deepEqual(Object.keys(result).filter((k) => k !== '$metadata'), []);
+    await syncReplication();
+    await eventually(async () => {
+      const inR = (await kms(R).describeKey({ KeyId: keyId })).KeyMetadata!;
+      assert.deepEqual(inR.MultiRegionConfiguration, {
+        MultiRegionKeyType: 'PRIMARY',
+        PrimaryKey: { Arn: replicaArn, Region: R },
+        ReplicaKeys: [{ Arn: primaryArn, Region: P }],
+      });
+    });
+    const inP = (await kms(P).describeKey({ KeyId: keyId })).KeyMetadata!;
+    assert.equal(inP.MultiRegionConfiguration!.MultiRegionKeyType, 'REPLICA');
+    await rejects(kms(P).updatePrimaryRegion({ KeyId: keyId, PrimaryRegion: R }), 'UnsupportedOperationException');
+    await rejects(kms(P).enableKeyRotation({ KeyId: keyId }), 'UnsupportedOperationException');
+    await kms(R).enableKeyRotation({ KeyId: keyId });
+    // Both keys keep working throughout.
+    const made = await kms(R).encrypt({ KeyId: keyId, Plaintext: utf8('new primary') });
+    assertBytesEqual((await kms(P).decrypt({ CiphertextBlob: made.CiphertextBlob! })).Plaintext, utf8('new primary'));
+  });
+
+  it('needs a replica in the named region, enabled, on a multi-region primary', async () => {
+    const { keyId, primaryArn } = await createReplicated();
+    await rejects(kms(P).updatePrimaryRegion({ KeyId: keyId, PrimaryRegion: 'eu-south-2' }), 'NotFoundException');
+    await kms(R).disableKey({ KeyId: keyId });
+    await syncReplication();
+    await rejects(kms(P).updatePrimaryRegion({ KeyId: keyId, PrimaryRegion: R }), 'DisabledException');
+    const single = (await kms(P).createKey({})).KeyMetadata!;
+    await rejects(kms(P).updatePrimaryRegion({ KeyId: single.KeyId!, PrimaryRegion: R }), 'UnsupportedOperationException');
+    // Still the primary after the refusals.
+    assert.equal((await kms(P).describeKey({ KeyId: primaryArn })).KeyMetadata!.MultiRegionConfiguration!.MultiRegionKeyType, 'PRIMARY');
+  });
+});
+
+describe('deleting a primary that has replicas', () => {
+  it('waits in PendingReplicaDeletion until the last replica is deleted, then starts its own window', async () => {
+    const { keyId, primaryArn } = await createReplicated();
+    const scheduled = await kms(P).scheduleKeyDeletion({ KeyId: keyId, PendingWindowInDays: 7 });
+    assert.equal(scheduled.KeyState, 'PendingReplicaDeletion');
+    assert.equal(scheduled.PendingWindowInDays, 7);
+    assert.equal(scheduled.DeletionDate, undefined);
+    const described = (await kms(P).describeKey({ KeyId: keyId })).KeyMetadata!;
+    assert.equal(described.KeyState, 'PendingReplicaDeletion');
+    assert.equal(described.PendingDeletionWindowInDays, 7);
+    assert.equal(described.DeletionDate, undefined);
+    assert.equal(described.Enabled, false);
+    await rejects(kms(P).encrypt({ KeyId: keyId, Plaintext: utf8('x') }), 'KMSInvalidStateException', `${primaryArn} is pending deletion.`);
+
+    // The primary's deletion job leaves it alone while the replica exists.
+    const now = new Date();
+    let report = await runJob('deletion', { region: P, now: daysFrom(now, 40) });
+    assert.equal((await kms(P).describeKey({ KeyId: keyId })).KeyMetadata!.KeyState, 'PendingReplicaDeletion');
+
+    // The replica is deleted at the end of its own window.
+    await kms(R).scheduleKeyDeletion({ KeyId: keyId, PendingWindowInDays: 7 });
+    report = await runJob('deletion', { region: R, now: daysFrom(now, 8) });
+    assert.ok(report.done >= 1);
+    await assert.rejects(kms(R).describeKey({ KeyId: keyId }), { name: 'NotFoundException' });
+    await syncReplication();
+
+    // Then the primary's window starts, as of the job's run.
+    const started = daysFrom(now, 9);
+    await runJob('deletion', { region: P, now: started });
+    const pending = (await kms(P).describeKey({ KeyId: keyId })).KeyMetadata!;
+    assert.equal(pending.KeyState, 'PendingDeletion');
+    assert.equal(pending.DeletionDate!.getTime(), daysFrom(started, 7).getTime());
+    await runJob('deletion', { region: P, now: daysFrom(started, 7) });
+    await assert.rejects(kms(P).describeKey({ KeyId: keyId }), { name: 'NotFoundException' });
+
+    // The primary, deleted last, takes the shared material and the shared item along.
+    const left = (await scanTable(P)).filter((item) => String(item.pk).includes(keyId) || String(item.sk).includes(keyId));
+    assert.deepEqual(left, []);
+  });
+
+  it('deletes a replica alone, keeping the shared material for the primary', async () => {
+    const { keyId } = await createReplicated();
+    const made = await kms(P).encrypt({ KeyId: keyId, Plaintext: utf8('keep me') });
+    await kms(R).scheduleKeyDeletion({ KeyId: keyId, PendingWindowInDays: 7 });
+    await runJob('deletion', { region: R, now: daysFrom(new Date(), 8) });
+    await syncReplication();
+    assertBytesEqual((await kms(P).decrypt({ CiphertextBlob: made.CiphertextBlob! })).Plaintext, utf8('keep me'));
+    assert.deepEqual((await kms(P).describeKey({ KeyId: keyId })).KeyMetadata!.MultiRegionConfiguration!.ReplicaKeys, []);
+    // And it can be replicated again.
+    const again = await kms(P).replicateKey({ KeyId: keyId, ReplicaRegion: R });
+    assert.equal(again.ReplicaKeyMetadata!.KeyState, 'Creating');
+  });
+
+  it('lets a cancelled primary deletion leave the key Disabled, as for any key', async () => {
+    const { keyId } = await createReplicated();
+    await kms(P).scheduleKeyDeletion({ KeyId: keyId, PendingWindowInDays: 7 });
+    await kms(P).cancelKeyDeletion({ KeyId: keyId });
+    const key = (await kms(P).describeKey({ KeyId: keyId })).KeyMetadata!;
+    assert.equal(key.KeyState, 'Disabled');
+    assert.equal(key.PendingDeletionWindowInDays, undefined);
+  });
+});
+
+describe('condition keys', () => {
+  it('evaluates kms:MultiRegionKeyType and kms:ReplicaRegion in the key policy', async () => {
+    const policy = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        { Sid: 'admin', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' },
+        {
+          Sid: 'no-replicas-in-eu-south-1',
+          Effect: 'Deny',
+          Principal: { AWS: '*' },
+          Action: 'kms:ReplicateKey',
+          Resource: '*',
+          Condition: { StringEquals: { 'kms:ReplicaRegion': R, 'kms:MultiRegionKeyType': 'PRIMARY' } },
+        },
+      ],
+    });
+    const key = (await kms(P).createKey({ MultiRegion: true, Policy: policy })).KeyMetadata!;
+    await rejects(kms(P).replicateKey({ KeyId: key.KeyId!, ReplicaRegion: R }), 'AccessDeniedException');
+  });
+});
