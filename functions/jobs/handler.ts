@@ -10,6 +10,7 @@ import { loadConfig } from '../../shared/config.js';
 import type { JobName } from '../../shared/jobs/context.js';
 import { handleRotationRequest, type RotationRequestEvent } from '../../shared/jobs/rotation-request.js';
 import { runJobs } from '../../shared/jobs/run.js';
+import { declareRegionFailed, RecoveryRefused } from '../../shared/recovery/failed-regions.js';
 import { serviceName } from '../../shared/observability.js';
 import { createServices } from '../../shared/services.js';
 
@@ -39,4 +40,29 @@ export async function rotationRequest(event: EventBridgeEvent<string, { keyId?: 
   const result = await handleRotationRequest(services, event as RotationRequestEvent, new Date(), config.defaultRegion);
   log(result.outcome === 'refused' ? 'WARN' : 'INFO', 'rotation request', { ...result });
   return result;
+}
+
+/**
+ * The operator's declaration that a region failed, invoked by hand in the recovery region (it has no
+ * trigger): `aws lambda invoke --function-name kms-<stage>-regionFailure --region <recovery>
+ * --payload '{"failedRegion":"us-east-1","by":"alice","reason":"outage"}' out.json`; `"withdraw": true`
+ * takes it back. Refused unless recoveryDecrypt is on. Audited (DeclareRegionFailed / WithdrawRegionFailure);
+ * CloudTrail also records who invoked the function.
+ */
+export async function regionFailure(event: { failedRegion?: string; by?: string; reason?: string; withdraw?: boolean }) {
+  if (typeof event?.failedRegion !== 'string' || typeof event.by !== 'string' || event.by === '') {
+    return { ok: false, message: 'The payload needs "failedRegion" and "by" (who declares it), optionally "reason" and "withdraw".' };
+  }
+  const ctx = services.jobContext(config.defaultRegion, new Date(), log);
+  try {
+    const declaration = await declareRegionFailed(
+      { ...ctx, recoveryDecrypt: config.recoveryDecrypt },
+      { failedRegion: event.failedRegion, declaredBy: event.by, reason: event.reason, now: new Date(), withdraw: event.withdraw === true },
+    );
+    log('WARN', event.withdraw ? 'region failure withdrawn' : 'region declared failed', { recoveryRegion: config.defaultRegion, ...declaration });
+    return { ok: true, recoveryRegion: config.defaultRegion, withdrawn: event.withdraw === true, ...declaration };
+  } catch (error) {
+    if (error instanceof RecoveryRefused) return { ok: false, message: error.message };
+    throw error;
+  }
 }

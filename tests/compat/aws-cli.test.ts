@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { wrapKeyMaterial } from '../support/wrap-key-material.js';
+import { eventually, MRK_PRIMARY, MRK_REPLICA, syncReplication } from '../integration/regions.js';
 
 const AWS = '/usr/bin/aws';
 const REGION = 'us-east-1';
@@ -42,7 +43,7 @@ interface CliResult {
   stderr: string;
 }
 
-function aws(args: string[], options: { output?: 'json' | 'text' } = {}): Promise<CliResult> {
+function aws(args: string[], options: { output?: 'json' | 'text'; region?: string } = {}): Promise<CliResult> {
   const env: NodeJS.ProcessEnv = {
     PATH: '/usr/bin:/bin',
     HOME: workDir,
@@ -56,7 +57,7 @@ function aws(args: string[], options: { output?: 'json' | 'text' } = {}): Promis
     AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
     AWS_EC2_METADATA_DISABLED: 'true',
   };
-  const argv = ['kms', ...args, '--endpoint-url', endpoint, '--region', REGION, '--output', options.output ?? 'json'];
+  const argv = ['kms', ...args, '--endpoint-url', endpoint, '--region', options.region ?? REGION, '--output', options.output ?? 'json'];
   return new Promise((resolve) => {
     execFile(AWS, argv, { env, timeout: 60_000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
@@ -66,8 +67,8 @@ function aws(args: string[], options: { output?: 'json' | 'text' } = {}): Promis
 }
 
 /** Runs the CLI, expects success, parses its JSON output. */
-async function awsJson<T = Record<string, any>>(args: string[]): Promise<T> {
-  const result = await aws(args);
+async function awsJson<T = Record<string, any>>(args: string[], region?: string): Promise<T> {
+  const result = await aws(args, { region });
   assert.equal(result.code, 0, `aws kms ${args.join(' ')} failed (exit ${result.code}):\n${result.stderr}`);
   return (result.stdout.trim() === '' ? {} : JSON.parse(result.stdout)) as T;
 }
@@ -316,6 +317,34 @@ describe('AWS CLI v2 compatibility', { concurrency: 4 }, () => {
 
     // Creating the same alias twice is AlreadyExistsException.
     await awsError(['create-alias', '--alias-name', alias1, '--target-key-id', other.keyId], 'AlreadyExistsException', 'CreateAlias');
+  });
+
+  it('multi-region keys: create-key --multi-region, replicate-key, describe-key in the replica region, update-primary-region', async () => {
+    if (!process.env.KMS_DATA_DIR) return; // needs the harness's service (its global table and admin token)
+    const created = await awsJson(['create-key', '--multi-region', '--description', 'cli mrk'], MRK_PRIMARY);
+    const keyId = created.KeyMetadata.KeyId as string;
+    assert.match(keyId, /^mrk-[0-9a-f]{32}$/);
+    assert.equal(created.KeyMetadata.MultiRegionConfiguration.MultiRegionKeyType, 'PRIMARY');
+    const replicated = await awsJson(['replicate-key', '--key-id', keyId, '--replica-region', MRK_REPLICA, '--description', 'cli replica'], MRK_PRIMARY);
+    assert.equal(replicated.ReplicaKeyMetadata.KeyState, 'Creating');
+    assert.equal(replicated.ReplicaKeyMetadata.Arn, `arn:aws:kms:${MRK_REPLICA}:${ACCOUNT}:key/${keyId}`);
+    assert.equal(typeof replicated.ReplicaPolicy, 'string');
+    await syncReplication();
+    const inReplica = await eventually(async () => {
+      const out = await awsJson(['describe-key', '--key-id', keyId], MRK_REPLICA);
+      assert.equal(out.KeyMetadata.KeyState, 'Enabled');
+      return out.KeyMetadata;
+    });
+    assert.equal(inReplica.Description, 'cli replica');
+    assert.equal(inReplica.MultiRegionConfiguration.PrimaryKey.Region, MRK_PRIMARY);
+    const result = await aws(['update-primary-region', '--key-id', keyId, '--primary-region', MRK_REPLICA], { region: MRK_PRIMARY });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout.trim(), '');
+    await syncReplication();
+    await eventually(async () => {
+      const out = await awsJson(['describe-key', '--key-id', keyId], MRK_REPLICA);
+      assert.equal(out.KeyMetadata.MultiRegionConfiguration.MultiRegionKeyType, 'PRIMARY');
+    });
   });
 
   it('describe-key of an unknown key id: NotFoundException, exit code 254', async () => {

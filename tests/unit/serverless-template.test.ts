@@ -27,7 +27,7 @@ const primaryRegion = 'us-east-1';
 const tableName = `kms-${stage}`;
 const secretName = `kms/${stage}/root-key`;
 const functionName = `kms-${stage}-api`;
-const functionNames = ['api', 'rotationJob', 'deletionJob', 'expiryJob', 'rotationRequest'];
+const functionNames = ['api', 'rotationJob', 'deletionJob', 'expiryJob', 'rotationRequest', 'regionFailure'];
 const logicalId = (fn: string) => `${fn[0]!.toUpperCase()}${fn.slice(1)}LambdaFunction`;
 const privateApiParams = { privateApi: 'true', vpcEndpointIds: 'vpce-1' };
 
@@ -227,7 +227,7 @@ test('every function gets KMS_REGIONS (primary first) and KMS_RECOVERY_DECRYPT, 
   for (const pkg of everyRegion()) {
     const resources = deployed(pkg);
     const functions = resourcesOfType(resources, 'AWS::Lambda::Function');
-    assert.deepEqual(functions.map(([id]) => id).sort(), functionNames.map(logicalId).sort(), `${pkg.region}: the five functions`);
+    assert.deepEqual(functions.map(([id]) => id).sort(), functionNames.map(logicalId).sort(), `${pkg.region}: every function, no other`);
     for (const [id, fn] of functions) {
       const env = fn.Properties.Environment.Variables as Record<string, unknown>;
       assert.equal(env.KMS_REGIONS, expectedRegions.join(','), `${pkg.region} ${id}: KMS_REGIONS`);
@@ -353,17 +353,21 @@ test('IAM: no wildcard actions, no Scan, no NotAction/NotResource, data access l
 });
 
 /** What each function's role may do: exactly these, nothing more (a missing one is an outage too). */
-const expectedPermissions: Record<string, { table: string[]; indexes: boolean; rootKey: boolean; notify: boolean }> = {
+const expectedPermissions: Record<string, { table: string[]; indexes: boolean; rootKey: boolean; notify: boolean; events: boolean }> = {
   // Transactions are authorised per item (PutItem/UpdateItem/DeleteItem/ConditionCheckItem).
-  api: { table: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query', 'ConditionCheckItem'], indexes: true, rootKey: true, notify: false },
+  api: { table: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query', 'ConditionCheckItem'], indexes: true, rootKey: true, notify: false, events: true },
   // Wraps new material (root key); delivers the region's whole outbox, notifications included.
-  rotationJob: { table: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query'], indexes: true, rootKey: true, notify: true },
+  rotationJob: { table: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query'], indexes: true, rootKey: true, notify: true, events: true },
   // Cleanups batch-delete grant and material partitions; warnings and alarms go to SNS; never wraps.
-  deletionJob: { table: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query', 'BatchWriteItem'], indexes: true, rootKey: false, notify: true },
+  deletionJob: { table: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query', 'BatchWriteItem'], indexes: true, rootKey: false, notify: true, events: true },
   // Deletes the wrapped material item without unwrapping it; delivers the whole outbox.
-  expiryJob: { table: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query'], indexes: true, rootKey: false, notify: true },
+  expiryJob: { table: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query'], indexes: true, rootKey: false, notify: true, events: true },
   // One key by id, no due index; delivers only its own event and audit record.
-  rotationRequest: { table: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'], indexes: false, rootKey: true, notify: false },
+  rotationRequest: { table: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'], indexes: false, rootKey: true, notify: false, events: true },
+  // One transaction: Put (declare) or Delete (withdraw) of the declaration item plus a Put of its outbox
+  // entry; then deliverNow of that audit record only: claim/release (UpdateItem), remove (DeleteItem).
+  // Reads nothing, no root key, no event, no notification: only the audit log group besides the table.
+  regionFailure: { table: ['PutItem', 'UpdateItem', 'DeleteItem'], indexes: false, rootKey: false, notify: false, events: false },
 };
 
 test('each function runs under its own role, with exactly the permissions its code needs', () => {
@@ -392,7 +396,7 @@ test('each function runs under its own role, with exactly the permissions its co
 
       assert.equal(granted('secretsmanager').length, expected.rootKey ? 1 : 0, `${where}: root key ${expected.rootKey ? '' : 'not '}readable`);
       assert.equal(granted('sns').length, expected.notify ? 1 : 0, `${where}: ${expected.notify ? 'may' : 'may not'} publish to the alarm topic`);
-      assert.equal(granted('events').length, 1, `${where}: puts events (its outbox, or RotateKeyOnDemand's event)`);
+      assert.equal(granted('events').length, expected.events ? 1 : 0, `${where}: ${expected.events ? 'puts events (its outbox, or RotateKeyOnDemand\'s event)' : 'puts no events'}`);
       assert.deepEqual(asArray(granted('xray')[0]?.Action).sort(), ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], `${where}: tracing`);
 
       // Logs: its own log group and the audit log group, nothing else.
@@ -402,7 +406,8 @@ test('each function runs under its own role, with exactly the permissions its co
       for (const s of logs) assert.deepEqual(asArray(s.Action).sort(), ['logs:CreateLogStream', 'logs:PutLogEvents'], `${where}: log actions`);
 
       const services = new Set(statements.flatMap((s) => asArray(s.Action).map((a) => a.split(':')[0])));
-      assert.deepEqual([...services].sort(), ['dynamodb', 'events', 'logs', 'xray', ...(expected.rootKey ? ['secretsmanager'] : []), ...(expected.notify ? ['sns'] : [])].sort(), `${where}: services`);
+      const expectedServices = ['dynamodb', 'logs', 'xray', ...(expected.events ? ['events'] : []), ...(expected.rootKey ? ['secretsmanager'] : []), ...(expected.notify ? ['sns'] : [])];
+      assert.deepEqual([...services].sort(), expectedServices.sort(), `${where}: services`);
     }
   }
 });
@@ -501,6 +506,26 @@ test('the jobs run on EventBridge schedules, rotation requests on an EventBridge
         permissions.some((p) => p.Principal === 'events.amazonaws.com' && p.FunctionName?.['Fn::GetAtt']?.[0] === fn),
         `${pkg.region}: EventBridge may invoke ${fn}`,
       );
+    }
+  }
+});
+
+test('regionFailure is an operator action: its handler, the default timeout, and no trigger of any kind', () => {
+  const id = logicalId('regionFailure');
+  for (const pkg of everyRegion()) {
+    const resources = deployed(pkg);
+    const props = resourceIn(resources, id).Properties;
+    // The name the operator invokes (functions/jobs/handler.ts): kms-<stage>-regionFailure.
+    assert.equal(props.FunctionName, `kms-${stage}-regionFailure`, `${pkg.region}: function name`);
+    assert.equal(props.Handler, 'functions/jobs/handler.regionFailure', `${pkg.region}: handler`);
+    assert.equal(props.Timeout, 10, `${pkg.region}: the provider's default timeout`);
+    assert.ok(typeof props.Description === 'string' && props.Description.length > 0, `${pkg.region}: described`);
+    assert.deepEqual(pkg.state.service.functions.regionFailure.events ?? [], [], `${pkg.region}: no events in serverless.yml`);
+    // Nothing targets it or may invoke it on its own: no rule, no resource-based permission, no source mapping.
+    const mentions = (value: unknown) => JSON.stringify(value).includes(`"${id}"`);
+    for (const type of ['AWS::Events::Rule', 'AWS::Scheduler::Schedule', 'AWS::Lambda::Permission', 'AWS::Lambda::EventSourceMapping', 'AWS::Lambda::Url', 'AWS::SNS::Subscription']) {
+      const found = resourcesOfType(resources, type).filter(([, r]) => mentions(r.Properties));
+      assert.deepEqual(found.map(([rid]) => rid), [], `${pkg.region}: no ${type} for regionFailure`);
     }
   }
 });
