@@ -27,7 +27,8 @@ export class ConditionFailedError extends Error {}
 
 /** All state of one region, behind one interface (conventions: ports and adapters). */
 export interface KeyStore {
-  getKey(keyId: string): Promise<KeyRecord | undefined>;
+  /** `fresh`: skip any cache (the jobs decide on the stored state, e.g. after another region's write). */
+  getKey(keyId: string, options?: { fresh?: boolean }): Promise<KeyRecord | undefined>;
   /**
    * Creates key, its list entry, its first material and optionally an alias to it in one transaction;
    * fails with ConditionFailedError if the id or the alias exists.

@@ -107,7 +107,7 @@ export async function deletionJob(ctx: JobContext): Promise<JobReport> {
         }
         // A key no longer pending deletion (cancelled, or deleted while a refused request raced the
         // cleanup) gets no new attempts: forget the record once everything in it is reported.
-        const key = await ctx.store.getKey(use.keyId);
+        const key = await ctx.store.getKey(use.keyId, { fresh: true });
         if (!key || (key.keyState !== 'PendingDeletion' && key.keyState !== 'PendingReplicaDeletion')) {
           await ctx.jobStore.clearPendingDeletionUse(use.keyId, { onlyIfReported: true });
         }
@@ -159,9 +159,9 @@ async function reconcile(
   nowMs: number,
 ): Promise<{ done: 'deleted' | 'warned' | 'scheduled'; key: KeyRecord } | { done: 'skipped' }> {
   for (let attempt = 1; ; attempt++) {
-    // The store's cache may be seconds stale; a stale read fails the revision condition below, which
-    // drops the cached entry, and the next attempt reads the stored key.
-    const key = await ctx.store.getKey(keyId);
+    // Decided on the stored state, not the cache: a skip must not rest on a stale copy (a write by
+    // another region, e.g. a replica's deletion, reaches the table but not this process's cache).
+    const key = await ctx.store.getKey(keyId, { fresh: true });
     const action = deletionAction(key, nowMs);
     try {
       if (action === 'delete') {

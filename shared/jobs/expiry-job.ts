@@ -56,7 +56,7 @@ export async function expiryJob(ctx: JobContext): Promise<JobReport> {
 /** Expires one key's material if a fresh read says it is due; false when there was nothing to do. */
 async function expireKey(ctx: JobContext, keyId: string): Promise<boolean> {
   for (let attempt = 1; ; attempt++) {
-    const key = await ctx.store.getKey(keyId);
+    const key = await ctx.store.getKey(keyId, { fresh: true });
     // Gone, re-imported with a later ValidTo or without expiry, deleted by hand, or expired by another run.
     if (!key || !isDue(key, 'expiry', ctx.now.getTime())) return false;
     const keyMaterialId = key.currentKeyMaterialId!;

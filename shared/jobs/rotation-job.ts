@@ -38,14 +38,14 @@ export async function rotationJob(ctx: JobContext): Promise<JobReport> {
 
 async function rotateIfDue(ctx: JobContext, keyId: string): Promise<boolean> {
   for (let attempt = 1; ; attempt++) {
-    const key = await ctx.store.getKey(keyId);
+    const key = await ctx.store.getKey(keyId, { fresh: true });
     // Decided on the fresh read: the index may lag, and another run may have rotated it already.
     if (!key || !isDue(key, 'rotation', ctx.now.getTime())) return false;
     try {
       await commitRotation(ctx, key, 'AUTOMATIC', ctx.now);
       return true;
     } catch (error) {
-      // Changed since we read it (or our cached copy was stale): decide again on the stored state.
+      // Changed since we read it: decide again on the stored state.
       if (!(error instanceof ConditionFailedError) || attempt === ATTEMPTS) throw error;
     }
   }

@@ -54,7 +54,7 @@ export async function handleRotationRequest(
 
   const ctx = services.jobContext(region, now);
   for (let attempt = 1; attempt <= 10; attempt++) {
-    const key = await ctx.store.getKey(keyId);
+    const key = await ctx.store.getKey(keyId, { fresh: true });
     // A key of another account than the event's is treated as absent (no cross-account rotation).
     if (!key || (account !== undefined && key.account !== account)) return refused(`Key '${keyId}' does not exist in ${region}`);
     try {

@@ -26,11 +26,12 @@ export class CachedKeyStore implements KeyStore {
     private readonly nowMs: () => number = Date.now,
   ) {}
 
-  async getKey(keyId: string): Promise<KeyRecord | undefined> {
-    const hit = this.fresh(this.keys, keyId);
+  async getKey(keyId: string, options?: { fresh?: boolean }): Promise<KeyRecord | undefined> {
+    const hit = options?.fresh ? undefined : this.fresh(this.keys, keyId);
     if (hit) return hit;
     const key = await this.inner.getKey(keyId);
     if (key) this.put(this.keys, keyId, key);
+    else this.keys.delete(keyId);
     return key;
   }
 

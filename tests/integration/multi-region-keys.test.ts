@@ -186,6 +186,37 @@ describe('rotation is shared and set on the primary', () => {
   });
 });
 
+describe('automatic rotation of a multi-region key', () => {
+  it("runs in the primary's region only, and follows the primary when it moves", async () => {
+    const { keyId } = await createReplicated();
+    await kms(P).enableKeyRotation({ KeyId: keyId, RotationPeriodInDays: 90 });
+    const start = (await kms(P).describeKey({ KeyId: keyId })).KeyMetadata!.CurrentKeyMaterialId;
+    await syncReplication();
+    const due = daysFrom(new Date(), 91);
+
+    // The replica region's job leaves the key alone: its rotation is the primary's.
+    await runJob('rotation', { region: R, now: due });
+    assert.equal((await kms(P).describeKey({ KeyId: keyId })).KeyMetadata!.CurrentKeyMaterialId, start);
+
+    await runJob('rotation', { region: P, now: due });
+    const rotated = (await kms(P).describeKey({ KeyId: keyId })).KeyMetadata!.CurrentKeyMaterialId;
+    assert.notEqual(rotated, start);
+    const rotations = (await kms(P).listKeyRotations({ KeyId: keyId })).Rotations!;
+    assert.deepEqual(rotations.map((r) => r.RotationType), ['AUTOMATIC']);
+    await syncReplication();
+    await eventually(async () => assert.equal((await kms(R).describeKey({ KeyId: keyId })).KeyMetadata!.CurrentKeyMaterialId, rotated));
+
+    // After UpdatePrimaryRegion the next rotation is the new primary region's job.
+    await kms(P).updatePrimaryRegion({ KeyId: keyId, PrimaryRegion: R });
+    await syncReplication();
+    const next = daysFrom(due, 91);
+    await runJob('rotation', { region: P, now: next });
+    assert.equal((await kms(P).listKeyRotations({ KeyId: keyId })).Rotations!.length, 1);
+    await runJob('rotation', { region: R, now: next });
+    assert.equal((await kms(R).listKeyRotations({ KeyId: keyId })).Rotations!.length, 2);
+  });
+});
+
 describe('UpdatePrimaryRegion', () => {
   it('swaps the roles; only the new primary can replicate and rotate', async () => {
     const { keyId, primaryArn, replicaArn } = await createReplicated();
