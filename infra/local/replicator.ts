@@ -44,6 +44,11 @@ export interface ReplicatorOptions {
   dataDir?: string;
   /** Idle polling interval per source stream, default 100. */
   pollMs?: number;
+  /**
+   * Extra delay before a write is applied elsewhere (default 0): set it near AWS's typical global-table
+   * lag (about a second) to rehearse what a client sees while a replica region is behind.
+   */
+  delayMs?: number;
   /** A down region neither sends nor receives; what it should receive waits, in order, until it is up. */
   isDown?: (region: string) => boolean;
   /** createdAt = the stream record's ApproximateCreationDateTime in ms. */
@@ -165,6 +170,8 @@ interface Entry {
   fingerprint: string;
   version: Version;
   createdAt: number;
+  /** When the replicator read the record (the extra delay counts from here). */
+  seenAt: number;
 }
 
 interface ShardCursor {
@@ -194,6 +201,7 @@ const seqLess = (a: string, b: string) => BigInt(a) < BigInt(b);
 export async function startReplicator(options: ReplicatorOptions): Promise<Replicator> {
   const { endpoint, tableName, regions } = options;
   const pollMs = options.pollMs ?? 100;
+  const delayMs = options.delayMs ?? 0;
   const isDown = options.isDown ?? (() => false);
   const log = options.log ?? (() => {});
   const clientConfig = (region: string) => ({ endpoint, region, credentials: DYNAMODB_LOCAL_CREDENTIALS });
@@ -431,7 +439,7 @@ export async function startReplicator(options: ReplicatorOptions): Promise<Repli
     const fingerprint = fingerprintOf(image);
     const observation = observe(stateOf(source, key), fingerprint, versionTime(createdAt, Date.now()), source);
     setState(source, key, observation.state);
-    const entry: Entry = { source, shardId, seq, kind: 'apply', keys, image, fingerprint, version: observation.kind === 'local' ? observation.version : { at: createdAt, origin: source }, createdAt };
+    const entry: Entry = { source, shardId, seq, kind: 'apply', keys, image, fingerprint, version: observation.kind === 'local' ? observation.version : { at: createdAt, origin: source }, createdAt, seenAt: Date.now() };
     if (observation.kind === 'local' && observation.repair) {
       log('INFO', 'replication: restoring a local write overwritten by an older replicated one', { region: source, keys: key });
       queues.get(source)!.entries.push(entry);
@@ -469,6 +477,11 @@ export async function startReplicator(options: ReplicatorOptions): Promise<Repli
         // A down target receives nothing; its queue waits, in order.
         if (!entry || isDown(target)) {
           await sleep(entry ? pollMs : Math.min(pollMs, 20));
+          continue;
+        }
+        const wait = entry.seenAt + delayMs - Date.now();
+        if (wait > 0) {
+          await sleep(wait);
           continue;
         }
         queue.busy = true;

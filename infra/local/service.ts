@@ -87,6 +87,7 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
             regions: config.regions,
             dataDir,
             pollMs: positiveSetting(env, 'KMS_REPLICATION_POLL_MS'),
+            delayMs: positiveSetting(env, 'KMS_REPLICATION_DELAY_MS', { allowZero: true }),
             isDown: health.isDown,
             log: (level, message, fields) => (level === 'INFO' ? logger.info(message, fields) : logger.error(message, fields)),
           })
@@ -147,11 +148,13 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
   }
 }
 
-function positiveSetting(env: Record<string, string | undefined>, name: string): number | undefined {
+function positiveSetting(env: Record<string, string | undefined>, name: string, options: { allowZero?: boolean } = {}): number | undefined {
   const raw = env[name];
   if (raw === undefined || raw === '') return undefined;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got '${raw}'`);
+  if (!Number.isInteger(value) || value < (options.allowZero ? 0 : 1)) {
+    throw new Error(`${name} must be a ${options.allowZero ? 'non-negative' : 'positive'} integer, got '${raw}'`);
+  }
   return value;
 }
 

@@ -7,7 +7,9 @@
  * key id, material and rotation (the shared item, store/multi-region-item.ts); its policy, description,
  * tags, aliases, grants and state are its own (KMS-REFERENCE §7).
  */
+import { serviceEventRecord } from '../audit/service-events.js';
 import { checkNewKeyPolicy } from '../authz/key-policy.js';
+import { deliverNow, outboxAudit } from '../jobs/outbox.js';
 import { keyArn } from '../core/ids.js';
 import { keyMetadata } from '../core/key-metadata.js';
 import { isPrimary } from '../core/multi-region.js';
@@ -69,6 +71,14 @@ export async function replicateKey(input: ReplicateKeyRequest, ctx: OperationCon
     if (error instanceof ConditionFailedError) throw new AlreadyExistsException(`${arn} already exists.`);
     throw error;
   }
+  // CloudTrail records ReplicateKey here (the API's own record) and CreateKey in the replica's region.
+  const created = outboxAudit(
+    serviceEventRecord('CreateKey', replica, ctx.clock.now(), { responseElements: { keyMetadata: { keyId: replica.keyId, arn } }, idParts: [arn, ctx.requestId] }),
+  );
+  await ctx.jobStore
+    .putOutbox([created])
+    .then(() => deliverNow(ctx.jobStore, ctx.sinks, [created]))
+    .catch(() => {}); // the replica exists; a record left in the outbox goes out with the next job run
   const configuration = await multiRegionConfiguration(ctx.peers, replica);
   // Until the replica region has it, AWS reports the new replica as Creating (Enabled false) [obs].
   const creating = { ...replica, keyState: 'Creating' as const };

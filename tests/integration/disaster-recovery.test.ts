@@ -7,6 +7,8 @@
  */
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import {
   buildAwsKmsMrkAwareDiscoveryMultiKeyringNode,
   buildAwsKmsMrkAwareStrictMultiKeyringNode,
@@ -179,5 +181,31 @@ describe('recovery decrypts for a region declared failed (beyond AWS)', () => {
     assert.equal(declaration.serviceEventDetails.reason, 'rehearsal');
     const recovered = records.find((r) => r.eventName === 'Decrypt' && r.errorCode === undefined && r.resources?.[0]?.ARN === key.Arn);
     assert.ok(recovered, 'the recovery decrypt has an audit record naming the failed region key');
+  });
+});
+
+describe('npm run region', () => {
+  it('takes a region down and up, and reports the status, against the running service', async () => {
+    const cli = (...args: string[]) =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+        execFile(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../../infra/local/region-cli.ts', import.meta.url)), ...args], { env: process.env }, (error, stdout, stderr) =>
+          resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+        ),
+      );
+    const down = await cli('down', A);
+    try {
+      assert.equal(down.code, 0, down.stderr);
+      const status = JSON.parse((await cli('status')).stdout) as { globalTable: string[]; down: string[] };
+      assert.ok(status.globalTable.includes(A) && status.globalTable.includes(B));
+      assert.ok(status.down.includes(A));
+      await assert.rejects(kms(A).listKeys({}), { name: 'ServiceUnavailableException' });
+    } finally {
+      assert.equal((await cli('up', A)).code, 0);
+    }
+    await kms(A).listKeys({});
+    assert.equal((await cli('sync')).code, 0);
+    const usage = await cli('sideways', A);
+    assert.equal(usage.code, 2);
+    assert.match(usage.stderr, /usage: npm run region/);
   });
 });

@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KeyMetadata } from '@aws-sdk/client-kms';
 import { ACCOUNT, assertBytesEqual, keyArn, kms, uniqueAlias, utf8 } from './helpers.js';
-import { daysFrom, runJob } from './jobs.js';
+import { daysFrom, readJsonLines, runJob } from './jobs.js';
 import { eventually, MRK_PRIMARY as P, MRK_REPLICA as R, syncReplication } from './regions.js';
 import { scanTable } from './table.js';
 
@@ -82,6 +82,14 @@ describe('ReplicateKey', () => {
       ReplicaKeys: [{ Arn: replica.Arn, Region: R }],
     });
     assert.deepEqual(out.ReplicaTags, [{ TagKey: 'site', TagValue: 'south' }]);
+    // CloudTrail: ReplicateKey in the primary's region, CreateKey in the replica's.
+    const day = new Date().toISOString().slice(0, 10);
+    await eventually(async () => {
+      const records = readJsonLines(`audit/${day}.jsonl`);
+      const replicateRecords = records.filter((r) => r.eventName === 'ReplicateKey' && r.awsRegion === P);
+      assert.ok(replicateRecords.some((r) => r.resources?.[0]?.ARN === primary.Arn), JSON.stringify(replicateRecords.slice(-2)));
+      assert.ok(records.some((r) => r.eventName === 'CreateKey' && r.awsRegion === R && r.resources?.[0]?.ARN === replica.Arn));
+    });
     // Not a copy of the primary's policy: the default policy, as a key created without one gets.
     const fresh = await kms(R).createKey({});
     const defaultPolicy = (await kms(R).getKeyPolicy({ KeyId: fresh.KeyMetadata!.KeyId!, PolicyName: 'default' })).Policy;

@@ -171,3 +171,21 @@ test('a restart with a data dir resumes from the checkpoint: writes made while s
     await rm(dataDir, { recursive: true, force: true });
   }
 });
+
+test('empty maps (a key without tags) replicate as empty maps, and an extra delay holds writes back', async () => {
+  const { started, applied } = replicator({ delayMs: 400 });
+  const r = await started;
+  try {
+    const id = newId();
+    const written = Date.now();
+    await put(A, id, { tags: { M: {} }, nested: { M: { inner: { M: {} } } } });
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    assert.equal(await get(B, id), undefined, 'not applied before the delay');
+    await r.caughtUp(5000);
+    assert.deepEqual(await get(B, id), await get(A, id));
+    assert.deepEqual((await get(C, id))?.tags, { M: {} });
+    assert.ok(applied.every((event) => event.appliedAt - written >= 400), 'every apply waited for the delay');
+  } finally {
+    await r.stop();
+  }
+});
