@@ -38,6 +38,8 @@ export interface LocalServiceOptions {
 export interface LocalService {
   endpoint: string;
   dynamodbEndpoint: string;
+  /** The regions that replicate as one global table (KMS_REGIONS). */
+  globalRegions: string[];
   /** What startup cost, for the curious and for the report in start.ts. */
   timings: { dynamodbLocalMs: number; totalMs: number };
   stop(): Promise<void>;
@@ -137,6 +139,7 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
     return {
       endpoint,
       dynamodbEndpoint: dynamodb.endpoint,
+      globalRegions: config.regions,
       timings: { dynamodbLocalMs: dynamodb.startupMs, totalMs: Math.round(performance.now() - started) },
       stop,
     };

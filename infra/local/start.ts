@@ -3,6 +3,8 @@
  *
  *   KMS_PORT (4599)  KMS_HOST (127.0.0.1)  KMS_DATA_DIR (./.kms-data)  KMS_DYNAMODB_PORT (4598)
  *   KMS_JOB_INTERVAL_MS (60000; 0: no scheduled jobs)
+ *   KMS_REGIONS (us-east-1,us-west-2: replicated like a global table)  KMS_REPLICATION_POLL_MS  KMS_REPLICATION_DELAY_MS
+ *   KMS_RECOVERY_DECRYPT (false)
  *   plus what shared/config.ts reads: KMS_TABLE_NAME, AWS_REGION, KMS_ROOT_KEY(_FILE), KMS_CACHE_TTL_MS, LOG_LEVEL
  *
  * Port 0 picks a free port; the lines printed on stdout say which (tests/run.ts reads them).
@@ -51,7 +53,7 @@ async function main() {
   });
   if (stopping) return void (await service.stop()); // a signal arrived while starting
 
-  const { endpoint, dynamodbEndpoint, timings } = service;
+  const { endpoint, dynamodbEndpoint, globalRegions, timings } = service;
   console.log(`KMS endpoint: ${endpoint}`);
   console.log(`DynamoDB Local: ${dynamodbEndpoint}`);
   console.log(`Data: ${process.env.KMS_DATA_DIR || '.kms-data'} (ready in ${timings.totalMs} ms, DynamoDB Local ${timings.dynamodbLocalMs} ms)`);
@@ -60,6 +62,10 @@ async function main() {
   console.log(`  AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test aws kms create-key --endpoint-url ${endpoint} --region us-east-1`);
   console.log('Scheduled jobs (rotation, deletion, expiry) run every minute; rehearse time with e.g.');
   console.log('  npm run job -- rotation --now 2030-01-01T00:00:00Z    (events: npm run events; audit: npm run audit -- --key-id <id>)');
+  if (globalRegions.length > 1) {
+    console.log(`Global table (replicated): ${globalRegions.join(', ')}; rehearse an outage with e.g.`);
+    console.log(`  npm run region -- down ${globalRegions[0]}    (and: up, status, fail <region> --recovery <region>)`);
+  }
   console.log('Ctrl-C stops it.');
 }
 
