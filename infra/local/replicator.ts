@@ -193,6 +193,8 @@ const ITEM_STATE_TTL_MS = 5 * 60_000;
 const CHECKPOINT_EVERY_MS = 500;
 const SHARD_REFRESH_MS = 30_000;
 const MAX_BACKOFF_MS = 2_000;
+/** How long stop() lets replication settle (echoes read, checkpoints past them) before it ends the loops anyway. */
+const STOP_DRAIN_MS = 3_000;
 /** Writes to distinct items applied at once per target. */
 const APPLY_BATCH = 32;
 
@@ -283,6 +285,8 @@ export async function startReplicator(options: ReplicatorOptions): Promise<Repli
   // --- source side: read a region's stream --------------------------------------------------------
 
   const readers = await Promise.all(regions.map((region) => openReader(region)));
+  /** When the replicator last wrote into each region: its echo is in that region's stream from then on. */
+  const lastWriteAt = new Map<string, number>();
 
   async function openReader(source: string) {
     const client = streams.get(source)!;
@@ -541,6 +545,7 @@ export async function startReplicator(options: ReplicatorOptions): Promise<Repli
       if (at >= 0) setState(target, key, { version: now.version, pending: now.pending.filter((_, i) => i !== at) });
     }
     written.get(target)!.add(entry);
+    lastWriteAt.set(target, performance.now());
     options.onApplied?.({ from: entry.source, to: target, keys: entry.keys, createdAt: entry.createdAt, appliedAt: Date.now() });
   }
 
@@ -557,14 +562,17 @@ export async function startReplicator(options: ReplicatorOptions): Promise<Repli
   for (const timer of timers) timer.unref();
   log('INFO', 'replication started', { tableName, regions, pollMs, dataDir: options.dataDir });
 
-  return {
+  const replicator: Replicator = {
     async caughtUp(timeoutMs = 30_000) {
       const since = performance.now();
       const deadline = since + timeoutMs;
       for (;;) {
-        // Every up source has had a read that began after the call and found nothing new, and every up
-        // target has applied all it was handed.
-        const read = readers.every((reader) => isDown(reader.region) || reader.lastIdleCycleAt >= since);
+        // Every up source has had a read that began after the call, and after the replicator's last write
+        // into it (so its echo was read and consumed: a restart must not mistake it for a local write),
+        // and found nothing new; and every up target has applied all it was handed.
+        const read = readers.every(
+          (reader) => isDown(reader.region) || reader.lastIdleCycleAt >= Math.max(since, lastWriteAt.get(reader.region) ?? -Infinity),
+        );
         const applied = regions.every((region) => isDown(region) || (queues.get(region)!.entries.length === 0 && !queues.get(region)!.busy));
         if (read && applied) return;
         if (stopped) throw new Error('replicator stopped');
@@ -574,6 +582,8 @@ export async function startReplicator(options: ReplicatorOptions): Promise<Repli
     },
     async stop() {
       if (stopped) return;
+      // Let the echoes of the last writes be read first, so the checkpoints are past them (best effort).
+      await replicator.caughtUp(STOP_DRAIN_MS).catch(() => {});
       stopped = true;
       for (const wake of [...wakers]) wake();
       for (const timer of timers) clearInterval(timer);
@@ -583,6 +593,7 @@ export async function startReplicator(options: ReplicatorOptions): Promise<Repli
       log('INFO', 'replication stopped', { tableName });
     },
   };
+  return replicator;
 }
 
 /**
