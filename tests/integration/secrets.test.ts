@@ -10,6 +10,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { kms, OTHER_REGION, REGION } from './helpers.js';
+import { eventually, MRK_PRIMARY, MRK_REPLICA, syncReplication } from './regions.js';
 import { scanTable } from './table.js';
 
 const env = (name: string): string => {
@@ -74,13 +75,22 @@ test('no plaintext key material, data key or plaintext reaches the table, the lo
     await assert.rejects(client.decrypt({ CiphertextBlob: dataKey.CiphertextBlob, EncryptionContext: { t: 'wrong' } }));
   }
 
+  // A multi-region key: its material is replicated to the replica region's table (wrapped, as everywhere).
+  const mrk = (await kms(MRK_PRIMARY).createKey({ MultiRegion: true, Description: 'secrets test' })).KeyMetadata!.KeyId!;
+  await kms(MRK_PRIMARY).replicateKey({ KeyId: mrk, ReplicaRegion: MRK_REPLICA });
+  await syncReplication();
+  const replicaDataKey = await eventually(() => kms(MRK_REPLICA).generateDataKey({ KeyId: mrk, KeySpec: 'AES_256' }));
+  secrets.push(Buffer.from(replicaDataKey.Plaintext!));
+  await kms(MRK_PRIMARY).decrypt({ CiphertextBlob: replicaDataKey.CiphertextBlob });
+  await syncReplication();
+
   const rootKey = Buffer.from(readFileSync(join(env('KMS_DATA_DIR'), 'root-key'), 'utf8').trim(), 'base64');
   assert.equal(rootKey.length, 32);
   secrets.push(rootKey);
 
   let materials = 0;
   let text = '';
-  for (const region of [REGION, OTHER_REGION]) {
+  for (const region of [REGION, OTHER_REGION, MRK_PRIMARY, MRK_REPLICA]) {
     const items = await scanTable(region);
     for (const item of items.filter((i) => i.entity === 'KeyMaterial')) {
       secrets.push(unwrap(rootKey, item)); // throws if an item is not wrapped under the root key
