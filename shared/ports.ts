@@ -74,7 +74,10 @@ export interface PeerKeys {
   readonly regions: readonly string[];
   /** Another region's key, read from this region's table. */
   keyIn(region: string, keyId: string): Promise<KeyRecord | undefined>;
-  /** Another region's items through this region's table: ReplicateKey writes a new replica's first items. */
+  /**
+   * Another region's own store (its replica of the global table, through that region's endpoint):
+   * ReplicateKey creates the new replica's items there, so the replica region has them at once.
+   */
   storeIn(region: string): KeyStore;
 }
 

@@ -77,9 +77,9 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
       let db = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
       if (options.wrapClient) db = options.wrapClient(db);
       const table = db;
-      // Other regions' items in this region's table: uncached, read only where multi-region work needs them.
+      // Other regions' items as this region's table holds them: uncached, read only where multi-region work needs them.
       const views = new Map<string, KeyStore>();
-      const storeIn = (itemRegion: string): KeyStore => {
+      const viewOf = (itemRegion: string): KeyStore => {
         let view = views.get(itemRegion);
         if (!view) views.set(itemRegion, (view = new DynamoKeyStore(table, config.tableName, itemRegion)));
         return view;
@@ -88,7 +88,11 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
         keys: new CachedKeyStore(new DynamoKeyStore(db, config.tableName, region), config.cacheTtlMs),
         grants: new CachedGrantStore(new DynamoGrantStore(db, config.tableName, region), config.cacheTtlMs),
         jobs: new DynamoJobStore(db, config.tableName, region),
-        peers: { regions: config.regions, storeIn, keyIn: (itemRegion, keyId) => storeIn(itemRegion).getKey(keyId) },
+        peers: {
+          regions: config.regions,
+          keyIn: (itemRegion, keyId) => viewOf(itemRegion).getKey(keyId),
+          storeIn: (otherRegion) => storesFor(otherRegion).keys,
+        },
       };
       regions.set(region, stores);
     }

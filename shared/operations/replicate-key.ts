@@ -2,8 +2,10 @@
  * ReplicateKey: https://docs.aws.amazon.com/kms/latest/APIReference/API_ReplicateKey.html
  *
  * Runs in the primary's region and writes the replica's first items (its key and its ListKeys entry,
- * under the replica region's partition) into this region's replica of the global table, which carries
- * them to the replica region; from then on only the replica region writes them. A replica shares the
+ * under the replica region's partition) into the replica region's own replica of the global table, so
+ * the replica region has them at once and the global table carries them back here; from then on only
+ * the replica region writes them (a creation handoff: nobody else can write an item that does not
+ * exist yet, and the write is conditional on its absence). A replica shares the
  * key id, material and rotation (the shared item, store/multi-region-item.ts); its policy, description,
  * tags, aliases, grants and state are its own (KMS-REFERENCE §7).
  */

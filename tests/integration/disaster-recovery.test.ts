@@ -20,6 +20,7 @@ import { KMS } from '@aws-sdk/client-kms';
 import { ACCOUNT, assertBytesEqual, endpoint, keyArn, kms, utf8 } from './helpers.js';
 import { readJsonLines, runJob } from './jobs.js';
 import { clientFor } from './principals.js';
+import { scanTable } from './table.js';
 import { declareFailed, DR_HOME as A, DR_RECOVERY as B, eventually, regionDown, regionUp, syncReplication, withdrawFailure } from './regions.js';
 
 after(async () => {
@@ -70,24 +71,35 @@ describe('a region that is down', () => {
   });
 
   it('receives what was written elsewhere meanwhile once it is up', async () => {
+    // A multi-region key whose primary is in B, with a replica in A.
+    const key = (await kms(B).createKey({ MultiRegion: true })).KeyMetadata!;
+    const keyId = key.KeyId!;
+    await kms(B).replicateKey({ KeyId: keyId, ReplicaRegion: A });
+    await syncReplication();
+    await eventually(async () => assert.equal((await kms(A).describeKey({ KeyId: keyId })).KeyMetadata!.KeyState, 'Enabled'));
+
     await regionDown(A);
-    let keyId: string;
+    let made: Uint8Array;
+    let rotated: string | undefined;
     try {
-      // A new multi-region key made in B and replicated to A while A is down.
-      const key = (await kms(B).createKey({ MultiRegion: true })).KeyMetadata!;
-      keyId = key.KeyId!;
-      await kms(B).replicateKey({ KeyId: keyId, ReplicaRegion: A });
-      await syncReplication();
+      // While A is down the primary rotates (new material, new shared state) and encrypts with it.
+      await kms(B).rotateKeyOnDemand({ KeyId: keyId });
+      rotated = (await kms(B).describeKey({ KeyId: keyId })).KeyMetadata!.CurrentKeyMaterialId;
+      made = (await kms(B).encrypt({ KeyId: keyId, Plaintext: utf8('written while A was down') })).CiphertextBlob!;
+      await syncReplication(); // caught up with every region that is up; A's share waits
       await assert.rejects(kms(A).describeKey({ KeyId: keyId }), { name: 'ServiceUnavailableException' });
+      // A's replica of the table has not received the new material yet.
+      const inA = await scanTable(A);
+      assert.ok(!inA.some((item) => item.pk === `MATERIAL#${keyId}` && item.sk === rotated), 'no replication into a down region');
+      assert.ok((await scanTable(B)).some((item) => item.pk === `MATERIAL#${keyId}` && item.sk === rotated));
     } finally {
       await regionUp(A);
     }
     await syncReplication();
-    const inA = await eventually(async () => (await kms(A).describeKey({ KeyId: keyId })).KeyMetadata!);
-    assert.equal(inA.KeyState, 'Enabled');
-    assert.equal(inA.MultiRegionConfiguration!.PrimaryKey!.Region, B);
-    const made = await kms(A).encrypt({ KeyId: keyId, Plaintext: utf8('from the returned region') });
-    assertBytesEqual((await kms(B).decrypt({ CiphertextBlob: made.CiphertextBlob! })).Plaintext, utf8('from the returned region'));
+    const opened = await eventually(() => kms(A).decrypt({ CiphertextBlob: made }));
+    assertBytesEqual(opened.Plaintext, utf8('written while A was down'));
+    assert.equal(opened.KeyMaterialId, rotated);
+    await eventually(async () => assert.equal((await kms(A).describeKey({ KeyId: keyId })).KeyMetadata!.CurrentKeyMaterialId, rotated));
   });
 
   it('decrypts in the replica what the rotated primary encrypted', async () => {

@@ -203,6 +203,8 @@ function roleOf(template: Template, fn: string): string {
 const arn = (service: string, rest: string) => `arn:\${AWS::Partition}:${service}:\${AWS::Region}:\${AWS::AccountId}:${rest}`;
 const tableArn = arn('dynamodb', `table/${tableName}`);
 const indexArn = `${tableArn}/index/*`;
+/** The table's replica in any region of the account (same name): ReplicateKey's PutItem only. */
+const replicaTablesArn = tableArn.replace('${AWS::Region}', '*');
 const secretArn = arn('secretsmanager', `secret:${secretName}-??????`);
 const defaultBusArn = arn('events', 'event-bus/default');
 const ownLogGroup = (fn: string) => arn('logs', `log-group:/aws/lambda/kms-${stage}-${fn}:*`);
@@ -331,7 +333,9 @@ test('IAM: no wildcard actions, no Scan, no NotAction/NotResource, data access l
       const services = new Set(actions.map((a) => a.split(':')[0]));
       if (services.has('dynamodb')) {
         assert.equal(services.size, 1, `${where}: DynamoDB statements grant nothing else`);
-        for (const r of resources) assert.ok([tableArn, indexArn].includes(r), `${where}: ${r} is the table or its indexes`);
+        // The same table in the stage's other regions: only PutItem, for ReplicateKey (checked per role below).
+        const otherReplicas = statement.Sid === 'ReplicaCreation' ? [replicaTablesArn] : [];
+        for (const r of resources) assert.ok([tableArn, indexArn, ...otherReplicas].includes(r), `${where}: ${r} is the table or its indexes`);
       }
       if (services.has('secretsmanager')) {
         assert.deepEqual(actions, ['secretsmanager:GetSecretValue'], `${where}: read-only secret access`);
@@ -389,8 +393,15 @@ test('each function runs under its own role, with exactly the permissions its co
       const granted = (service: string) => statements.filter((s) => asArray(s.Action).some((a) => a.startsWith(`${service}:`)));
       const expected = expectedPermissions[fn]!;
 
-      const table = granted('dynamodb');
-      assert.equal(table.length, 1, `${where}: one DynamoDB statement`);
+      // The API alone may also put items into the table's other regional replicas (ReplicateKey).
+      const replicaCreation = statements.filter((s) => s.Sid === 'ReplicaCreation');
+      if (fn === 'api') {
+        assert.equal(replicaCreation.length, 1, `${where}: ReplicateKey writes into the replica region`);
+        assert.deepEqual(asArray(replicaCreation[0]!.Action), ['dynamodb:PutItem']);
+        assert.deepEqual(asArray(replicaCreation[0]!.Resource).map(resourceText), [replicaTablesArn]);
+      } else assert.equal(replicaCreation.length, 0, `${where}: writes only its own region's replica`);
+      const table = granted('dynamodb').filter((s) => s.Sid !== 'ReplicaCreation');
+      assert.equal(table.length, 1, `${where}: one DynamoDB statement for its region's table`);
       assert.deepEqual(asArray(table[0]!.Action).sort(), expected.table.map((a) => `dynamodb:${a}`).sort(), `${where}: DynamoDB actions`);
       assert.deepEqual(asArray(table[0]!.Resource).map(resourceText), expected.indexes ? [tableArn, indexArn] : [tableArn], `${where}: table resources`);
 
