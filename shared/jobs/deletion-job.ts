@@ -22,7 +22,7 @@ import type { KeyRecord } from '../core/types.js';
 import { serviceEventRecord } from '../audit/service-events.js';
 import { deletionEvent, deterministicId } from '../events/kms-events.js';
 import { ConditionFailedError, type Notification } from '../ports.js';
-import { startPrimaryDeletion } from '../core/key-state.js';
+import { scheduleReplicaDeletion, startPrimaryDeletion } from '../core/key-state.js';
 import { isPrimary } from '../core/multi-region.js';
 import { replicasOf } from '../operations/multi-region.js';
 import type { JobContext, JobReport } from './context.js';
@@ -165,6 +165,12 @@ async function reconcile(
     const action = deletionAction(key, nowMs);
     try {
       if (action === 'delete') {
+        // A replica made after the primary's deletion was scheduled (or not yet replicated when it was)
+        // needs the shared material: the primary waits for it instead (KMS-REFERENCE §7).
+        if (isPrimary(key!) && (await replicasOf(ctx.peers, key!)).length > 0) {
+          await ctx.store.updateKey(scheduleReplicaDeletion(key!, key!.pendingWindowInDays ?? 30, ctx.now));
+          return { done: 'skipped' };
+        }
         await ctx.store.deleteKey(key!, [
           outboxEvent(deletionEvent(key!, ctx.now, ctx.eventSource)),
           outboxAudit(serviceEventRecord('DeleteKey', key!, ctx.now, { responseElements: { keyId: key!.arn }, idParts: [key!.keyId] })),

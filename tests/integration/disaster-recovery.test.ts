@@ -18,7 +18,7 @@ import {
 } from '@aws-crypto/client-node';
 import { KMS } from '@aws-sdk/client-kms';
 import { ACCOUNT, assertBytesEqual, endpoint, keyArn, kms, utf8 } from './helpers.js';
-import { readJsonLines, runJob } from './jobs.js';
+import { daysFrom, readJsonLines, runJob } from './jobs.js';
 import { clientFor } from './principals.js';
 import { scanTable } from './table.js';
 import { declareFailed, DR_HOME as A, DR_RECOVERY as B, eventually, regionDown, regionUp, syncReplication, withdrawFailure } from './regions.js';
@@ -116,6 +116,27 @@ describe('a region that is down', () => {
     } finally {
       await regionUp(A);
     }
+  });
+});
+
+describe('a primary scheduled for deletion before its replica reached its region', () => {
+  it('waits for the replica at the end of its window instead of deleting the shared material', async () => {
+    const key = (await kms(A).createKey({ MultiRegion: true })).KeyMetadata!;
+    await regionDown(B); // B's stream is not read: A does not learn of the replica yet
+    try {
+      await kms(A).replicateKey({ KeyId: key.KeyId!, ReplicaRegion: B });
+      const scheduled = await kms(A).scheduleKeyDeletion({ KeyId: key.KeyId!, PendingWindowInDays: 7 });
+      assert.equal(scheduled.KeyState, 'PendingDeletion'); // as far as A knows, it has no replica
+    } finally {
+      await regionUp(B);
+    }
+    await syncReplication();
+    await runJob('deletion', { region: A, now: daysFrom(new Date(), 8) });
+    const primary = (await kms(A).describeKey({ KeyId: key.KeyId! })).KeyMetadata!;
+    assert.equal(primary.KeyState, 'PendingReplicaDeletion');
+    assert.equal(primary.PendingDeletionWindowInDays, 7);
+    const made = await kms(B).encrypt({ KeyId: key.KeyId!, Plaintext: utf8('the replica still works') });
+    assertBytesEqual((await kms(B).decrypt({ CiphertextBlob: made.CiphertextBlob! })).Plaintext, utf8('the replica still works'));
   });
 });
 
