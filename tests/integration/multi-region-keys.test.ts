@@ -143,6 +143,30 @@ describe('ReplicateKey', () => {
   });
 });
 
+describe('asymmetric and HMAC multi-region keys', () => {
+  it('share their private key: sign in one region, verify in the other; same public key; MACs verify across', async () => {
+    const signing = (await kms(P).createKey({ MultiRegion: true, KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' })).KeyMetadata!;
+    const hmac = (await kms(P).createKey({ MultiRegion: true, KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' })).KeyMetadata!;
+    for (const key of [signing, hmac]) await kms(P).replicateKey({ KeyId: key.KeyId!, ReplicaRegion: R });
+    await syncReplication();
+    const message = utf8('signed in the replica region');
+    const signature = await eventually(() =>
+      kms(R).sign({ KeyId: signing.KeyId!, Message: message, MessageType: 'RAW', SigningAlgorithm: 'ECDSA_SHA_256' }),
+    );
+    const verified = await kms(P).verify({ KeyId: signing.KeyId!, Message: message, MessageType: 'RAW', SigningAlgorithm: 'ECDSA_SHA_256', Signature: signature.Signature! });
+    assert.equal(verified.SignatureValid, true);
+    const [inP, inR] = await Promise.all([kms(P).getPublicKey({ KeyId: signing.KeyId! }), kms(R).getPublicKey({ KeyId: signing.KeyId! })]);
+    assertBytesEqual(inR.PublicKey, inP.PublicKey!, 'public key');
+    assert.equal(inR.KeyId, keyArn(signing.KeyId!, R));
+
+    const mac = await kms(P).generateMac({ KeyId: hmac.KeyId!, Message: message, MacAlgorithm: 'HMAC_SHA_256' });
+    const checked = await kms(R).verifyMac({ KeyId: hmac.KeyId!, Message: message, MacAlgorithm: 'HMAC_SHA_256', Mac: mac.Mac! });
+    assert.equal(checked.MacValid, true);
+    // Asymmetric and HMAC keys do not rotate, replicated or not.
+    await rejects(kms(P).enableKeyRotation({ KeyId: signing.KeyId! }), 'UnsupportedOperationException');
+  });
+});
+
 describe('what is per region', () => {
   it('keeps state, description, tags, policy and aliases apart', async () => {
     const { keyId, primaryArn } = await createReplicated();
