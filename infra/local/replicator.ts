@@ -11,9 +11,11 @@
  *
  * Stream records carry no "written by the replicator" mark, so the replicator remembers what it wrote
  * (see `observe`): a record in a region's stream whose image is what the replicator just put there is
- * its own echo and is not sent anywhere. DynamoDB Local's ApproximateCreationDateTime is rounded down to
- * the second, so versions are (milliseconds, origin region), with a Lamport-style bump for a local write
- * that follows a known version in the same second (see `observe`).
+ * its own echo and is not sent anywhere. DynamoDB Local rounds ApproximateCreationDateTime down to the
+ * minute, so a local write is timed when the replicator sees it (within that minute, `versionTime`);
+ * versions are (milliseconds, origin region), with a Lamport-style bump for a local write that follows
+ * a known version (see `observe`). The echo memory is not persisted: stop() waits until the echoes of
+ * its writes were read, so a restart does not mistake one for a local write.
  */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -124,7 +126,7 @@ export function observe(state: ItemState | undefined, fingerprint: string, creat
     return { kind: 'local', version, repair, state: { version: known, pending } };
   }
   // Everything known is already in the table before this write, so this write is newer than it even
-  // within the same (rounded) second: bump past it.
+  // within the same rounded time: bump past it.
   const version = { at: known ? Math.max(createdAt, known.at + 1) : createdAt, origin: region };
   return { kind: 'local', version, repair: false, state: { version, pending } };
 }
