@@ -600,3 +600,39 @@ test('alarms on function errors, InternalError, use of keys pending deletion and
     }
   }
 });
+
+test('each region alarms on the global-table replication lag to every other region of the stage, none to itself', () => {
+  for (const pkg of everyRegion()) {
+    const resources = deployed(pkg);
+    const [topicId] = onlyResourceOfType(resources, 'AWS::SNS::Topic');
+    const latency = resourcesOfType(resources, 'AWS::CloudWatch::Alarm').filter(
+      ([, a]) => a.Properties.Namespace === 'AWS/DynamoDB' && a.Properties.MetricName === 'ReplicationLatency',
+    );
+    const receiving = (alarm: Resource) => (alarm.Properties.Dimensions as any[]).find((d) => d.Name === 'ReceivingRegion')?.Value;
+    const others = expectedRegions.filter((r) => r !== pkg.region);
+    // DynamoDB emits the metric in the sending region: one alarm per receiving region, in this region's stack.
+    assert.deepEqual(latency.map(([, a]) => receiving(a)).sort(), [...others].sort(), `${pkg.region}: one alarm per other region, none for itself`);
+    for (const [id, alarm] of latency) {
+      const where = `${pkg.region} ${id}`;
+      const props = alarm.Properties;
+      assert.ok(alarm.Condition, `${where}: conditional (one template serves every region)`);
+      assert.deepEqual(
+        [...props.Dimensions].sort((a: any, b: any) => a.Name.localeCompare(b.Name)),
+        [
+          { Name: 'ReceivingRegion', Value: receiving(alarm) },
+          { Name: 'TableName', Value: tableName },
+        ],
+        `${where}: dimensions`,
+      );
+      assert.equal(props.Statistic, 'Average', `${where}: statistic`);
+      assert.equal(props.Period, 300, `${where}: period`);
+      assert.equal(props.EvaluationPeriods, 3, `${where}: evaluation periods`);
+      assert.equal(props.Threshold, 60000, `${where}: threshold (ms)`);
+      assert.equal(props.ComparisonOperator, 'GreaterThanThreshold', `${where}: comparison`);
+      assert.equal(props.TreatMissingData, 'notBreaching', `${where}: no writes, no alarm`);
+      assert.deepEqual(props.AlarmActions, [{ Ref: topicId }], `${where}: alarm actions`);
+      assert.deepEqual(props.OKActions, [{ Ref: topicId }], `${where}: OK actions`);
+      assert.ok(typeof props.AlarmDescription === 'string' && props.AlarmDescription.includes(receiving(alarm)), `${where}: description names the region`);
+    }
+  }
+});
