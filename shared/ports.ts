@@ -74,6 +74,8 @@ export interface PeerKeys {
   readonly regions: readonly string[];
   /** Another region's key, read from this region's table. */
   keyIn(region: string, keyId: string): Promise<KeyRecord | undefined>;
+  /** Another region's items as this region's table holds them (ReplicateKey records the new replica here too). */
+  viewOf(region: string): KeyStore;
   /**
    * Another region's own store (its replica of the global table, through that region's endpoint):
    * ReplicateKey creates the new replica's items there, so the replica region has them at once.

@@ -91,6 +91,7 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
         peers: {
           regions: config.regions,
           keyIn: (itemRegion, keyId) => viewOf(itemRegion).getKey(keyId),
+          viewOf,
           storeIn: (otherRegion) => storesFor(otherRegion).keys,
         },
       };

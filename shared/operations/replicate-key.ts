@@ -3,9 +3,9 @@
  *
  * Runs in the primary's region and writes the replica's first items (its key and its ListKeys entry,
  * under the replica region's partition) into the replica region's own replica of the global table, so
- * the replica region has them at once and the global table carries them back here; from then on only
- * the replica region writes them (a creation handoff: nobody else can write an item that does not
- * exist yet, and the write is conditional on its absence). A replica shares the
+ * the replica region has them at once, and the same items into this region's copy, so the primary lists
+ * the replica at once; from then on only the replica region writes them (a creation handoff: nobody else
+ * can write an item that does not exist yet, and each write is conditional on its absence). A replica shares the
  * key id, material and rotation (the shared item, store/multi-region-item.ts); its policy, description,
  * tags, aliases, grants and state are its own (KMS-REFERENCE §7).
  */
@@ -73,6 +73,14 @@ export async function replicateKey(input: ReplicateKeyRequest, ctx: OperationCon
     if (error instanceof ConditionFailedError) throw new AlreadyExistsException(`${arn} already exists.`);
     throw error;
   }
+  // The same first items in this region's copy too, so the primary lists its new replica at once instead
+  // of after the replication lag (identical items: the global table's copies converge whichever lands last).
+  await ctx.peers
+    .viewOf(region)
+    .createKey(replica)
+    .catch((error: unknown) => {
+      if (!(error instanceof ConditionFailedError)) throw error; // already replicated here
+    });
   // CloudTrail records ReplicateKey here (the API's own record) and CreateKey in the replica's region.
   const created = outboxAudit(
     serviceEventRecord('CreateKey', replica, ctx.clock.now(), { responseElements: { keyMetadata: { keyId: replica.keyId, arn } }, idParts: [arn, ctx.requestId] }),

@@ -16,7 +16,10 @@ import {
   CommitmentPolicy,
   type KmsNodeClientSupplier,
 } from '@aws-crypto/client-node';
+import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { KMS } from '@aws-sdk/client-kms';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { DYNAMODB_LOCAL_CREDENTIALS } from '../../shared/services.js';
 import { ACCOUNT, assertBytesEqual, endpoint, keyArn, kms, utf8 } from './helpers.js';
 import { daysFrom, readJsonLines, runJob } from './jobs.js';
 import { clientFor } from './principals.js';
@@ -119,24 +122,30 @@ describe('a region that is down', () => {
   });
 });
 
-describe('a primary scheduled for deletion before its replica reached its region', () => {
-  it('waits for the replica at the end of its window instead of deleting the shared material', async () => {
+describe('a replica that appears after its primary was scheduled for deletion', () => {
+  it('makes the primary wait for it at the end of its window instead of deleting the shared material', async () => {
     const key = (await kms(A).createKey({ MultiRegion: true })).KeyMetadata!;
-    await regionDown(B); // B's stream is not read: A does not learn of the replica yet
-    try {
-      await kms(A).replicateKey({ KeyId: key.KeyId!, ReplicaRegion: B });
-      const scheduled = await kms(A).scheduleKeyDeletion({ KeyId: key.KeyId!, PendingWindowInDays: 7 });
-      assert.equal(scheduled.KeyState, 'PendingDeletion'); // as far as A knows, it has no replica
-    } finally {
-      await regionUp(B);
-    }
+    const made = await kms(A).encrypt({ KeyId: key.KeyId!, Plaintext: utf8('still needed in B') });
+    const scheduled = await kms(A).scheduleKeyDeletion({ KeyId: key.KeyId!, PendingWindowInDays: 7 });
+    assert.equal(scheduled.KeyState, 'PendingDeletion');
+    // What a ReplicateKey racing that ScheduleKeyDeletion would leave: a replica in B, written in B's own
+    // table (as ReplicateKey writes it) and reaching A only through replication.
+    const db = new DynamoDBClient({ region: B, endpoint: process.env.KMS_DYNAMODB_ENDPOINT, credentials: DYNAMODB_LOCAL_CREDENTIALS });
+    const home = (await scanTable(A)).find((item) => item.pk === `KEY#${A}#${key.KeyId}`)!;
+    const { deletionDate: _d, pendingWindowInDays: _p, dueDeletionPk: _dp, dueDeletionAt: _da, ...enabled } = home;
+    const replica = { ...enabled, pk: `KEY#${B}#${key.KeyId}`, region: B, arn: keyArn(key.KeyId!, B), keyState: 'Enabled', primaryRegion: A, revision: 1 };
+    await db.send(new PutItemCommand({ TableName: process.env.KMS_TABLE_NAME, Item: marshall(replica, { removeUndefinedValues: true }) }));
+    db.destroy();
     await syncReplication();
+
     await runJob('deletion', { region: A, now: daysFrom(new Date(), 8) });
     const primary = (await kms(A).describeKey({ KeyId: key.KeyId! })).KeyMetadata!;
     assert.equal(primary.KeyState, 'PendingReplicaDeletion');
     assert.equal(primary.PendingDeletionWindowInDays, 7);
-    const made = await kms(B).encrypt({ KeyId: key.KeyId!, Plaintext: utf8('the replica still works') });
-    assertBytesEqual((await kms(B).decrypt({ CiphertextBlob: made.CiphertextBlob! })).Plaintext, utf8('the replica still works'));
+    await eventually(async () => {
+      const opened = await kms(B).decrypt({ CiphertextBlob: made.CiphertextBlob! });
+      assertBytesEqual(opened.Plaintext, utf8('still needed in B'));
+    });
   });
 });
 

@@ -82,6 +82,11 @@ describe('ReplicateKey', () => {
       ReplicaKeys: [{ Arn: replica.Arn, Region: R }],
     });
     assert.deepEqual(out.ReplicaTags, [{ TagKey: 'site', TagValue: 'south' }]);
+    // At once, without waiting for replication: the primary lists the replica, and the replica exists in its region.
+    const [inPrimary, inReplica] = await Promise.all([kms(P).describeKey({ KeyId: primary.KeyId! }), kms(R).describeKey({ KeyId: primary.KeyId! })]);
+    assert.deepEqual(inPrimary.KeyMetadata!.MultiRegionConfiguration!.ReplicaKeys, [{ Arn: replica.Arn, Region: R }]);
+    assert.equal(inReplica.KeyMetadata!.Arn, replica.Arn);
+    assert.equal(inReplica.KeyMetadata!.Description, 'the replica');
     // CloudTrail: ReplicateKey in the primary's region, CreateKey in the replica's.
     const day = new Date().toISOString().slice(0, 10);
     await eventually(async () => {
