@@ -2,7 +2,7 @@
  * The steps Encrypt, Decrypt, ReEncrypt and GenerateDataKey* share: checking that a key can do the
  * operation, sealing under its current material, and opening a blob with exactly the material it names.
  */
-import { recoveryKey } from '../recovery/failed-regions.js';
+import { recoveryKey, recoveryKeyNamed } from '../recovery/failed-regions.js';
 import { authorize } from '../authz/authorize.js';
 import { parseCiphertext, type ParsedCiphertext } from '../core/ciphertext.js';
 import type { EncryptionContext } from '../core/encryption-context.js';
@@ -138,7 +138,7 @@ export async function open(ctx: OperationContext, request: OpenRequest) {
     throw error;
   }
   if (request.expectedKeyId !== undefined) {
-    const named = await findKey(ctx, request.expectedKeyId, { allowAlias: true });
+    const named = (await recoveryKeyNamed(ctx, request.expectedKeyId)) ?? (await findKey(ctx, request.expectedKeyId, { allowAlias: true }));
     if (named.keyId !== parsed.keyId) {
       // A key that cannot decrypt at all is refused for its usage, whatever the blob (as for Encrypt).
       requireKeyUsage(named, 'ENCRYPT_DECRYPT', request.operation);

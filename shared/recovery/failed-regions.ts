@@ -9,6 +9,7 @@
  * recovery decrypt's record names F's key ARN as its resource (README "Trust model of recovery decrypts").
  */
 import { randomUUID } from 'node:crypto';
+import { parseKeyReference } from '../core/ids.js';
 import type { KeyRecord } from '../core/types.js';
 import type { FailedRegion, JobStore } from '../jobs/job-store.js';
 import { deliverNow, outboxAudit } from '../jobs/outbox.js';
@@ -57,6 +58,19 @@ export async function recoveryKey(ctx: RecoveryContext, keyId: string): Promise<
     if (key) return key;
   }
   return undefined;
+}
+
+/**
+ * A key ARN of a region declared failed for this one, named as KeyId (e.g. by an Encryption SDK keyring
+ * whose client for the failed region is pointed at the recovery region): that region's key, else undefined.
+ */
+export async function recoveryKeyNamed(ctx: RecoveryContext, value: string): Promise<KeyRecord | undefined> {
+  if (!ctx.recoveryDecrypt) return undefined;
+  const ref = parseKeyReference(value);
+  if (ref.kind !== 'keyArn' || ref.region === ctx.region) return undefined;
+  if (!(await ctx.jobStore.failedRegions()).some((declared) => declared.failedRegion === ref.region)) return undefined;
+  const key = await ctx.peers.keyIn(ref.region, ref.keyId);
+  return key && key.account === ref.account ? key : undefined;
 }
 
 /** A CloudTrail-style record of the operator's action (eventType AwsServiceEvent, like the jobs' records). */

@@ -14,6 +14,7 @@ import {
   buildAwsKmsMrkAwareStrictMultiKeyringNode,
   buildClient,
   CommitmentPolicy,
+  KmsKeyringNode,
   type KmsNodeClientSupplier,
 } from '@aws-crypto/client-node';
 import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
@@ -223,6 +224,29 @@ describe('recovery decrypts for a region declared failed (beyond AWS)', () => {
     assert.equal(declaration.serviceEventDetails.reason, 'rehearsal');
     const recovered = records.find((r) => r.eventName === 'Decrypt' && r.errorCode === undefined && r.resources?.[0]?.ARN === key.Arn);
     assert.ok(recovered, 'the recovery decrypt has an audit record naming the failed region key');
+  });
+});
+
+describe('recovery decrypts through the AWS Encryption SDK', () => {
+  it("decrypts a message of the failed region's single-region key when its client points at the recovery region", async () => {
+    const key = (await kms(A).createKey({ Description: 'single-region key for an Encryption SDK message' })).KeyMetadata!;
+    const plaintext = Buffer.from('an Encryption SDK message under a single-region key');
+    const { result } = await esdk.encrypt(new KmsKeyringNode({ generatorKeyId: key.Arn!, clientProvider }), plaintext);
+    await syncReplication();
+    // The operator's keyring: the failed region's requests go to the recovery region's endpoint.
+    const toRecovery: KmsNodeClientSupplier = () => clientProvider(B);
+    const keyring = new KmsKeyringNode({ keyIds: [key.Arn!], clientProvider: toRecovery });
+
+    await regionDown(A);
+    try {
+      await assert.rejects(esdk.decrypt(keyring, result)); // not declared failed: B does not know A's key
+      await declareFailed(A, B, 'esdk rehearsal');
+      const { plaintext: opened } = await esdk.decrypt(keyring, result);
+      assert.ok(opened.equals(plaintext));
+    } finally {
+      await withdrawFailure(A, B);
+      await regionUp(A);
+    }
   });
 });
 
