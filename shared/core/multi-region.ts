@@ -10,3 +10,14 @@ export function isPrimary(key: KeyRecord): boolean {
 export function isReplica(key: KeyRecord): boolean {
   return key.multiRegion && !isPrimary(key);
 }
+
+/**
+ * A new replica is `Creating` for a moment, as in AWS ("a few seconds"): it can be managed but not used
+ * cryptographically yet. Nothing needs to happen when it ends, so no job flips it: a read after that
+ * moment sees it Enabled (and the next write stores that).
+ */
+export const REPLICA_CREATION_MS = 1_000;
+
+export function settled(key: KeyRecord, nowMs: number): KeyRecord {
+  return key.keyState === 'Creating' && nowMs >= key.creationDate + REPLICA_CREATION_MS ? { ...key, keyState: 'Enabled' } : key;
+}

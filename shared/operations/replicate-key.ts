@@ -61,7 +61,8 @@ export async function replicateKey(input: ReplicateKeyRequest, ctx: OperationCon
     arn,
     creationDate: ctx.clock.now().getTime(),
     description: input.Description ?? '',
-    keyState: 'Enabled',
+    // Creating for a moment, then Enabled (core/multi-region.ts `settled`), as AWS reports it [obs].
+    keyState: 'Creating',
     primaryRegion: key.region,
     tags,
     policy,
@@ -90,10 +91,8 @@ export async function replicateKey(input: ReplicateKeyRequest, ctx: OperationCon
     .then(() => deliverNow(ctx.jobStore, ctx.sinks, [created]))
     .catch(() => {}); // the replica exists; a record left in the outbox goes out with the next job run
   const configuration = await multiRegionConfiguration(ctx.peers, replica);
-  // Until the replica region has it, AWS reports the new replica as Creating (Enabled false) [obs].
-  const creating = { ...replica, keyState: 'Creating' as const };
   return {
-    ReplicaKeyMetadata: keyMetadata(creating, configuration),
+    ReplicaKeyMetadata: keyMetadata(replica, configuration),
     ReplicaPolicy: policy,
     ReplicaTags: Object.keys(tags)
       .sort()

@@ -5,6 +5,7 @@
  * see them within the TTL, which matches AWS KMS's documented eventual consistency.
  * Key material never changes once written, so it is cached without expiry.
  */
+import { settled } from '../core/multi-region.js';
 import type { AliasRecord, KeyRecord, WrappedMaterial } from '../core/types.js';
 import type { KeyEffects, KeyStore, OutboxEntry, Page } from '../ports.js';
 
@@ -28,7 +29,8 @@ export class CachedKeyStore implements KeyStore {
 
   async getKey(keyId: string, options?: { fresh?: boolean }): Promise<KeyRecord | undefined> {
     const hit = options?.fresh ? undefined : this.fresh(this.keys, keyId);
-    if (hit) return hit;
+    // A replica cached while it was Creating is Enabled once its moment has passed (core/multi-region.ts).
+    if (hit) return hit.keyState === 'Creating' ? settled(hit, this.nowMs()) : hit;
     const key = await this.inner.getKey(keyId);
     if (key) this.put(this.keys, keyId, key);
     else this.keys.delete(keyId);

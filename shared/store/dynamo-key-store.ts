@@ -16,6 +16,7 @@ import type { AliasRecord, KeyRecord, WrappedMaterial } from '../core/types.js';
 import { defaultKeyPolicy } from '../policy/default-policy.js';
 import { ConditionFailedError, type KeyEffects, type KeyStore, type OutboxEntry, type Page } from '../ports.js';
 import { dueAttributes, dueIndexes, sharedDueAttributes } from './due-index.js';
+import { settled } from '../core/multi-region.js';
 import { isPrimary, sharedFields, withShared } from './multi-region-item.js';
 import {
   aliasByKey,
@@ -54,7 +55,7 @@ export class DynamoKeyStore implements KeyStore {
     }
     // A multi-region key: this region's key item, with the properties all regions share laid over it.
     const [own, shared] = await Promise.all([get(keyItem(this.region, keyId)), get(multiRegionItem(keyId))]);
-    return own.Item ? withShared(toKey(own.Item), shared.Item) : undefined;
+    return own.Item ? settled(withShared(toKey(own.Item), shared.Item), Date.now()) : undefined;
   }
 
   async createKey(key: KeyRecord, material?: WrappedMaterial, alias?: AliasRecord): Promise<void> {

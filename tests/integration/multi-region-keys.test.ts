@@ -87,6 +87,10 @@ describe('ReplicateKey', () => {
     assert.deepEqual(inPrimary.KeyMetadata!.MultiRegionConfiguration!.ReplicaKeys, [{ Arn: replica.Arn, Region: R }]);
     assert.equal(inReplica.KeyMetadata!.Arn, replica.Arn);
     assert.equal(inReplica.KeyMetadata!.Description, 'the replica');
+    // Creating for a moment (then Enabled, tests/unit/multi-region.test.ts); never usable while Creating.
+    assert.ok(['Creating', 'Enabled'].includes(inReplica.KeyMetadata!.KeyState!));
+    assert.equal(inReplica.KeyMetadata!.Enabled, inReplica.KeyMetadata!.KeyState === 'Enabled');
+    await eventually(async () => assert.equal((await kms(R).describeKey({ KeyId: primary.KeyId! })).KeyMetadata!.KeyState, 'Enabled'));
     // CloudTrail: ReplicateKey in the primary's region, CreateKey in the replica's.
     const day = new Date().toISOString().slice(0, 10);
     await eventually(async () => {

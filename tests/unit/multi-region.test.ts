@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { ConfigError, loadConfig } from '../../shared/config.js';
 import { dueDates } from '../../shared/core/due-dates.js';
 import { scheduleReplicaDeletion, startPrimaryDeletion } from '../../shared/core/key-state.js';
-import { isPrimary, isReplica } from '../../shared/core/multi-region.js';
+import { isPrimary, isReplica, REPLICA_CREATION_MS, settled } from '../../shared/core/multi-region.js';
 import { deletionAction } from '../../shared/jobs/deletion-job.js';
 import { declareRegionFailed, RecoveryRefused } from '../../shared/recovery/failed-regions.js';
 import { dueAttributes, sharedDueAttributes } from '../../shared/store/due-index.js';
@@ -101,4 +101,12 @@ test('a region can be declared failed only when recovery decrypts are on, for an
   await assert.rejects(declareRegionFailed({ ...ctx, recoveryDecrypt: false }, request), RecoveryRefused);
   await assert.rejects(declareRegionFailed({ ...ctx, recoveryDecrypt: true }, { ...request, failedRegion: 'us-west-2' }), RecoveryRefused);
   await assert.rejects(declareRegionFailed({ ...ctx, recoveryDecrypt: true }, { ...request, failedRegion: 'eu-west-1' }), RecoveryRefused);
+});
+
+test('a new replica is Creating for a moment, then Enabled without any write', () => {
+  const creating = { ...replica, keyState: 'Creating' as const, creationDate: 10_000 };
+  assert.equal(settled(creating, 10_000 + REPLICA_CREATION_MS - 1).keyState, 'Creating');
+  assert.equal(settled(creating, 10_000 + REPLICA_CREATION_MS).keyState, 'Enabled');
+  // Other states are left alone, however old the key.
+  assert.equal(settled({ ...replica, keyState: 'Disabled' }, 1e15).keyState, 'Disabled');
 });
