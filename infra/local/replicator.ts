@@ -35,6 +35,7 @@ import {
   type _Record as StreamRecord,
   type Shard,
 } from '@aws-sdk/client-dynamodb-streams';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DYNAMODB_LOCAL_CREDENTIALS } from '../../shared/services.js';
 
 export interface ReplicatorOptions {
@@ -61,6 +62,11 @@ export interface ReplicatorOptions {
 export interface Replicator {
   /** Resolves once everything written (in up regions) before the call has been applied to every region that is up. */
   caughtUp(timeoutMs?: number): Promise<void>;
+  /**
+   * Something was just written: read the streams now. An idle replicator polls only every `IDLE_POLL_MS`
+   * (a second), so the local service nudges it after each of its writes and keeps the lag at `pollMs`.
+   */
+  nudge(): void;
   stop(): Promise<void>;
 }
 
@@ -195,6 +201,10 @@ const ITEM_STATE_TTL_MS = 5 * 60_000;
 const CHECKPOINT_EVERY_MS = 500;
 const SHARD_REFRESH_MS = 30_000;
 const MAX_BACKOFF_MS = 2_000;
+/** How often an idle stream is polled; nudge() (a local write) wakes the readers at once. */
+const IDLE_POLL_MS = 1_000;
+/** After activity (records read, or a nudge), streams are polled every pollMs for this long. */
+const ACTIVE_WINDOW_MS = 2_000;
 /** How long stop() lets replication settle (echoes read, checkpoints past them) before it ends the loops anyway. */
 const STOP_DRAIN_MS = 3_000;
 /** Writes to distinct items applied at once per target. */
@@ -213,18 +223,26 @@ export async function startReplicator(options: ReplicatorOptions): Promise<Repli
   const streams = new Map(regions.map((region) => [region, new DynamoDBStreamsClient(clientConfig(region))]));
 
   let stopped = false;
-  const wakers = new Set<() => void>();
-  /** Sleeps `ms`, or less when stop() is called. */
-  const sleep = (ms: number) =>
+  /** Sleepers by what wakes them early: the stream readers, or one region's drainer ('drain:<region>'). */
+  const wakers = new Map<string, Set<() => void>>();
+  /** Sleeps `ms`, or less when `channel` is woken (or stop() is called). */
+  const sleep = (ms: number, channel = 'other') =>
     new Promise<void>((resolve) => {
+      const sleepers = wakers.get(channel) ?? wakers.set(channel, new Set()).get(channel)!;
       const done = () => {
         clearTimeout(timer);
-        wakers.delete(done);
+        sleepers.delete(done);
         resolve();
       };
       const timer = setTimeout(done, ms);
-      wakers.add(done);
+      sleepers.add(done);
     });
+  const wake = (channel?: string) => {
+    for (const [name, sleepers] of wakers) if (channel === undefined || name === channel) for (const done of [...sleepers]) done();
+  };
+  /** When the streams last had something (or were nudged): they are polled every pollMs for a while after. */
+  let activeAt = performance.now();
+  const idleWait = () => (performance.now() - activeAt < ACTIVE_WINDOW_MS ? pollMs : Math.max(pollMs, IDLE_POLL_MS));
 
   // Per region, per item (stable JSON of its key): what we know of it there.
   const items = new Map(regions.map((region) => [region, new Map<string, ItemState & { touchedAt: number }>()]));
@@ -238,7 +256,7 @@ export async function startReplicator(options: ReplicatorOptions): Promise<Repli
   const dirty = new Set<string>();
   const streamArns = new Map<string, string>();
 
-  if (regions.length < 2) return { caughtUp: async () => {}, stop: async () => destroyClients() };
+  if (regions.length < 2) return { caughtUp: async () => {}, nudge: () => {}, stop: async () => destroyClients() };
 
   function destroyClients() {
     for (const client of [...db.values(), ...streams.values()]) client.destroy();
@@ -415,7 +433,8 @@ export async function startReplicator(options: ReplicatorOptions): Promise<Repli
           continue;
         }
         // Records came: there may be more right away. None: wait before asking again.
-        if (read === 0) await sleep(pollMs);
+        if (read === 0) await sleep(idleWait(), 'read');
+        else activeAt = performance.now();
       }
     })();
 
@@ -449,6 +468,7 @@ export async function startReplicator(options: ReplicatorOptions): Promise<Repli
     if (observation.kind === 'local' && observation.repair) {
       log('INFO', 'replication: restoring a local write overwritten by an older replicated one', { region: source, keys: key });
       queues.get(source)!.entries.push(entry);
+      wake(`drain:${source}`);
     }
     for (const target of regions) {
       if (target === source) continue;
@@ -457,6 +477,7 @@ export async function startReplicator(options: ReplicatorOptions): Promise<Repli
       // Not for this target, but its checkpoint may move past it only after what is queued before it.
       else if (queue.entries.length === 0) markHandled(source, target, shardId, seq);
       else queue.entries.push({ ...entry, kind: 'mark' });
+      wake(`drain:${target}`);
     }
   }
 
@@ -482,7 +503,8 @@ export async function startReplicator(options: ReplicatorOptions): Promise<Repli
         const entry = queue.entries[0];
         // A down target receives nothing; its queue waits, in order.
         if (!entry || isDown(target)) {
-          await sleep(entry ? pollMs : Math.min(pollMs, 20));
+          // Nothing queued: wait until the readers hand over something (or a second passes).
+          await sleep(entry ? pollMs : IDLE_POLL_MS, `drain:${target}`);
           continue;
         }
         const wait = entry.seenAt + delayMs - Date.now();
@@ -565,7 +587,12 @@ export async function startReplicator(options: ReplicatorOptions): Promise<Repli
   log('INFO', 'replication started', { tableName, regions, pollMs, dataDir: options.dataDir });
 
   const replicator: Replicator = {
+    nudge() {
+      activeAt = performance.now();
+      wake('read');
+    },
     async caughtUp(timeoutMs = 30_000) {
+      replicator.nudge();
       const since = performance.now();
       const deadline = since + timeoutMs;
       for (;;) {
@@ -587,7 +614,7 @@ export async function startReplicator(options: ReplicatorOptions): Promise<Repli
       // Let the echoes of the last writes be read first, so the checkpoints are past them (best effort).
       await replicator.caughtUp(STOP_DRAIN_MS).catch(() => {});
       stopped = true;
-      for (const wake of [...wakers]) wake();
+      wake();
       for (const timer of timers) clearInterval(timer);
       await Promise.all([...readers.map((reader) => reader.done), ...drainers]);
       await flushCheckpoints();
@@ -633,4 +660,19 @@ async function enableStream(client: DynamoDBClient, tableName: string, region: s
     if (attempt >= 100) throw new Error(`Table ${tableName} in ${region}: stream not enabled`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+const WRITE_COMMANDS = new Set(['PutCommand', 'UpdateCommand', 'DeleteCommand', 'TransactWriteCommand', 'BatchWriteCommand']);
+
+/** Makes a document client call `onWrite` after each write it makes (the local service nudges the replicator). */
+export function notifyingWrites(client: DynamoDBDocumentClient, onWrite: () => void): DynamoDBDocumentClient {
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const result = await next(args);
+      if (WRITE_COMMANDS.has(context.commandName ?? '')) onWrite();
+      return result;
+    },
+    { step: 'initialize', name: 'nudgeReplicator' },
+  );
+  return client;
 }

@@ -13,7 +13,7 @@ import { createApiGatewayServer, type ApiHandler, type EmulatorLogger } from './
 import { loadCredentials } from './credentials.js';
 import { startDynamoDbLocal } from './dynamodb-local.js';
 import { RegionHealth } from './region-health.js';
-import { startReplicator, type Replicator } from './replicator.js';
+import { notifyingWrites, startReplicator, type Replicator } from './replicator.js';
 import { localRootKeyEnv } from './root-key.js';
 import { startScheduler } from './scheduler.js';
 import { tableEnsurer } from './tables.js';
@@ -96,7 +96,9 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
         : undefined;
 
     // One set of services for the API and the jobs, so a job's writes reach the API's caches at once.
-    const services = createServices(config);
+    // Every write of the service nudges the replicator, which otherwise polls idle streams only every second.
+    const replication = replicator;
+    const services = createServices(config, replication ? { wrapClient: (client) => notifyingWrites(client, () => replication.nudge()) } : {});
     const handler = await (await createHandler)(config, services);
     const jobLog = (level: string, message: string, fields?: Record<string, unknown>) =>
       level === 'INFO' ? logger.info(message, fields) : logger.error(message, { level, ...fields });
@@ -127,7 +129,6 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
 
     let stopping: Promise<void> | undefined;
     const running = server;
-    const replication = replicator;
     const stop = () =>
       (stopping ??= (async () => {
         await scheduler.stop();
