@@ -138,7 +138,13 @@ export async function open(ctx: OperationContext, request: OpenRequest) {
     throw error;
   }
   if (request.expectedKeyId !== undefined) {
-    const named = (await recoveryKeyNamed(ctx, request.expectedKeyId)) ?? (await findKey(ctx, request.expectedKeyId, { allowAlias: true }));
+    const expectedKeyId = request.expectedKeyId;
+    // Only a key this region does not know may be a failed region's (recovery decrypts, off by default).
+    const named = await findKey(ctx, expectedKeyId, { allowAlias: true }).catch(async (error: unknown) => {
+      const recovered = await recoveryKeyNamed(ctx, expectedKeyId);
+      if (!recovered) throw error;
+      return recovered;
+    });
     if (named.keyId !== parsed.keyId) {
       // A key that cannot decrypt at all is refused for its usage, whatever the blob (as for Encrypt).
       requireKeyUsage(named, 'ENCRYPT_DECRYPT', request.operation);

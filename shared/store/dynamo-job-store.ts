@@ -34,7 +34,7 @@ import {
   pendingDeletionUseItem,
   pendingDeletionUsePk,
 } from './item-keys.js';
-import { outboxBody } from './outbox-item.js';
+import { outboxItemOf } from './outbox-item.js';
 
 type Key = Record<string, unknown>;
 
@@ -109,7 +109,7 @@ export class DynamoJobStore implements JobStore {
       await this.db.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...outboxItem(this.region, entry.id), entity: 'Outbox', kind: entry.kind, body: outboxBody(entry) },
+          Item: outboxItemOf(this.region, entry),
         }),
       );
     }
@@ -222,7 +222,7 @@ export class DynamoJobStore implements JobStore {
               },
             },
             ...outbox.map((entry) => ({
-              Put: { TableName: this.tableName, Item: { ...outboxItem(this.region, entry.id), entity: 'Outbox', kind: entry.kind, body: outboxBody(entry) } },
+              Put: { TableName: this.tableName, Item: outboxItemOf(this.region, entry) },
             })),
           ],
         }),
@@ -254,7 +254,7 @@ export class DynamoJobStore implements JobStore {
         TransactItems: [
           change,
           ...outbox.map((entry) => ({
-            Put: { TableName: this.tableName, Item: { ...outboxItem(this.region, entry.id), entity: 'Outbox', kind: entry.kind, body: outboxBody(entry) } },
+            Put: { TableName: this.tableName, Item: outboxItemOf(this.region, entry) },
           })),
         ],
       }),

@@ -16,8 +16,8 @@ import type { AliasRecord, KeyRecord, WrappedMaterial } from '../core/types.js';
 import { defaultKeyPolicy } from '../policy/default-policy.js';
 import { ConditionFailedError, type KeyEffects, type KeyStore, type OutboxEntry, type Page } from '../ports.js';
 import { dueAttributes, dueIndexes, sharedDueAttributes } from './due-index.js';
-import { settled } from '../core/multi-region.js';
-import { isPrimary, sharedFields, withShared } from './multi-region-item.js';
+import { isPrimary, settled } from '../core/multi-region.js';
+import { sharedFields, withShared } from './multi-region-item.js';
 import {
   aliasByKey,
   aliasItem,
@@ -29,9 +29,8 @@ import {
   materialItem,
   multiRegionItem,
   onceItem,
-  outboxItem,
 } from './item-keys.js';
-import { outboxBody } from './outbox-item.js';
+import { outboxItemOf } from './outbox-item.js';
 
 /** Once-only markers are kept a week (TTL), far longer than any retry of the event that set them. */
 const ONCE_TTL_SECONDS = 7 * 86_400;
@@ -202,7 +201,7 @@ export class DynamoKeyStore implements KeyStore {
 
   private outboxPuts(region: string, outbox: OutboxEntry[]): TransactItem[] {
     return outbox.map((entry) => ({
-      Put: { TableName: this.tableName, Item: { ...outboxItem(region, entry.id), entity: 'Outbox', kind: entry.kind, body: outboxBody(entry) } },
+      Put: { TableName: this.tableName, Item: outboxItemOf(region, entry) },
     }));
   }
 

@@ -8,8 +8,6 @@
  */
 import type { KeyRecord } from '../core/types.js';
 
-export { isPrimary } from '../core/multi-region.js';
-
 /** The KeyRecord fields that are the shared item's, not the region's. */
 const SHARED_FIELDS = [
   'currentKeyMaterialId',

@@ -3,5 +3,14 @@
  * another order, and events and audit records should keep AWS's field order (version, id, detail-type...).
  */
 import type { OutboxEntry } from '../ports.js';
+import { outboxItem } from './item-keys.js';
 
 export const outboxBody = (entry: OutboxEntry): string => JSON.stringify(entry.body);
+
+/** The stored item of an outbox entry of `region` (delivered by that region's jobs). */
+export const outboxItemOf = (region: string, entry: OutboxEntry) => ({
+  ...outboxItem(region, entry.id),
+  entity: 'Outbox',
+  kind: entry.kind,
+  body: outboxBody(entry),
+});
