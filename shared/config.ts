@@ -36,6 +36,14 @@ export interface Config {
   regions: string[];
   /** Whether an operator may declare a region failed and have its keys decrypt elsewhere (KMS_RECOVERY_DECRYPT). */
   recoveryDecrypt: boolean;
+  /**
+   * Who authenticates callers (KMS_AUTH_MODE). `service` (default): the API function verifies SigV4
+   * scoped to `kms` or `sts` against the service's own credentials. `iam`: API Gateway's IAM authorizer
+   * did (SigV4 scoped to `execute-api`) and the function takes the caller from requestContext.identity.
+   */
+  authMode: 'service' | 'iam';
+  /** How long a verified credential is trusted from memory (KMS_CREDENTIAL_CACHE_TTL_MS, default 10 s): the delay of a revocation. */
+  credentialCacheTtlMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -57,6 +65,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     alarmTopicArn: env.KMS_ALARM_TOPIC_ARN || undefined,
     regions: regionList(env.KMS_REGIONS),
     recoveryDecrypt: booleanSetting(env, 'KMS_RECOVERY_DECRYPT'),
+    authMode: authModeSetting(env.KMS_AUTH_MODE),
+    credentialCacheTtlMs: intSetting(env, 'KMS_CREDENTIAL_CACHE_TTL_MS', 10_000),
   };
 }
 
@@ -69,6 +79,12 @@ function regionList(raw: string | undefined): string[] {
   const bad = regions.find((region) => !REGION.test(region));
   if (bad !== undefined) throw new ConfigError(`KMS_REGIONS: '${bad}' is not a region name`);
   return regions;
+}
+
+function authModeSetting(raw: string | undefined): Config['authMode'] {
+  const mode = (raw ?? '').trim() || 'service';
+  if (mode !== 'service' && mode !== 'iam') throw new ConfigError(`KMS_AUTH_MODE must be service or iam, got '${mode}'`);
+  return mode;
 }
 
 function booleanSetting(env: Record<string, string | undefined>, name: string): boolean {

@@ -1,4 +1,5 @@
 /** The narrow interfaces the core uses; adapters in shared/store and shared/adapters implement them. */
+import type { CredentialRecord } from './core/credentials.js';
 import type { AliasRecord, KeyRecord, WrappedMaterial } from './core/types.js';
 
 export interface Clock {
@@ -168,4 +169,26 @@ export interface Sinks {
 /** Hands out the KeyStore of a region (each region has its own items; see ARCHITECTURE "Home-region writes"). */
 export interface KeyStores {
   forRegion(region: string): KeyStore;
+}
+
+/**
+ * Service credentials (shared/credentials): one global partition read by every region, written only from
+ * the stage's primary region; the per-region record of last use beside it.
+ */
+export interface CredentialStore {
+  /** `consistent`: a strongly consistent read (the operator's read-modify-write). */
+  getCredential(accessKeyId: string, options?: { consistent?: boolean }): Promise<CredentialRecord | undefined>;
+  listCredentials(): Promise<CredentialRecord[]>;
+  /**
+   * Writes `next` with the outbox entries (its audit record) in one transaction: a new credential
+   * (revision 1) only if its id is free, a change only if the stored revision is `next.revision - 1`;
+   * ConditionFailedError otherwise.
+   */
+  putCredential(next: CredentialRecord, outbox: OutboxEntry[]): Promise<void>;
+  /** Deletes the credential if it is still at `current.revision`, with the outbox entries, in one transaction. */
+  deleteCredential(current: CredentialRecord, outbox: OutboxEntry[]): Promise<void>;
+  /** Records a use in this store's region (best effort; never older over newer). */
+  recordUse(accessKeyId: string, at: number): Promise<void>;
+  /** The latest use of each credential over `regions`. */
+  lastUses(regions: readonly string[]): Promise<Map<string, number>>;
 }

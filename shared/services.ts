@@ -14,7 +14,7 @@ import { MaterialVault } from './core/material-vault.js';
 import type { JobContext } from './jobs/context.js';
 import type { JobStore } from './jobs/job-store.js';
 import type { OperationContext } from './operations/context.js';
-import { noMetrics, type Clock, type KeyStore, type MetricsRecorder, type PeerKeys, type Random, type Sinks } from './ports.js';
+import { noMetrics, type Clock, type CredentialStore, type KeyStore, type MetricsRecorder, type PeerKeys, type Random, type Sinks } from './ports.js';
 import type { RequestScope } from './protocol/dispatcher.js';
 import { CachedKeyStore } from './store/cached-key-store.js';
 import { DynamoJobStore } from './store/dynamo-job-store.js';
@@ -23,6 +23,9 @@ import { CachedGrantStore } from './grants/cached-grant-store.js';
 import { GrantTokenSigner } from './grants/grant-token.js';
 import type { GrantStore } from './grants/store.js';
 import { DynamoGrantStore } from './store/dynamo-grant-store.js';
+import { DynamoCredentialStore } from './store/dynamo-credential-store.js';
+import { CredentialCache } from './credentials/credential-cache.js';
+import type { CredentialAdminContext } from './credentials/manage.js';
 
 /**
  * DynamoDB Local keeps a separate database per access key id and region: the store, the local table
@@ -32,6 +35,15 @@ export const DYNAMODB_LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKe
 
 export interface Services {
   storeFor(region: string): KeyStore;
+  /**
+   * Service credentials as the SigV4 verifier reads them: from this region's table (in AWS the
+   * function's own replica of the global table), cached briefly (config.credentialCacheTtlMs).
+   */
+  credentials: CredentialCache;
+  /** The store behind it (the API records credential use there). */
+  credentialStore: CredentialStore;
+  /** The operator's context for managing credentials (in the home region's table). */
+  credentialAdmin(): CredentialAdminContext;
   context(scope: RequestScope): OperationContext;
   /** A job run's context in `region`, acting as of `now`. */
   jobContext(region: string, now: Date, log?: JobContext['log']): JobContext;
@@ -66,16 +78,26 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
   const regions = new Map<string, RegionStores>();
   const metrics = options.metrics ?? noMetrics;
 
-  const storesFor = (region: string): RegionStores => {
-    let stores = regions.get(region);
-    if (!stores) {
+  const clients = new Map<string, DynamoDBDocumentClient>();
+  const dbFor = (region: string): DynamoDBDocumentClient => {
+    let db = clients.get(region);
+    if (!db) {
       const client = new DynamoDBClient({
         region,
         endpoint: config.dynamodbEndpoint,
         ...(config.dynamodbEndpoint ? { credentials: DYNAMODB_LOCAL_CREDENTIALS } : {}),
       });
-      let db = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+      db = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
       if (options.wrapClient) db = options.wrapClient(db);
+      clients.set(region, db);
+    }
+    return db;
+  };
+
+  const storesFor = (region: string): RegionStores => {
+    let stores = regions.get(region);
+    if (!stores) {
+      const db = dbFor(region);
       const table = db;
       // Other regions' items as this region's table holds them: uncached, read only where multi-region work needs them.
       const views = new Map<string, KeyStore>();
@@ -100,8 +122,24 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
     return stores;
   };
 
+  const credentialStore = new DynamoCredentialStore(dbFor(config.defaultRegion), config.tableName, config.defaultRegion);
+  const credentials = new CredentialCache(credentialStore, vault, config.credentialCacheTtlMs, () => clock.now().getTime());
+
   return {
     sinks,
+    credentials,
+    credentialStore,
+    credentialAdmin: () => ({
+      region: config.defaultRegion,
+      credentials: credentialStore,
+      jobStore: storesFor(config.defaultRegion).jobs,
+      sinks,
+      vault,
+      random,
+      clock,
+      regions: [...new Set([config.defaultRegion, ...config.regions])],
+      changed: (accessKeyId) => credentials.forget(accessKeyId),
+    }),
     storeFor: (region) => storesFor(region).keys,
     context: (scope) => {
       const stores = storesFor(scope.region);

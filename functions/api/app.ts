@@ -23,11 +23,15 @@ import {
 import type { OperationContext } from '../../shared/operations/context.js';
 import { noMetrics } from '../../shared/ports.js';
 import { model } from '../../shared/protocol/model.js';
-import { dispatch, type Caller, type Completion, type DispatchHooks } from '../../shared/protocol/dispatcher.js';
-import { UnrecognizedClientException, errorBody } from '../../shared/protocol/errors.js';
+import { dispatch, type Completion, type DispatchHooks } from '../../shared/protocol/dispatcher.js';
+import { KmsError, errorBody } from '../../shared/protocol/errors.js';
+import { createCallerResolver } from '../../shared/protocol/caller.js';
+import { createSigV4Verifier } from '../../shared/protocol/sigv4.js';
+import { isQueryProtocol, stsErrorOf, stsResponse } from '../../shared/protocol/sts.js';
+import type { CachedCredential } from '../../shared/credentials/credential-cache.js';
 import { operations } from '../../shared/operations/index.js';
 import { createServices, type Services } from '../../shared/services.js';
-import { credentialScopeRegion, header } from '../../shared/protocol/request-headers.js';
+import { header, operationTarget } from '../../shared/protocol/request-headers.js';
 
 export type ApiHandler = MiddyfiedHandler<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>;
 
@@ -43,6 +47,11 @@ export interface ApiHandlerOptions {
   auditFlushMs?: number;
   /** Default 60 s. */
   metricsIntervalMs?: number;
+  /**
+   * Run with each authenticated request's region before it is served (the local runtime: a region taken
+   * down answers 503, a region's table is made on first use). Rejects with the KmsError to answer.
+   */
+  regionGate?: (region: string) => Promise<void> | undefined;
 }
 
 /** `services` lets the local runtime share stores and caches between the API and its jobs. */
@@ -88,17 +97,31 @@ export function createApiHandler(config: Config, services: Services = createServ
     },
   };
 
+  // Who is calling: SigV4 verified here against the service's credentials (or, in `iam` mode, API Gateway's word).
+  const verifier = createSigV4Verifier({ services: ['kms', 'sts'], lookup: (id) => services.credentials.lookup(id) });
+  const recordUse = useRecorder(services, logger);
+  const resolveCaller = createCallerResolver({ mode: config.authMode, verifier, defaultRegion: config.defaultRegion, onVerified: recordUse });
+
   const handle = async (event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> => {
-    const caller = callerOf(event);
     const requestId = event.requestContext?.requestId || context.awsRequestId;
-    if (!caller) {
-      const body = errorBody(new UnrecognizedClientException('The security token included in the request is invalid.'));
-      return { statusCode: 400, headers: { 'Content-Type': 'application/x-amz-json-1.1', 'x-amzn-RequestId': requestId }, body };
+    const target = operationTarget(event.headers, event.queryStringParameters);
+    const contentType = header(event.headers, 'content-type');
+    const queryProtocol = isQueryProtocol(contentType, target);
+    const authenticated = await resolveCaller(event);
+    if (authenticated instanceof KmsError) {
+      aggregator.count('AuthenticationFailure');
+      return queryProtocol ? stsErrorOf(authenticated, requestId) : errorResponse(authenticated, requestId);
+    }
+    const { caller, region, service } = authenticated;
+    try {
+      await options.regionGate?.(region);
+    } catch (error) {
+      if (!(error instanceof KmsError)) throw error;
+      return service === 'sts' ? stsErrorOf(error, requestId) : errorResponse(error, requestId);
     }
     const body = event.body && event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : (event.body ?? '');
-    const region = credentialScopeRegion(header(event.headers, 'authorization')) ?? config.defaultRegion;
-    const target = header(event.headers, 'x-amz-target');
-    const response = await dispatch({ target, body, region, caller, requestId }, hooks);
+    if (service === 'sts') return stsResponse(body, { account: caller.account, arn: caller.principalArn, userId: caller.userId ?? caller.account }, requestId);
+    const response = await dispatch({ target, contentType, body, region, caller, requestId }, hooks);
     // Names only: request and response bodies may carry plaintext and are never logged.
     // (Checked here: even a suppressed Powertools log call reads the environment, microseconds a request.)
     if (debugEnabled) logger.debug('request', { target, region, statusCode: response.statusCode, requestId });
@@ -131,16 +154,24 @@ function auditRecordOf(done: Completion<OperationContext>) {
   });
 }
 
-/** The authenticated caller as API Gateway's IAM authorizer (or the local emulator) reports it. */
-function callerOf(event: APIGatewayProxyEvent): Caller | undefined {
-  const identity = event.requestContext?.identity;
-  if (!identity?.accountId) return undefined;
-  return {
-    account: identity.accountId,
-    principalArn: identity.userArn ?? `arn:aws:iam::${identity.accountId}:root`,
-    accessKeyId: identity.accessKey ?? undefined,
-    sourceIp: identity.sourceIp,
-    vpceId: (identity as { vpceId?: string }).vpceId,
-    userAgent: identity.userAgent ?? undefined,
+function errorResponse(error: KmsError, requestId: string): APIGatewayProxyResult {
+  return { statusCode: error.statusCode, headers: { 'Content-Type': 'application/x-amz-json-1.1', 'x-amzn-RequestId': requestId }, body: errorBody(error) };
+}
+
+/** How often one instance records a credential's use (its last-use item): at most every 5 minutes per key. */
+const USE_RECORD_INTERVAL_MS = 5 * 60 * 1000;
+
+/** Records credential use off the request path; a failure is only logged (last use is informational). */
+function useRecorder(services: Services, logger: { warn: (message: string, fields: Record<string, unknown>) => void }) {
+  const recorded = new Map<string, number>();
+  return (credential: CachedCredential) => {
+    const now = Date.now();
+    const last = recorded.get(credential.accessKeyId);
+    if (last !== undefined && now - last < USE_RECORD_INTERVAL_MS) return;
+    if (recorded.size >= 10_000) recorded.clear();
+    recorded.set(credential.accessKeyId, now);
+    services.credentialStore.recordUse(credential.accessKeyId, now).catch((error: unknown) =>
+      logger.warn('could not record a credential use', { accessKeyId: credential.accessKeyId, error: String(error) }),
+    );
   };
 }

@@ -9,8 +9,12 @@
  *   POST /!admin/regions/<region>/<fail|restore>        {"recovery": "<region>", "reason"?, "by"?}: declare a region
  *                                                       failed for a recovery region, or withdraw it (KMS_RECOVERY_DECRYPT)
  *   POST /!admin/replication/sync                       {"timeoutMs"?}: waits until replication has caught up
+ *   GET  /!admin/credentials                            the service credentials (no secrets), with last use
+ *   POST /!admin/credentials                            {"principalArn", "vpcEndpointId"?, "description"?, "by"?}:
+ *                                                       a new access key; the answer holds its secret, once
+ *   POST /!admin/credentials/<akid>/<disable|enable|delete|rotate>   {"by"?, "disableOld"?}
  *
- * `npm run region` calls the region routes.
+ * `npm run region` calls the region routes, `npm run credentials` the credential routes.
  * `npm run job` calls it, so a job runs inside the service process, against the same caches the API
  * uses. Only holders of the token in `<dataDir>/admin-token` (0600, made at start) may call it: running
  * a job "as of" a future instant deletes keys, so it must not be open to every API caller.
@@ -25,6 +29,15 @@ import { handleRotationRequest, type RotationRequestEvent } from '../../shared/j
 import { runJobs } from '../../shared/jobs/run.js';
 import { declareRegionFailed, RecoveryRefused } from '../../shared/recovery/failed-regions.js';
 import type { Services } from '../../shared/services.js';
+import {
+  createCredential,
+  CredentialRequestError,
+  deleteCredential,
+  listCredentials,
+  rotateCredential,
+  setCredentialStatus,
+  type CredentialAdminContext,
+} from '../../shared/credentials/manage.js';
 import type { RegionHealth } from './region-health.js';
 
 export const adminTokenPath = (dataDir: string) => join(dataDir, 'admin-token');
@@ -59,6 +72,8 @@ export interface AdminOptions {
   recoveryDecrypt?: boolean;
   /** The local replication, when the global table has more than one region. */
   replication?: { caughtUp(timeoutMs?: number): Promise<void> };
+  /** Service credentials (shared/credentials/manage.ts). */
+  credentials?: () => CredentialAdminContext;
 }
 
 const REGION = /^[a-z]+(-[a-z]+)+-\d+$/;
@@ -84,6 +99,7 @@ export function createAdminHandler(options: AdminOptions) {
     if (req.method === 'POST' && path === '/!admin/events') return rotationRequest(raw);
     if (path === '/!admin/regions') return regionStatus();
     if (req.method === 'POST' && path === '/!admin/replication/sync') return replicationSync(raw);
+    if (path === '/!admin/credentials' || path.startsWith('/!admin/credentials/')) return credentialAction(req.method ?? 'GET', path, raw);
     const region = /^\/!admin\/regions\/([a-z0-9-]+)\/(down|up|fail|restore)$/.exec(path);
     if (req.method === 'POST' && region) return regionAction(region[1]!, region[2] as 'down' | 'up' | 'fail' | 'restore', raw);
     const match = /^\/!admin\/jobs\/([a-z]+)$/.exec(path);
@@ -159,6 +175,38 @@ export function createAdminHandler(options: AdminOptions) {
     }
     await options.replication.caughtUp(timeoutMs);
     return [200, { replicating: true, caughtUp: true }];
+  }
+
+  async function credentialAction(method: string, path: string, raw: string): Promise<[number, object]> {
+    if (!options.credentials) return [404, { message: 'No credential store here' }];
+    const ctx = options.credentials();
+    let body: { principalArn?: unknown; vpcEndpointId?: unknown; description?: unknown; by?: unknown; disableOld?: unknown };
+    try {
+      body = raw.trim() ? (JSON.parse(raw) as typeof body) : {};
+      if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new Error('not an object');
+    } catch {
+      return [400, { message: 'The body must be a JSON object' }];
+    }
+    const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
+    const by = text(body.by) ?? 'local operator';
+    try {
+      if (path === '/!admin/credentials') {
+        if (method === 'GET') return [200, { credentials: await listCredentials(ctx) }];
+        if (method !== 'POST') return [405, { message: 'GET or POST /!admin/credentials' }];
+        const principalArn = text(body.principalArn);
+        if (!principalArn) return [400, { message: '"principalArn" is required' }];
+        return [200, await createCredential(ctx, { principalArn, vpcEndpointId: text(body.vpcEndpointId), description: text(body.description), by })];
+      }
+      const match = /^\/!admin\/credentials\/(\w{1,128})\/(disable|enable|delete|rotate)$/.exec(path);
+      if (method !== 'POST' || !match) return [404, { message: 'POST /!admin/credentials/<access key id>/<disable|enable|delete|rotate>' }];
+      const [, accessKeyId, action] = match as unknown as [string, string, string];
+      if (action === 'disable' || action === 'enable') return [200, await setCredentialStatus(ctx, accessKeyId, action === 'disable' ? 'Inactive' : 'Active', by)];
+      if (action === 'delete') return [200, await deleteCredential(ctx, accessKeyId, by)];
+      return [200, await rotateCredential(ctx, accessKeyId, { disableOld: body.disableOld === true, by })];
+    } catch (error) {
+      if (error instanceof CredentialRequestError) return [400, { message: error.message }];
+      throw error;
+    }
   }
 
   async function rotationRequest(raw: string): Promise<[number, object]> {

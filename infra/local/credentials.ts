@@ -1,7 +1,7 @@
 /**
- * The local emulator's stand-in for IAM: a credentials file mapping access key ids to principals, so the
- * API Gateway emulator can verify SigV4 the way API Gateway's IAM authorizer does in AWS and report who
- * is calling.
+ * The local credentials file: the access keys `npm start` seeds into the service's credential store
+ * (shared/credentials) at start, so that the same SigV4 verifier as in AWS authenticates local callers.
+ * More credentials can be issued with `npm run credentials -- create` (they live in the store only).
  *
  * The file (named by KMS_CREDENTIALS_FILE; default `infra/local/default-credentials.json`, in which
  * `test`/`test` is the root of account 111122223333) is a JSON list of
@@ -22,15 +22,15 @@
  *
  * The file is read and checked once, at start; a bad entry stops the start with a message naming it.
  */
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ACCESS_KEY_ID, PRINCIPAL_ARN_FORMS, principalOf, VPC_ENDPOINT_ID, type PrincipalKind } from '../../shared/core/principals.js';
+
+export type { PrincipalKind };
 
 export const DEFAULT_CREDENTIALS_FILE = fileURLToPath(new URL('./default-credentials.json', import.meta.url));
 export const CREDENTIALS_FILE_VARIABLE = 'KMS_CREDENTIALS_FILE';
-
-export type PrincipalKind = 'root' | 'user' | 'assumed-role';
 
 export interface LocalPrincipal {
   readonly accessKeyId: string;
@@ -93,15 +93,6 @@ export function loadCredentials(env: Record<string, string | undefined> = proces
 }
 
 const FIELDS = new Set(['accessKeyId', 'secretAccessKey', 'sessionToken', 'principalArn', 'vpcEndpointId']);
-/** AWS's AccessKeyId pattern (`[\w]+`), without its 16-character minimum so `test` stays usable. */
-const ACCESS_KEY_ID = /^\w{1,128}$/;
-const NAME = "[\\w+=,.@-]{1,64}";
-const ROOT_ARN = /^arn:aws:iam::(\d{12}):root$/;
-const USER_ARN = new RegExp(`^arn:aws:iam::(\\d{12}):user/((?:[\\x21-\\x7e]+/)*)(${NAME})$`);
-const ASSUMED_ROLE_ARN = new RegExp(`^arn:aws:sts::(\\d{12}):assumed-role/(${NAME})/([\\w+=,.@-]{2,64})$`);
-const VPC_ENDPOINT_ID = /^vpce-(?:[0-9a-f]{8}|[0-9a-f]{17})$/;
-const ARN_FORMS =
-  'arn:aws:iam::<12-digit account>:root, arn:aws:iam::<account>:user/<path/>name or arn:aws:sts::<account>:assumed-role/<role>/<session>';
 
 /** Checks parsed JSON as a credentials list; `source` only names it in error messages. */
 export function parseCredentials(json: unknown, source = 'credentials'): CredentialStore {
@@ -155,26 +146,10 @@ function parseEntry(entry: unknown, index: number, where: string): LocalPrincipa
     fail(`"vpcEndpointId" must look like vpce-0123456789abcdef0 (vpce- and 8 or 17 hex digits), got "${vpcEndpointId}"`);
   }
 
-  let match: RegExpExecArray | null;
-  let kind: PrincipalKind;
-  let accountId: string;
-  let callerId: string;
-  if ((match = ROOT_ARN.exec(principalArn))) {
-    kind = 'root';
-    accountId = match[1]!;
-    callerId = accountId;
-  } else if ((match = USER_ARN.exec(principalArn))) {
-    kind = 'user';
-    accountId = match[1]!;
-    callerId = uniqueId('AIDA', principalArn);
-  } else if ((match = ASSUMED_ROLE_ARN.exec(principalArn))) {
-    kind = 'assumed-role';
-    accountId = match[1]!;
-    callerId = `${uniqueId('AROA', `arn:aws:iam::${accountId}:role/${match[2]}`)}:${match[3]}`;
-    if (sessionToken === undefined) fail('an assumed-role session needs its "sessionToken"');
-  } else {
-    return fail(`"principalArn" must be ${ARN_FORMS}; got "${principalArn}"`);
-  }
+  const principal = principalOf(principalArn);
+  if (!principal) return fail(`"principalArn" must be ${PRINCIPAL_ARN_FORMS}; got "${principalArn}"`);
+  if (principal.kind === 'assumed-role' && sessionToken === undefined) fail('an assumed-role session needs its "sessionToken"');
+  const { accountId, kind, callerId } = principal;
   return {
     accessKeyId,
     secretAccessKey,
@@ -185,15 +160,6 @@ function parseEntry(entry: unknown, index: number, where: string): LocalPrincipa
     callerId,
     ...(vpcEndpointId !== undefined ? { vpcEndpointId } : {}),
   };
-}
-
-/** IAM-style unique id: a 4-letter prefix and 17 upper-case base32 characters, here derived from `seed`. */
-function uniqueId(prefix: string, seed: string): string {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  const digest = createHash('sha256').update(seed).digest();
-  let id = prefix;
-  for (let i = 0; i < 17; i++) id += alphabet[digest[i]! & 31];
-  return id;
 }
 
 function describeSource(source: string): string {

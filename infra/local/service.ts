@@ -17,6 +17,11 @@ import { notifyingWrites, startReplicator, type Replicator } from './replicator.
 import { localRootKeyEnv } from './root-key.js';
 import { startScheduler } from './scheduler.js';
 import { tableEnsurer } from './tables.js';
+import { seedCredentials } from '../../shared/credentials/manage.js';
+import { DependencyTimeoutException, ServiceUnavailableException } from '../../shared/protocol/errors.js';
+
+/** Runs before each authenticated request with its region (functions/api/app.ts, ApiHandlerOptions.regionGate). */
+export type RegionGate = (region: string) => Promise<void> | undefined;
 
 export interface LocalServiceOptions {
   /** KMS endpoint port; 0 picks a free one. Default 4599. */
@@ -30,7 +35,7 @@ export interface LocalServiceOptions {
   /** Environment handed to loadConfig (KMS_TABLE_NAME, AWS_REGION, KMS_ROOT_KEY, LOG_LEVEL, ...). Default process.env. */
   env?: Record<string, string | undefined>;
   /** Stand-in for createApiHandler, for tests of the runtime itself. */
-  createHandler?: (config: Config, services: Services) => ApiHandler | Promise<ApiHandler>;
+  createHandler?: (config: Config, services: Services, regionGate: RegionGate) => ApiHandler | Promise<ApiHandler>;
   /** How often the scheduled jobs run (real clock); 0 turns the scheduler off. Default KMS_JOB_INTERVAL_MS or 60 s. */
   jobIntervalMs?: number;
 }
@@ -59,9 +64,9 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
   const createHandler = options.createHandler
     ? Promise.resolve(options.createHandler)
     : import('../../functions/api/app.js').then(
-        (module) => (config: Config, services: Services) =>
+        (module) => (config: Config, services: Services, regionGate: RegionGate) =>
           // Metrics are published every KMS_METRICS_INTERVAL_MS (default 60 s) when POWERTOOLS_METRICS_DISABLED=false.
-          module.createApiHandler(config, services, { metricsIntervalMs: positiveSetting(env, 'KMS_METRICS_INTERVAL_MS') }),
+          module.createApiHandler(config, services, { metricsIntervalMs: positiveSetting(env, 'KMS_METRICS_INTERVAL_MS'), regionGate }),
       );
   createHandler.catch(() => {}); // reported below, after DynamoDB Local is stopped again
 
@@ -99,7 +104,18 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
     // Every write of the service nudges the replicator, which otherwise polls idle streams only every second.
     const replication = replicator;
     const services = createServices(config, replication ? { wrapClient: (client) => notifyingWrites(client, () => replication.nudge()) } : {});
-    const handler = await (await createHandler)(config, services);
+    // The credentials file seeds the credential store (the same store, and verifier, as in AWS).
+    const seeded = await seedCredentials(services.credentialAdmin(), credentials.principals, credentials.source);
+    logger.info('credentials seeded', { source: credentials.source, outcomes: seeded });
+    // Each authenticated request's region: a region taken down answers 503; another gets its table on first use.
+    const regionGate: RegionGate = (region) => {
+      if (health.isDown(region)) throw new ServiceUnavailableException(`The KMS endpoint of ${region} is unavailable (the region is down). Try another region.`);
+      return tables.pending(region)?.catch((error: unknown) => {
+        logger.error('could not create the table for a region', { region, error: String(error) });
+        throw new DependencyTimeoutException();
+      });
+    };
+    const handler = await (await createHandler)(config, services, regionGate);
     const jobLog = (level: string, message: string, fields?: Record<string, unknown>) =>
       level === 'INFO' ? logger.info(message, fields) : logger.error(message, { level, ...fields });
     const admin = createAdminHandler({
@@ -113,10 +129,12 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
       globalRegions: config.regions,
       recoveryDecrypt: config.recoveryDecrypt,
       replication: replicator,
+      credentials: () => services.credentialAdmin(),
     });
-    server = createApiGatewayServer({ handler, prepareRegion: tables.pending, isRegionDown: health.isDown, logger, credentials, admin });
+    server = createApiGatewayServer({ handler, logger, admin, basePath: basePathOf(env.KMS_BASE_PATH), region: config.defaultRegion });
     const address = await listen(server, options.port ?? 4599, options.host ?? '127.0.0.1');
-    const endpoint = `http://${urlHost(address)}:${address.port}`;
+    // With KMS_BASE_PATH (e.g. /dev) the API is served under it, the way a deployed stage is: that is the endpoint.
+    const endpoint = `http://${urlHost(address)}:${address.port}${basePathOf(env.KMS_BASE_PATH)}`;
     // Where `npm run job` finds this service (the port may have been picked at random).
     await writeFile(runtimeFilePath(dataDir), JSON.stringify({ endpoint, pid: process.pid }) + '\n');
     const scheduler = startScheduler({
@@ -150,6 +168,13 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
     await dynamodb.stop();
     throw error;
   }
+}
+
+/** KMS_BASE_PATH `dev`, `/dev` or `/dev/` → `/dev`; '' for none. */
+function basePathOf(raw: string | undefined): string {
+  const trimmed = (raw ?? '').trim().replace(/^\/+|\/+$/g, '');
+  if (trimmed !== '' && !/^[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/.test(trimmed)) throw new Error(`KMS_BASE_PATH must be a URL path like /dev, got '${raw}'`);
+  return trimmed === '' ? '' : `/${trimmed}`;
 }
 
 function positiveSetting(env: Record<string, string | undefined>, name: string, options: { allowZero?: boolean } = {}): number | undefined {

@@ -34,3 +34,34 @@ export function serviceEventRecord(
     eventCategory: 'Management',
   };
 }
+
+/**
+ * A CloudTrail-style record of an operator's action outside the KMS API (declaring a region failed,
+ * managing service credentials): eventType AwsServiceEvent, the operator as userIdentity.
+ */
+export function operatorRecord(
+  eventName: string,
+  region: string,
+  operator: string,
+  time: Date,
+  details: { eventID: string; requestParameters?: Record<string, unknown> | null; serviceEventDetails?: Record<string, unknown> },
+): AuditRecord {
+  return {
+    eventVersion: '1.08',
+    userIdentity: { type: 'Operator', principalId: operator, invokedBy: 'KMS operator' },
+    eventTime: time.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    eventSource: 'kms.amazonaws.com',
+    eventName,
+    awsRegion: region,
+    sourceIPAddress: 'KMS operator',
+    userAgent: 'KMS operator',
+    requestParameters: details.requestParameters ?? null,
+    responseElements: null,
+    eventID: details.eventID,
+    readOnly: false,
+    eventType: 'AwsServiceEvent',
+    managementEvent: true,
+    ...(details.serviceEventDetails ? { serviceEventDetails: details.serviceEventDetails } : {}),
+    eventCategory: 'Management',
+  };
+}

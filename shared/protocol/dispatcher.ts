@@ -7,12 +7,15 @@
 import { randomUUID } from 'node:crypto';
 import { errorBody, KmsError, KMSInternalException, SerializationException, UnknownOperationException } from './errors.js';
 import { model } from './model.js';
+import { mediaType } from './request-headers.js';
 import { decodeInput, encodeOutput } from './validation.js';
 
 export interface Caller {
   account: string;
   /** The authenticated principal: account root, IAM user or role, or an assumed-role session. */
   principalArn: string;
+  /** The principal's unique id (`AIDA…`, `AROA…:session`, the account id for a root): STS's UserId. */
+  userId?: string;
   accessKeyId?: string;
   sourceIp?: string;
   /** The VPC endpoint a request came through (API Gateway private APIs), for aws:SourceVpce. */
@@ -23,6 +26,8 @@ export interface Caller {
 
 export interface WireRequest {
   target: string | undefined;
+  /** The Content-Type header (undefined when absent). */
+  contentType?: string;
   body: string;
   region: string;
   caller: Caller;
@@ -87,6 +92,7 @@ export async function dispatch<Ctx>(request: WireRequest, hooks: DispatchHooks<C
   let failure: KmsError | undefined;
   try {
     operationName = operationOf(request.target);
+    if (!acceptedContentType(request.contentType)) throw new UnknownOperationException();
     const run = hooks.operations[operationName];
     const spec = model.operations[operationName];
     if (!run || !spec) throw new UnknownOperationException();
@@ -119,6 +125,17 @@ export async function dispatch<Ctx>(request: WireRequest, hooks: DispatchHooks<C
 function operationOf(target: string | undefined): string {
   if (!target || !target.startsWith(TARGET_PREFIX)) throw new UnknownOperationException();
   return target.slice(TARGET_PREFIX.length);
+}
+
+/**
+ * AWS's JSON services answer UnknownOperationException (no message) to a body of another media type,
+ * e.g. application/octet-stream; parameters such as `; charset=utf-8` are ignored (Smithy's protocol
+ * tests). Accepted: AWS JSON 1.1, plain JSON, and no Content-Type at all.
+ */
+function acceptedContentType(contentType: string | undefined): boolean {
+  if (contentType === undefined) return true;
+  const media = mediaType(contentType);
+  return media === JSON_TYPE || media === 'application/json';
 }
 
 function parseBody(body: string): unknown {

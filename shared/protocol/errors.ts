@@ -59,6 +59,19 @@ export const IncompleteSignatureException = clientError('IncompleteSignatureExce
 export const InvalidSignatureException = clientError('InvalidSignatureException');
 export const UnrecognizedClientException = clientError('UnrecognizedClientException');
 
+/** The local runtime's answer for a region taken down (`npm run region -- down`), like an unreachable endpoint. */
+export class ServiceUnavailableException extends KmsError {
+  constructor(message: string) {
+    super('ServiceUnavailableException', message, 503);
+  }
+}
+
+export class DependencyTimeoutException extends KmsError {
+  constructor(message = 'The system timed out while trying to fulfill the request. You can retry the request.') {
+    super('DependencyTimeoutException', message, 503);
+  }
+}
+
 export class KMSInternalException extends KmsError {
   constructor(message = 'An internal error occurred.') {
     super('KMSInternalException', message, 500);

@@ -9,9 +9,18 @@ export function header(headers: Record<string, string | undefined> | null | unde
   return undefined;
 }
 
-/** The region of a SigV4 Authorization header's credential scope (`Credential=AKID/date/region/kms/aws4_request`). */
-export function credentialScopeRegion(authorization: string | undefined): string | undefined {
-  if (!authorization) return undefined;
-  const match = /Credential=[^/,\s]+\/\d{8}\/([a-z0-9-]+)\/[^/,\s]+\/aws4_request/.exec(authorization);
-  return match?.[1];
+/** `application/x-amz-json-1.1; charset=utf-8` → `application/x-amz-json-1.1`. */
+export function mediaType(contentType: string): string {
+  return contentType.split(';', 1)[0]!.trim().toLowerCase();
+}
+
+/**
+ * X-Amz-Target: the header, or, in a presigned request, the query parameter the SDKs' presigners move it
+ * to (the signature covers either; sigv4.ts requires a present header to be signed).
+ */
+export function operationTarget(
+  headers: Record<string, string | undefined> | null | undefined,
+  query: Record<string, string | undefined> | null | undefined,
+): string | undefined {
+  return header(headers, 'x-amz-target') ?? header(query, 'x-amz-target');
 }

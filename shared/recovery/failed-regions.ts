@@ -9,6 +9,7 @@
  * recovery decrypt's record names F's key ARN as its resource (README "Trust model of recovery decrypts").
  */
 import { randomUUID } from 'node:crypto';
+import { operatorRecord } from '../audit/service-events.js';
 import { parseKeyReference } from '../core/ids.js';
 import type { KeyRecord } from '../core/types.js';
 import type { FailedRegion, JobStore } from '../jobs/job-store.js';
@@ -73,24 +74,10 @@ export async function recoveryKeyNamed(ctx: RecoveryContext, value: string): Pro
   return key && key.account === ref.account ? key : undefined;
 }
 
-/** A CloudTrail-style record of the operator's action (eventType AwsServiceEvent, like the jobs' records). */
+/** The operator's declaration (or withdrawal) as an audit record of the recovery region. */
 function declarationRecord(region: string, declaration: FailedRegion, withdraw: boolean, time: Date): AuditRecord {
-  return {
-    eventVersion: '1.08',
-    userIdentity: { type: 'Operator', principalId: declaration.declaredBy, invokedBy: 'KMS operator' },
-    eventTime: time.toISOString().replace(/\.\d{3}Z$/, 'Z'),
-    eventSource: 'kms.amazonaws.com',
-    eventName: withdraw ? 'WithdrawRegionFailure' : 'DeclareRegionFailed',
-    awsRegion: region,
-    sourceIPAddress: 'KMS operator',
-    userAgent: 'KMS operator',
-    requestParameters: null,
-    responseElements: null,
+  return operatorRecord(withdraw ? 'WithdrawRegionFailure' : 'DeclareRegionFailed', region, declaration.declaredBy, time, {
     eventID: randomUUID(),
-    readOnly: false,
-    eventType: 'AwsServiceEvent',
-    managementEvent: true,
     serviceEventDetails: { failedRegion: declaration.failedRegion, recoveryRegion: region, reason: declaration.reason ?? null },
-    eventCategory: 'Management',
-  };
+  });
 }

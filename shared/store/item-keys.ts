@@ -43,3 +43,14 @@ export const multiRegionItem = (keyId: string) => ({ pk: `MRK#${keyId}`, sk: 'SH
 /** Regions an operator declared failed, for which this region decrypts (shared/recovery/failed-regions.ts). */
 export const failedRegionPk = (recoveryRegion: string) => `FAILED_REGION#${recoveryRegion}`;
 export const failedRegionItem = (recoveryRegion: string, failedRegion: string) => ({ pk: failedRegionPk(recoveryRegion), sk: failedRegion });
+
+/**
+ * Service credentials (access keys this service issues and verifies, shared/credentials): one partition
+ * for every region (a global item, written only from the stage's primary region), so a request is
+ * authenticated in any region from that region's replica of the table.
+ */
+export const credentialsPk = 'CREDENTIALS';
+export const credentialItem = (accessKeyId: string) => ({ pk: credentialsPk, sk: accessKeyId });
+/** When a credential was last used in a region: per-region items, so that use never races a change of the credential. */
+export const credentialUsePk = (region: string) => `CREDENTIAL_USE#${region}`;
+export const credentialUseItem = (region: string, accessKeyId: string) => ({ pk: credentialUsePk(region), sk: accessKeyId });

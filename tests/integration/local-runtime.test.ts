@@ -19,9 +19,8 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { startLocalService, type LocalService } from '../../infra/local/service.js';
 import { createApiGatewayServer, type ApiGatewayOptions } from '../../infra/local/api-gateway.js';
-import { parseCredentials } from '../../infra/local/credentials.js';
 import { wrapKeyMaterial } from '../support/wrap-key-material.js';
-import { credentialScopeRegion, header } from '../../shared/protocol/request-headers.js';
+import { header } from '../../shared/protocol/request-headers.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const TABLE = 'kms';
@@ -257,52 +256,41 @@ describe('local scheduler and admin route', { timeout: 120_000 }, () => {
 describe('API Gateway emulator', () => {
   let server: Server;
   let endpoint: string;
+  let staged: Server;
+  let stagedEndpoint: string;
   let seen: { event: APIGatewayProxyEvent; context: Context } | undefined;
   let behaviour: 'ok' | 'throw' | 'hang' | 'invalid' = 'ok';
-  const prepared: string[] = [];
-  let clockOffsetMs = 0; // the emulator's clock, injected
-  const ALICE = { accessKeyId: 'AKIAALICE', secretAccessKey: 'alice-secret' };
-  const APP = { accessKeyId: 'ASIAAPP', secretAccessKey: 'app-secret', sessionToken: 'app-token' };
-  const DAVE = { accessKeyId: 'AKIADAVE', secretAccessKey: 'dave-secret' };
+
+  const handler: ApiGatewayOptions['handler'] = async (event, context) => {
+    seen = { event, context };
+    if (behaviour === 'throw') throw new Error('boom');
+    if (behaviour === 'hang') return new Promise(() => {});
+    if (behaviour === 'invalid') return { body: 'no status' } as never;
+    return { statusCode: 200, headers: { 'Content-Type': 'application/x-amz-json-1.1', 'x-amzn-RequestId': event.requestContext.requestId }, body: '{"ok":true}' };
+  };
+  const listen = async (options: ApiGatewayOptions): Promise<[Server, string]> => {
+    const created = createApiGatewayServer(options);
+    await new Promise<void>((r) => created.listen(0, '127.0.0.1', () => r()));
+    return [created, `http://127.0.0.1:${(created.address() as AddressInfo).port}`];
+  };
 
   before(async () => {
-    const options: ApiGatewayOptions = {
-      timeoutMs: 300,
-      credentials: parseCredentials([
-        { accessKeyId: 'test', secretAccessKey: 'test', principalArn: 'arn:aws:iam::111122223333:root' },
-        { ...ALICE, principalArn: 'arn:aws:iam::111122223333:user/alice' },
-        { ...APP, principalArn: 'arn:aws:sts::111122223333:assumed-role/app/app-session' },
-        { ...DAVE, principalArn: 'arn:aws:iam::444455556666:user/dave', vpcEndpointId: 'vpce-0123456789abcdef0' },
-      ]),
-      now: () => Date.now() + clockOffsetMs,
-      prepareRegion: (region) => {
-        if (prepared.includes(region)) return undefined;
-        prepared.push(region);
-        return new Promise((r) => setTimeout(r, 20));
-      },
-      handler: async (event, context) => {
-        seen = { event, context };
-        if (behaviour === 'throw') throw new Error('boom');
-        if (behaviour === 'hang') return new Promise(() => {});
-        if (behaviour === 'invalid') return { body: 'no status' } as never;
-        return { statusCode: 200, headers: { 'Content-Type': 'application/x-amz-json-1.1', 'x-amzn-RequestId': event.requestContext.requestId }, body: '{"ok":true}' };
-      },
-      logger: { error: () => {} },
-    };
-    server = createApiGatewayServer(options);
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-    endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    [server, endpoint] = await listen({ timeoutMs: 300, handler, logger: { error: () => {} }, region: 'ap-southeast-2' });
+    // Served the deployed way: under a stage path, as on https://<api>.execute-api.<region>.amazonaws.com/dev
+    [staged, stagedEndpoint] = await listen({ handler, basePath: '/dev', logger: { error: () => {} }, admin: (_req, res) => res.end('admin') });
   });
   after(async () => {
-    server.closeAllConnections();
-    await new Promise((r) => server.close(r));
+    for (const s of [server, staged]) {
+      s.closeAllConnections();
+      await new Promise((r) => s.close(r));
+    }
   });
 
   /** POSTs `body` signed with `options` (default: the root, us-east-1). */
   const call = async (body: string, options: SignOptions = {}, extra: Record<string, string> = {}) =>
     post(endpoint, body, { ...(await signedHeaders(endpoint, body, options)), ...extra });
 
-  it('builds the REST v1 proxy event and Lambda context the handler reads', async () => {
+  it('builds the REST v1 proxy event (no authorizer) and Lambda context the handler reads', async () => {
     behaviour = 'ok';
     const body = '{"NumberOfBytes":8}';
     const response = await call(body, { region: 'ap-southeast-2' }, { 'User-Agent': 'test-agent' });
@@ -315,21 +303,20 @@ describe('API Gateway emulator', () => {
     assert.equal(event.resource, '/');
     assert.equal(header(event.headers, 'X-Amz-Target'), 'TrentService.GenerateRandom');
     assert.deepEqual(event.multiValueHeaders['x-amz-target'] ?? event.multiValueHeaders['X-Amz-Target'], ['TrentService.GenerateRandom']);
-    // The handler takes the region from the SigV4 credential scope.
-    assert.equal(credentialScopeRegion(header(event.headers, 'authorization')), 'ap-southeast-2');
+    assert.match(header(event.headers, 'authorization')!, /^AWS4-HMAC-SHA256 Credential=test\/\d{8}\/ap-southeast-2\/kms\/aws4_request/);
     const rc = event.requestContext;
     assert.match(rc.requestId, UUID);
     assert.equal(rc.httpMethod, 'POST');
     assert.equal(rc.resourcePath, '/');
+    assert.equal(rc.path, '/', 'the path the client sent');
     assert.equal(typeof rc.requestTimeEpoch, 'number');
     assert.match(rc.requestTime!, /^\d{2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2} \+0000$/);
-    assert.equal(rc.identity.accountId, '111122223333');
-    assert.equal(rc.identity.userArn, 'arn:aws:iam::111122223333:root');
-    assert.equal(rc.identity.accessKey, 'test');
-    assert.equal(rc.identity.caller, '111122223333');
+    // No authorizer: the handler authenticates (shared/protocol/sigv4.ts), API Gateway reports no caller.
+    assert.equal(rc.identity.accountId, null);
+    assert.equal(rc.identity.userArn, null);
+    assert.equal(rc.identity.accessKey, null);
     assert.equal(rc.identity.sourceIp, '127.0.0.1');
     assert.equal(rc.identity.userAgent, 'test-agent');
-    assert.equal(rc.identity.vpceId, undefined);
     assert.match(context.awsRequestId, UUID);
     assert.ok(context.getRemainingTimeInMillis() > 0);
     assert.match(context.invokedFunctionArn, /^arn:aws:lambda:ap-southeast-2:111122223333:function:/);
@@ -337,61 +324,40 @@ describe('API Gateway emulator', () => {
     assert.equal(response.headers.get('content-length'), '11');
   });
 
-  it('reports the principal of the access key: user, role session, another account, VPC endpoint', async () => {
+  it('under a base path, serves POST /dev/ (and /dev) with the stage path in requestContext.path, and nothing else', async () => {
     behaviour = 'ok';
-    assert.equal((await call('{}', ALICE)).status, 200);
-    assert.equal(seen!.event.requestContext.identity.userArn, 'arn:aws:iam::111122223333:user/alice');
-    assert.match(seen!.event.requestContext.identity.caller!, /^AIDA[A-Z2-7]{17}$/);
-    assert.equal((await call('{}', APP)).status, 200);
-    assert.equal(seen!.event.requestContext.identity.userArn, 'arn:aws:sts::111122223333:assumed-role/app/app-session');
-    assert.equal(seen!.event.requestContext.identity.accessKey, 'ASIAAPP');
-    assert.equal((await call('{}', DAVE)).status, 200);
-    const identity = seen!.event.requestContext.identity;
-    assert.equal(identity.accountId, '444455556666');
-    assert.equal(identity.userArn, 'arn:aws:iam::444455556666:user/dave');
-    assert.equal(identity.vpceId, 'vpce-0123456789abcdef0');
-    assert.equal(identity.sourceIp, '127.0.0.1');
-  });
-
-  it('refuses bad credentials and signatures before the handler runs', async () => {
-    behaviour = 'ok';
-    const cases: Array<[string, Promise<Awaited<ReturnType<typeof post>>>, string, string | RegExp]> = [
-      ['wrong secret', call('{}', { ...ALICE, secretAccessKey: 'guess' }), 'InvalidSignatureException', /^The request signature we calculated does not match/],
-      ['unknown key', call('{}', { accessKeyId: 'AKIANOBODY', secretAccessKey: 'x' }), 'UnrecognizedClientException', 'The security token included in the request is invalid.'],
-      ['no session token', call('{}', { ...APP, sessionToken: undefined }), 'UnrecognizedClientException', 'The security token included in the request is invalid.'],
-      ['wrong session token', call('{}', { ...APP, sessionToken: 'stolen?' }), 'UnrecognizedClientException', 'The security token included in the request is invalid.'],
-      ['body changed', post(endpoint, '{"NumberOfBytes":9}', await signedHeaders(endpoint, '{"NumberOfBytes":8}')), 'InvalidSignatureException', /does not match/],
-      ['stale', call('{}', { signingDate: new Date(Date.now() - 10 * 60_000) }), 'InvalidSignatureException', /^Signature expired: \d{8}T\d{6}Z is now earlier than \d{8}T\d{6}Z \(\d{8}T\d{6}Z - 5 min\.\)$/],
-      ['from the future', call('{}', { signingDate: new Date(Date.now() + 10 * 60_000) }), 'InvalidSignatureException', /^Signature not yet current: /],
-    ];
-    for (const [what, promise, type, message] of cases) {
+    for (const path of ['/dev/', '/dev']) {
       seen = undefined;
-      const { status, json, headers } = await promise;
-      assert.equal(status, 400, what);
-      assert.equal(json?.__type, type, `${what}: ${JSON.stringify(json)}`);
-      if (typeof message === 'string') assert.equal(json?.message, message, what);
-      else assert.match(String(json?.message), message, what);
-      assert.equal(headers.get('x-amzn-errortype'), type, what);
-      assert.equal(seen, undefined, `${what}: the handler must not run`);
+      const response = await fetch(`${stagedEndpoint.replace(/\/$/, '')}${path}`, { method: 'POST', body: '{}' });
+      assert.equal(response.status, 200, path);
+      assert.equal(seen!.event.requestContext.path, path);
+      assert.equal(seen!.event.path, '/');
+      assert.equal(seen!.event.requestContext.stage, 'dev');
     }
+    seen = undefined;
+    assert.equal((await fetch(`${stagedEndpoint}/`, { method: 'POST', body: '{}' })).status, 404);
+    assert.equal((await fetch(`${stagedEndpoint}/prod/`, { method: 'POST', body: '{}' })).status, 404);
+    assert.equal(seen, undefined);
+    assert.equal(await (await fetch(`${stagedEndpoint}/dev/!admin/regions`)).text(), 'admin', 'operator routes under the base path too');
   });
 
-  it('checks freshness against its own (injectable) clock', async () => {
+  it('accepts an absolute URI in the request line (a client behind an HTTP proxy)', async () => {
     behaviour = 'ok';
-    clockOffsetMs = 6 * 60_000; // the emulator's clock runs 6 minutes ahead
-    try {
-      const { json } = await call('{}');
-      assert.match(String(json?.message), /^Signature expired: /);
-    } finally {
-      clockOffsetMs = 0;
-    }
-    assert.equal((await call('{}')).status, 200);
-  });
-
-  it('prepares a region once before its first request', async () => {
-    behaviour = 'ok';
-    await Promise.all([1, 2, 3].map(() => call('{}', { region: 'sa-east-1' })));
-    assert.equal(prepared.filter((r) => r === 'sa-east-1').length, 1);
+    const port = new URL(stagedEndpoint).port;
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request(
+        { host: '127.0.0.1', port, method: 'POST', path: 'http://abc123.execute-api.us-east-1.amazonaws.com/dev/', headers: { Host: 'abc123.execute-api.us-east-1.amazonaws.com' } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode!);
+        },
+      );
+      req.on('error', reject);
+      req.end('{}');
+    });
+    assert.equal(status, 200);
+    assert.equal(seen!.event.requestContext.path, '/dev/');
+    assert.equal(seen!.event.requestContext.domainName, 'abc123.execute-api.us-east-1.amazonaws.com');
   });
 
   it('answers 502 when the handler throws or returns no status code', async () => {

@@ -1,0 +1,90 @@
+/**
+ * The operator's management of service credentials in AWS (shared/credentials/manage.ts): no trigger,
+ * invoked by hand in the stage's primary region, which alone writes credentials (the global table
+ * carries them to every region):
+ *
+ *   aws lambda invoke --function-name kms-<stage>-credentials --region <primary> \
+ *     --cli-binary-format raw-in-base64-out --payload '{"action":"create","principalArn":"arn:aws:iam::111122223333:user/alice","by":"bob"}' out.json
+ *
+ * actions: create (principalArn, vpcEndpointId?, description?), list, disable | enable | delete
+ * (accessKeyId), rotate (accessKeyId, disableOld?). `by` names the operator in the audit record
+ * (CloudTrail also records who invoked the function). The new secret is in the function's answer only:
+ * it is never logged, and stored only sealed under the root key.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { loadConfig } from '../../shared/config.js';
+import {
+  createCredential,
+  CredentialRequestError,
+  deleteCredential,
+  listCredentials,
+  rotateCredential,
+  setCredentialStatus,
+} from '../../shared/credentials/manage.js';
+import { serviceName } from '../../shared/observability.js';
+import { createServices } from '../../shared/services.js';
+
+const config = loadConfig();
+const logger = new Logger({ serviceName: `${serviceName}-credentials`, logLevel: config.logLevel as never });
+const services = createServices(config);
+
+export interface CredentialsEvent {
+  action?: string;
+  by?: string;
+  principalArn?: string;
+  vpcEndpointId?: string;
+  description?: string;
+  accessKeyId?: string;
+  disableOld?: boolean;
+}
+
+const USAGE =
+  'The payload needs "action" (create, list, disable, enable, delete, rotate) and "by" (who does it); create takes "principalArn" (and "vpcEndpointId", "description"), the others "accessKeyId" (rotate also "disableOld").';
+
+export async function handler(event: CredentialsEvent) {
+  const primary = config.regions[0];
+  if (config.defaultRegion !== primary) {
+    return { ok: false, message: `Credentials are written in the stage's primary region only (${primary}); invoke the function there. Every region reads them from the global table.` };
+  }
+  const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
+  const by = text(event?.by);
+  const action = text(event?.action);
+  if (!by || !action) return { ok: false, message: USAGE };
+  const ctx = services.credentialAdmin();
+  const accessKeyId = text(event.accessKeyId);
+  try {
+    let result: object;
+    switch (action) {
+      case 'list':
+        result = { credentials: await listCredentials(ctx) };
+        break;
+      case 'create': {
+        const principalArn = text(event.principalArn);
+        if (!principalArn) return { ok: false, message: USAGE };
+        result = await createCredential(ctx, { principalArn, vpcEndpointId: text(event.vpcEndpointId), description: text(event.description), by });
+        break;
+      }
+      case 'disable':
+      case 'enable':
+        if (!accessKeyId) return { ok: false, message: USAGE };
+        result = await setCredentialStatus(ctx, accessKeyId, action === 'disable' ? 'Inactive' : 'Active', by);
+        break;
+      case 'delete':
+        if (!accessKeyId) return { ok: false, message: USAGE };
+        result = await deleteCredential(ctx, accessKeyId, by);
+        break;
+      case 'rotate':
+        if (!accessKeyId) return { ok: false, message: USAGE };
+        result = await rotateCredential(ctx, accessKeyId, { disableOld: event.disableOld === true, by });
+        break;
+      default:
+        return { ok: false, message: USAGE };
+    }
+    // Names only: the answer may hold a new secret, which must not reach the logs.
+    logger.info('credentials', { action, by, accessKeyId });
+    return { ok: true, ...result };
+  } catch (error) {
+    if (error instanceof CredentialRequestError) return { ok: false, message: error.message };
+    throw error;
+  }
+}
