@@ -11,7 +11,7 @@
  * Also imported by tests/unit/serverless-template.test.ts (packageRegion, stageRegions, isStale).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -22,8 +22,10 @@ export const TEMPLATE_FILE = 'cloudformation-template-update-stack.json';
 export const STATE_FILE = 'serverless-state.json';
 /** Written beside the template: the --param values it was packaged with. */
 export const PARAMS_FILE = 'package-params.json';
-/** What a package is built from (besides the code): newer than the template = stale. */
-export const PACKAGE_INPUTS = [join(ROOT, 'serverless.yml'), join(ROOT, 'infra', 'table-definition.json'), REGIONS_FILE];
+/** What a package is built from: any file here newer than the template makes it stale. */
+export const PACKAGE_INPUTS = [join(ROOT, 'serverless.yml'), join(ROOT, 'infra', 'table-definition.json'), REGIONS_FILE, join(ROOT, 'package-lock.json')];
+/** The code bundled into the functions (directories, searched recursively). */
+export const CODE_INPUTS = [join(ROOT, 'functions'), join(ROOT, 'shared'), join(ROOT, 'infra', 'serverless')];
 
 /** A stage's entry in infra/regions.json. */
 export interface StageRegions {
@@ -66,16 +68,26 @@ export function packageDir(stage: string, region: string, base: string = join(RO
 
 /**
  * True when `dir` holds no package of this stage, region and --param values, or one older than
- * serverless.yml, infra/table-definition.json or infra/regions.json (the function code is not compared).
+ * serverless.yml, infra/table-definition.json, infra/regions.json, package-lock.json or any file of the
+ * bundled code (functions/, shared/, infra/serverless/).
  */
 export function isStale(dir: string, stage: string, region: string, params: Record<string, string> = {}): boolean {
   const files = [TEMPLATE_FILE, STATE_FILE, PARAMS_FILE].map((name) => join(dir, name));
   if (!files.every((file) => existsSync(file))) return true;
   const builtAt = Math.min(...files.map((file) => statSync(file).mtimeMs));
   if (PACKAGE_INPUTS.some((input) => statSync(input).mtimeMs > builtAt)) return true;
+  if (CODE_INPUTS.some((input) => newestMtime(input) > builtAt)) return true;
   if (readFileSync(files[2]!, 'utf8') !== paramsText(params)) return true;
   const provider = JSON.parse(readFileSync(files[1]!, 'utf8')).service?.provider;
   return provider?.stage !== stage || provider?.region !== region;
+}
+
+function newestMtime(path: string): number {
+  const info = statSync(path);
+  if (!info.isDirectory()) return info.mtimeMs;
+  let newest = info.mtimeMs;
+  for (const entry of readdirSync(path)) newest = Math.max(newest, newestMtime(join(path, entry)));
+  return newest;
 }
 
 const paramsText = (params: Record<string, string>) => JSON.stringify(Object.fromEntries(Object.entries(params).sort(([a], [b]) => (a < b ? -1 : 1))));
@@ -92,6 +104,47 @@ export function packageRegion(stage: string, region: string, options: PackageOpt
   if (!STAGE.test(stage)) throw new Error(`invalid stage name: ${stage}`);
   if (!REGION.test(region)) throw new Error(`invalid region name: ${region}`);
   const dir = options.dir ?? packageDir(stage, region);
+  return withPackagingLock(() => packageInto(stage, region, dir, options));
+}
+
+/**
+ * The package in `dir` (default dist/<stage>/<region>), packaged first unless an up-to-date one is
+ * there; safe to call from several processes at once (test files running in parallel).
+ */
+export function ensurePackage(stage: string, region: string, options: PackageOptions = {}): string {
+  const dir = options.dir ?? packageDir(stage, region);
+  return withPackagingLock(() => (isStale(dir, stage, region, options.params) ? packageInto(stage, region, dir, options) : dir));
+}
+
+/**
+ * osls works in `.serverless/` and `.esbuild/` of the project whatever --package says, so two runs at once
+ * would trample each other: one at a time, across processes (a lock directory; a stale one, left by a
+ * killed run, is taken over after 10 minutes).
+ */
+function withPackagingLock<T>(work: () => T): T {
+  const lock = join(ROOT, '.serverless-package.lock');
+  const deadline = Date.now() + 15 * 60_000;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const held = statSync(lock, { throwIfNoEntry: false });
+      if (!held) continue; // released meanwhile
+      if (Date.now() - held.mtimeMs > 10 * 60_000) rmSync(lock, { recursive: true, force: true });
+      else if (Date.now() > deadline) throw new Error(`packaging lock ${lock} held for too long`);
+      else Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200); // a synchronous sleep
+    }
+  }
+  try {
+    return work();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+function packageInto(stage: string, region: string, dir: string, options: PackageOptions): string {
   // osls does not empty the directory: files of removed functions would stay behind.
   rmSync(dir, { recursive: true, force: true });
   // The local osls binary (what `npx osls` runs), called through node to skip npx's start-up.

@@ -16,7 +16,7 @@ import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isStale, packageDir, packageRegion, regionsOf, ROOT, STATE_FILE, stageRegions, TEMPLATE_FILE } from '../../infra/tools/package.js';
+import { ensurePackage, packageDir, regionsOf, ROOT, STATE_FILE, stageRegions, TEMPLATE_FILE } from '../../infra/tools/package.js';
 
 const tableDefinitionPath = join(ROOT, 'infra', 'table-definition.json');
 const stage = 'dev';
@@ -27,9 +27,11 @@ const primaryRegion = 'us-east-1';
 const tableName = `kms-${stage}`;
 const secretName = `kms/${stage}/root-key`;
 const functionName = `kms-${stage}-api`;
-const functionNames = ['api', 'rotationJob', 'deletionJob', 'expiryJob', 'rotationRequest', 'regionFailure'];
+const functionNames = ['api', 'rotationJob', 'deletionJob', 'expiryJob', 'rotationRequest', 'regionFailure', 'credentials'];
 const logicalId = (fn: string) => `${fn[0]!.toUpperCase()}${fn.slice(1)}LambdaFunction`;
 const privateApiParams = { privateApi: 'true', vpcEndpointIds: 'vpce-1' };
+/** The IAM-authorizer variant, with its own stage throttling. */
+const iamParams = { authMode: 'iam', throttleRate: '50', throttleBurst: '100' };
 
 // CloudFormation JSON is untyped by nature: resource properties stay `any`.
 interface Resource {
@@ -62,6 +64,7 @@ interface Package {
 
 const packages = new Map<string, Package>();
 let privatePackage: Package;
+let iamPackage: Package;
 
 function load(dir: string, region: string): Package {
   return {
@@ -74,14 +77,13 @@ function load(dir: string, region: string): Package {
 
 before(() => {
   for (const region of regionsOf(stage)) {
-    const dir = packageDir(stage, region);
-    if (isStale(dir, stage, region)) packageRegion(stage, region);
-    packages.set(region, load(dir, region));
+    packages.set(region, load(ensurePackage(stage, region), region));
   }
   // The private-API variant, in the primary region only (the API part is the same in every region).
-  const privateDir = packageDir(stage, primaryRegion, join(ROOT, 'dist', 'private-api'));
-  if (isStale(privateDir, stage, primaryRegion, privateApiParams)) packageRegion(stage, primaryRegion, { dir: privateDir, params: privateApiParams });
+  const privateDir = ensurePackage(stage, primaryRegion, { dir: packageDir(stage, primaryRegion, join(ROOT, 'dist', 'private-api')), params: privateApiParams });
   privatePackage = load(privateDir, primaryRegion);
+  const iamDir = ensurePackage(stage, primaryRegion, { dir: packageDir(stage, primaryRegion, join(ROOT, 'dist', 'iam-auth')), params: iamParams });
+  iamPackage = load(iamDir, primaryRegion);
 });
 
 const primary = (): Package => packages.get(primaryRegion)!;
@@ -372,6 +374,10 @@ const expectedPermissions: Record<string, { table: string[]; indexes: boolean; r
   // entry; then deliverNow of that audit record only: claim/release (UpdateItem), remove (DeleteItem).
   // Reads nothing, no root key, no event, no notification: only the audit log group besides the table.
   regionFailure: { table: ['PutItem', 'UpdateItem', 'DeleteItem'], indexes: false, rootKey: false, notify: false, events: false },
+  // Reads one credential (GetItem) or lists them and their last use (Query on the table, no index); one
+  // transaction per change with its outbox entry (PutItem/DeleteItem), then deliverNow of that audit
+  // record (UpdateItem claim/release, DeleteItem). Seals new secrets under the root key.
+  credentials: { table: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem'], indexes: false, rootKey: true, notify: false, events: false },
 };
 
 test('each function runs under its own role, with exactly the permissions its code needs', () => {
@@ -456,17 +462,54 @@ test('the functions are packaged as bundled ES modules, AWS SDK included', () =>
   }
 });
 
-test('the API is POST / behind the IAM authorizer', () => {
-  for (const pkg of [...everyRegion(), privatePackage]) {
+test('authMode=service (default): POST / with no authorizer, SigV4 verified by the function; authMode=iam: the IAM authorizer', () => {
+  const postOf = (pkg: Package) => {
     const methods = resourcesOfType(pkg.template.Resources, 'AWS::ApiGateway::Method');
-    assert.ok(methods.length >= 1, 'an API Gateway method exists');
-    for (const [id, method] of methods) {
-      assert.equal(method.Properties.AuthorizationType, 'AWS_IAM', `${id} uses IAM auth`);
-    }
-    const post = methods.find(([, m]) => m.Properties.HttpMethod === 'POST');
-    assert.ok(post, 'a POST method exists');
-    assert.deepEqual(post[1].Properties.ResourceId, { 'Fn::GetAtt': ['ApiGatewayRestApi', 'RootResourceId'] }, 'on the root path');
-    assert.equal(post[1].Properties.Integration.Type, 'AWS_PROXY');
+    assert.equal(methods.length, 1, 'one API Gateway method');
+    const [, post] = methods[0]!;
+    assert.equal(post.Properties.HttpMethod, 'POST');
+    assert.deepEqual(post.Properties.ResourceId, { 'Fn::GetAtt': ['ApiGatewayRestApi', 'RootResourceId'] }, 'on the root path');
+    assert.equal(post.Properties.Integration.Type, 'AWS_PROXY');
+    return post;
+  };
+  const authModeOf = (pkg: Package) => resourceIn(pkg.template.Resources, 'ApiLambdaFunction').Properties.Environment.Variables.KMS_AUTH_MODE;
+  for (const pkg of [...everyRegion(), privatePackage]) {
+    assert.equal(postOf(pkg).Properties.AuthorizationType, 'NONE', `${pkg.region}: the function authenticates`);
+    assert.equal(authModeOf(pkg), 'service');
+  }
+  assert.equal(postOf(iamPackage).Properties.AuthorizationType, 'AWS_IAM');
+  assert.equal(authModeOf(iamPackage), 'iam');
+  // Only the API reads the mode.
+  for (const [id, fn] of resourcesOfType(primary().template.Resources, 'AWS::Lambda::Function')) {
+    if (id !== 'ApiLambdaFunction') assert.equal(fn.Properties.Environment?.Variables?.KMS_AUTH_MODE, undefined, id);
+  }
+});
+
+test("the stage throttles every method (throttleRate, throttleBurst): unauthenticated traffic reaches the function", () => {
+  const throttlingOf = (pkg: Package) => {
+    const deployments = resourcesOfType(pkg.template.Resources, 'AWS::ApiGateway::Deployment');
+    assert.equal(deployments.length, 1);
+    const [, deployment] = deployments[0]!;
+    assert.equal(deployment.Properties.StageName, stage);
+    return deployment.Properties.StageDescription;
+  };
+  const expected = (rate: number, burst: number) => ({
+    ThrottlingRateLimit: rate,
+    ThrottlingBurstLimit: burst,
+    MethodSettings: [{ ResourcePath: '/*', HttpMethod: '*', ThrottlingRateLimit: rate, ThrottlingBurstLimit: burst }],
+  });
+  for (const pkg of [...everyRegion(), privatePackage]) assert.deepEqual(throttlingOf(pkg), expected(1000, 2000), `${pkg.region}: the defaults`);
+  assert.deepEqual(throttlingOf(iamPackage), expected(50, 100), 'the params');
+});
+
+test('the credentials function is an operator action: no trigger', () => {
+  for (const pkg of everyRegion()) {
+    const fn = resourceIn(pkg.template.Resources, 'CredentialsLambdaFunction').Properties;
+    assert.equal(fn.Handler, 'functions/credentials/handler.handler');
+    const triggers = Object.values(pkg.template.Resources).filter(
+      (r) => (r.Type === 'AWS::Lambda::Permission' && JSON.stringify(r.Properties).includes('CredentialsLambdaFunction')) || (r.Type === 'AWS::Events::Rule' && JSON.stringify(r.Properties).includes('CredentialsLambdaFunction')),
+    );
+    assert.deepEqual(triggers, [], `${pkg.region}: nothing invokes it but an operator`);
   }
 });
 
