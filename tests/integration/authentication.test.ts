@@ -1,14 +1,17 @@
 /**
- * SigV4 authentication over HTTP, as API Gateway's IAM authorizer does it in AWS and the local emulator
- * does it here, against the credentials file the test harness starts the service with
+ * SigV4 authentication over HTTP, by the API function itself (shared/protocol/sigv4.ts) in AWS and
+ * locally alike, against the service credentials the test harness seeds from its credentials file
  * (tests/fixtures/credentials.json, principals in tests/integration/principals.ts): every principal is
  * let in as itself; a wrong secret, an unknown key, a missing or wrong session token, a request changed
  * after signing and a stale one are refused with AWS's errors, and a refused request changes nothing.
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { request } from 'node:http';
 import { describe, test } from 'node:test';
+import { Sha256 } from '@aws-crypto/sha256-js';
 import { KMS } from '@aws-sdk/client-kms';
+import { SignatureV4 } from '@smithy/signature-v4';
 import { endpoint, expectKmsError } from './helpers.js';
 import { PRINCIPALS, clientFor, credentialsOf, signedCall, type PrincipalName, type SignedCallResult } from './principals.js';
 
@@ -171,5 +174,164 @@ describe('authentication: refused requests', () => {
     await expectKmsError(clientFor('alice').describeKey({ KeyId: aliasName }), 'NotFoundException');
     const aliases = await clientFor('alice').listAliases({ KeyId: KeyMetadata!.KeyId });
     assert.deepEqual(aliases.Aliases ?? [], []);
+  });
+});
+
+/**
+ * The holes the verifier of the local gateway had (each of these was accepted before the one verifier
+ * in the API function): a request validly signed for one region served in another, an operation
+ * switched on a captured request, presigned requests refused, any Content-Type processed.
+ */
+describe('authentication: exactly what the client signed, once', () => {
+  const BODY = JSON.stringify({ NumberOfBytes: 8 });
+
+  async function signedRequest(options: { region?: string; target?: string; unsignable?: string[]; contentType?: string; body?: string } = {}) {
+    const url = new URL(endpoint());
+    const signer = new SignatureV4({ service: 'kms', region: options.region ?? 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, sha256: Sha256 });
+    const signed = await signer.sign(
+      {
+        method: 'POST',
+        protocol: url.protocol,
+        hostname: url.hostname,
+        port: Number(url.port),
+        path: url.pathname.endsWith('/') ? url.pathname : `${url.pathname}/`,
+        query: {},
+        headers: {
+          host: url.host,
+          'content-type': options.contentType ?? 'application/x-amz-json-1.1',
+          'x-amz-target': `TrentService.${options.target ?? 'GenerateRandom'}`,
+        },
+        body: options.body ?? BODY,
+      },
+      options.unsignable ? { unsignableHeaders: new Set(options.unsignable) } : {},
+    );
+    return { path: signed.path, headers: { ...(signed.headers as Record<string, string>) }, body: options.body ?? BODY };
+  }
+
+  /** POSTs with node:http, which can send a header twice (fetch joins repeats). */
+  function send(path: string, headers: Record<string, string | string[]>, body: string): Promise<SignedCallResult> {
+    const url = new URL(endpoint());
+    return new Promise((resolve, reject) => {
+      const req = request({ host: url.hostname, port: url.port, method: 'POST', path }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => resolve({ status: res.statusCode!, text, json: text ? (JSON.parse(text) as Record<string, unknown>) : undefined }));
+      });
+      req.on('error', reject);
+      for (const [name, value] of Object.entries(headers)) if (name !== 'host') req.setHeader(name, value);
+      req.end(body);
+    });
+  }
+
+  test('two Authorization headers (one valid for us-east-1, one naming us-west-2): IncompleteSignatureException', async () => {
+    const east = await signedRequest({ region: 'us-east-1' });
+    const west = await signedRequest({ region: 'ca-west-1' });
+    const result = await send(east.path, { ...east.headers, authorization: [east.headers.authorization!, west.headers.authorization!] }, east.body);
+    expectRefused(result, 'IncompleteSignatureException', /Only one Authorization header/);
+  });
+
+  test('two Credential parameters in one Authorization header: IncompleteSignatureException', async () => {
+    const east = await signedRequest({ region: 'us-east-1' });
+    const scope = /Credential=test\/(\d{8})\//.exec(east.headers.authorization!)![1];
+    const doubled = east.headers.authorization!.replace('Credential=', `Credential=test/${scope}/ca-west-1/kms/aws4_request, Credential=`);
+    expectRefused(await send(east.path, { ...east.headers, authorization: doubled }, east.body), 'IncompleteSignatureException', /exactly one 'Credential'/);
+  });
+
+  test('an unsigned X-Amz-Target cannot switch a captured request to another operation', async () => {
+    const captured = await signedRequest({ unsignable: ['x-amz-target'], body: JSON.stringify({ Description: 'switched' }) });
+    assert.doesNotMatch(captured.headers.authorization!, /x-amz-target/);
+    const switched = await send(captured.path, { ...captured.headers, 'x-amz-target': 'TrentService.CreateKey' }, captured.body);
+    expectRefused(switched, 'IncompleteSignatureException', /'x-amz-target' is present in the request and must be a 'SignedHeader'/);
+    const unsignedType = await signedRequest({ unsignable: ['content-type'] });
+    expectRefused(await send(unsignedType.path, unsignedType.headers, unsignedType.body), 'IncompleteSignatureException', /'content-type'/);
+  });
+
+  test('a presigned (query-string) request is verified like a signed one', async () => {
+    const url = new URL(endpoint());
+    const signer = new SignatureV4({ service: 'kms', region: 'us-east-1', credentials: credentialsOf('alice'), sha256: Sha256 });
+    const presigned = await signer.presign(
+      {
+        method: 'POST',
+        protocol: url.protocol,
+        hostname: url.hostname,
+        port: Number(url.port),
+        path: url.pathname.endsWith('/') ? url.pathname : `${url.pathname}/`,
+        query: {},
+        headers: { host: url.host, 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'TrentService.GenerateRandom' },
+        body: BODY,
+      },
+      { expiresIn: 300 },
+    );
+    const query = new URLSearchParams(presigned.query as Record<string, string>).toString();
+    const headers = { ...(presigned.headers as Record<string, string>) };
+    const accepted = await send(`${presigned.path}?${query}`, headers, BODY);
+    assert.equal(accepted.status, 200, accepted.text);
+    assert.equal(Buffer.from(String(accepted.json?.Plaintext), 'base64').length, 8);
+    expectRefused(await send(`${presigned.path}?${query}`, headers, JSON.stringify({ NumberOfBytes: 9 })), 'InvalidSignatureException', SIGNATURE_MISMATCH);
+    const tampered = query.replace(/X-Amz-Signature=[0-9a-f]+/, `X-Amz-Signature=${'0'.repeat(64)}`);
+    expectRefused(await send(`${presigned.path}?${tampered}`, headers, BODY), 'InvalidSignatureException', SIGNATURE_MISMATCH);
+  });
+
+  test('Content-Type: AWS JSON 1.1 or JSON (with parameters) is served; any other media type is UnknownOperationException', async () => {
+    for (const contentType of ['application/x-amz-json-1.1', 'application/x-amz-json-1.1; charset=utf-8', 'application/json']) {
+      const signed = await signedRequest({ contentType });
+      const result = await send(signed.path, signed.headers, signed.body);
+      assert.equal(result.status, 200, `${contentType}: ${result.text}`);
+    }
+    for (const contentType of ['application/octet-stream', 'text/plain', 'application/x-www-form-urlencoded']) {
+      const signed = await signedRequest({ contentType });
+      const result = await send(signed.path, signed.headers, signed.body);
+      assert.equal(result.status, 400, `${contentType}: ${result.text}`);
+      assert.equal(result.json?.__type, 'UnknownOperationException', `${contentType}: ${result.text}`);
+    }
+  });
+});
+
+describe('STS GetCallerIdentity on the KMS endpoint', () => {
+  async function stsCall(name: PrincipalName | { accessKeyId: string; secretAccessKey: string; sessionToken?: string }, body: string) {
+    const url = new URL(endpoint());
+    const credentials = typeof name === 'string' ? credentialsOf(name) : name;
+    const signer = new SignatureV4({ service: 'sts', region: 'us-east-1', credentials, sha256: Sha256 });
+    const signed = await signer.sign({
+      method: 'POST',
+      protocol: url.protocol,
+      hostname: url.hostname,
+      port: Number(url.port),
+      path: url.pathname.endsWith('/') ? url.pathname : `${url.pathname}/`,
+      query: {},
+      headers: { host: url.host, 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
+      body,
+    });
+    const headers = { ...(signed.headers as Record<string, string>) };
+    delete headers.host;
+    const response = await fetch(`${url.origin}${signed.path}`, { method: 'POST', headers, body });
+    return { status: response.status, type: response.headers.get('content-type'), text: await response.text() };
+  }
+
+  test('answers who the caller is, in STS\'s XML, for every kind of principal', async () => {
+    for (const name of Object.keys(PRINCIPALS) as PrincipalName[]) {
+      const result = await stsCall(name, 'Action=GetCallerIdentity&Version=2011-06-15');
+      assert.equal(result.status, 200, result.text);
+      assert.equal(result.type, 'text/xml');
+      assert.match(result.text, /^<GetCallerIdentityResponse xmlns="https:\/\/sts\.amazonaws\.com\/doc\/2011-06-15\/">/);
+      assert.ok(result.text.includes(`<Arn>${PRINCIPALS[name].arn}</Arn>`), result.text);
+      assert.ok(result.text.includes(`<Account>${PRINCIPALS[name].account}</Account>`), result.text);
+      assert.match(result.text, /<UserId>(\d{12}|AIDA[A-Z2-7]{17}|AROA[A-Z2-7]{17}:[\w+=,.@-]+)<\/UserId>/);
+      assert.match(result.text, /<RequestId>[0-9a-f-]{36}<\/RequestId>/);
+    }
+  });
+
+  test('other actions and bad signatures get STS\'s XML errors', async () => {
+    const other = await stsCall('alice', 'Action=AssumeRole&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A111122223333%3Arole%2Fx&RoleSessionName=s');
+    assert.equal(other.status, 400);
+    assert.match(other.text, /<Code>InvalidAction<\/Code>/);
+    assert.match(other.text, /<Message>Could not find operation AssumeRole for version 2011-06-15<\/Message>/);
+    const wrong = await stsCall({ ...credentialsOf('alice'), secretAccessKey: 'guess' }, 'Action=GetCallerIdentity&Version=2011-06-15');
+    assert.equal(wrong.status, 403);
+    assert.match(wrong.text, /<Type>Sender<\/Type>\s*<Code>SignatureDoesNotMatch<\/Code>/);
+    const unknown = await stsCall({ accessKeyId: 'AKIANOBODY0000000000', secretAccessKey: 'x' }, 'Action=GetCallerIdentity&Version=2011-06-15');
+    assert.equal(unknown.status, 403);
+    assert.match(unknown.text, /<Code>InvalidClientTokenId<\/Code>/);
   });
 });
