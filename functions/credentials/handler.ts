@@ -13,14 +13,7 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { loadConfig } from '../../shared/config.js';
-import {
-  createCredential,
-  CredentialRequestError,
-  deleteCredential,
-  listCredentials,
-  rotateCredential,
-  setCredentialStatus,
-} from '../../shared/credentials/manage.js';
+import { CredentialRequestError, performCredentialAction } from '../../shared/credentials/manage.js';
 import { serviceName } from '../../shared/observability.js';
 import { createServices } from '../../shared/services.js';
 
@@ -29,13 +22,13 @@ const logger = new Logger({ serviceName: `${serviceName}-credentials`, logLevel:
 const services = createServices(config);
 
 export interface CredentialsEvent {
-  action?: string;
-  by?: string;
-  principalArn?: string;
-  vpcEndpointId?: string;
-  description?: string;
-  accessKeyId?: string;
-  disableOld?: boolean;
+  action?: unknown;
+  by?: unknown;
+  principalArn?: unknown;
+  vpcEndpointId?: unknown;
+  description?: unknown;
+  accessKeyId?: unknown;
+  disableOld?: unknown;
 }
 
 const USAGE =
@@ -50,41 +43,22 @@ export async function handler(event: CredentialsEvent) {
   const by = text(event?.by);
   const action = text(event?.action);
   if (!by || !action) return { ok: false, message: USAGE };
-  const ctx = services.credentialAdmin();
   const accessKeyId = text(event.accessKeyId);
   try {
-    let result: object;
-    switch (action) {
-      case 'list':
-        result = { credentials: await listCredentials(ctx) };
-        break;
-      case 'create': {
-        const principalArn = text(event.principalArn);
-        if (!principalArn) return { ok: false, message: USAGE };
-        result = await createCredential(ctx, { principalArn, vpcEndpointId: text(event.vpcEndpointId), description: text(event.description), by });
-        break;
-      }
-      case 'disable':
-      case 'enable':
-        if (!accessKeyId) return { ok: false, message: USAGE };
-        result = await setCredentialStatus(ctx, accessKeyId, action === 'disable' ? 'Inactive' : 'Active', by);
-        break;
-      case 'delete':
-        if (!accessKeyId) return { ok: false, message: USAGE };
-        result = await deleteCredential(ctx, accessKeyId, by);
-        break;
-      case 'rotate':
-        if (!accessKeyId) return { ok: false, message: USAGE };
-        result = await rotateCredential(ctx, accessKeyId, { disableOld: event.disableOld === true, by });
-        break;
-      default:
-        return { ok: false, message: USAGE };
-    }
+    const result = await performCredentialAction(services.credentialAdmin(), {
+      action,
+      by,
+      principalArn: text(event.principalArn),
+      vpcEndpointId: text(event.vpcEndpointId),
+      description: text(event.description),
+      accessKeyId,
+      disableOld: event.disableOld === true,
+    });
     // Names only: the answer may hold a new secret, which must not reach the logs.
     logger.info('credentials', { action, by, accessKeyId });
     return { ok: true, ...result };
   } catch (error) {
-    if (error instanceof CredentialRequestError) return { ok: false, message: error.message };
+    if (error instanceof CredentialRequestError) return { ok: false, message: `${error.message}. ${USAGE}` };
     throw error;
   }
 }

@@ -30,3 +30,24 @@ export async function adminRequest(
   }
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
+
+/** Prints an admin route's answer: its JSON on stdout (exit 0), or its message on stderr (exit 1). */
+export function printAdminResult(result: { status: number; body: Record<string, unknown> }): number {
+  if (result.status !== 200) {
+    console.error((result.body.message as string | undefined) ?? `HTTP ${result.status}`);
+    return 1;
+  }
+  console.log(JSON.stringify(result.body, null, 2));
+  return 0;
+}
+
+/** Runs an operator command's main and exits with its code; a service that is not running is said plainly. */
+export function runCommand(main: () => Promise<number>): void {
+  main().then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      console.error(error instanceof AdminUnavailable ? error.message : error);
+      process.exit(1);
+    },
+  );
+}

@@ -29,15 +29,7 @@ import { handleRotationRequest, type RotationRequestEvent } from '../../shared/j
 import { runJobs } from '../../shared/jobs/run.js';
 import { declareRegionFailed, RecoveryRefused } from '../../shared/recovery/failed-regions.js';
 import type { Services } from '../../shared/services.js';
-import {
-  createCredential,
-  CredentialRequestError,
-  deleteCredential,
-  listCredentials,
-  rotateCredential,
-  setCredentialStatus,
-  type CredentialAdminContext,
-} from '../../shared/credentials/manage.js';
+import { CredentialRequestError, performCredentialAction, type CredentialAdminContext } from '../../shared/credentials/manage.js';
 import type { RegionHealth } from './region-health.js';
 
 export const adminTokenPath = (dataDir: string) => join(dataDir, 'admin-token');
@@ -179,30 +171,30 @@ export function createAdminHandler(options: AdminOptions) {
 
   async function credentialAction(method: string, path: string, raw: string): Promise<[number, object]> {
     if (!options.credentials) return [404, { message: 'No credential store here' }];
-    const ctx = options.credentials();
-    let body: { principalArn?: unknown; vpcEndpointId?: unknown; description?: unknown; by?: unknown; disableOld?: unknown };
+    let body: Record<string, unknown>;
     try {
-      body = raw.trim() ? (JSON.parse(raw) as typeof body) : {};
+      body = raw.trim() ? (JSON.parse(raw) as Record<string, unknown>) : {};
       if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new Error('not an object');
     } catch {
       return [400, { message: 'The body must be a JSON object' }];
     }
     const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
-    const by = text(body.by) ?? 'local operator';
+    const match = /^\/!admin\/credentials(?:\/(\w{1,128})\/(disable|enable|delete|rotate))?$/.exec(path);
+    const action = !match ? undefined : match[2] ?? (method === 'GET' ? 'list' : method === 'POST' ? 'create' : undefined);
+    if (!match || !action || (match[2] !== undefined && method !== 'POST')) {
+      return [404, { message: 'GET or POST /!admin/credentials, POST /!admin/credentials/<access key id>/<disable|enable|delete|rotate>' }];
+    }
     try {
-      if (path === '/!admin/credentials') {
-        if (method === 'GET') return [200, { credentials: await listCredentials(ctx) }];
-        if (method !== 'POST') return [405, { message: 'GET or POST /!admin/credentials' }];
-        const principalArn = text(body.principalArn);
-        if (!principalArn) return [400, { message: '"principalArn" is required' }];
-        return [200, await createCredential(ctx, { principalArn, vpcEndpointId: text(body.vpcEndpointId), description: text(body.description), by })];
-      }
-      const match = /^\/!admin\/credentials\/(\w{1,128})\/(disable|enable|delete|rotate)$/.exec(path);
-      if (method !== 'POST' || !match) return [404, { message: 'POST /!admin/credentials/<access key id>/<disable|enable|delete|rotate>' }];
-      const [, accessKeyId, action] = match as unknown as [string, string, string];
-      if (action === 'disable' || action === 'enable') return [200, await setCredentialStatus(ctx, accessKeyId, action === 'disable' ? 'Inactive' : 'Active', by)];
-      if (action === 'delete') return [200, await deleteCredential(ctx, accessKeyId, by)];
-      return [200, await rotateCredential(ctx, accessKeyId, { disableOld: body.disableOld === true, by })];
+      const result = await performCredentialAction(options.credentials(), {
+        action,
+        by: text(body.by) ?? 'local operator',
+        principalArn: text(body.principalArn),
+        vpcEndpointId: text(body.vpcEndpointId),
+        description: text(body.description),
+        accessKeyId: match[1],
+        disableOld: body.disableOld === true,
+      });
+      return [200, result];
     } catch (error) {
       if (error instanceof CredentialRequestError) return [400, { message: error.message }];
       throw error;

@@ -16,7 +16,7 @@
  * operator (--by, default $USER).
  */
 import { parseArgs } from 'node:util';
-import { AdminUnavailable, adminRequest } from './admin-client.js';
+import { adminRequest, printAdminResult, runCommand } from './admin-client.js';
 
 const USAGE =
   'usage: npm run credentials -- create --principal <arn> [--vpce <id>] [--description <text>] | list | disable <akid> | enable <akid> | delete <akid> | rotate <akid> [--disable-old]';
@@ -63,13 +63,9 @@ async function main(): Promise<number> {
     default:
       return usage();
   }
-  if (result.status !== 200) {
-    console.error((result.body.message as string | undefined) ?? `HTTP ${result.status}`);
-    return 1;
-  }
-  console.log(JSON.stringify(result.body, null, 2));
-  if (command === 'create' || command === 'rotate') console.error('The secret (and any session token) is shown this once: store it now.');
-  return 0;
+  const code = printAdminResult(result);
+  if (code === 0 && (command === 'create' || command === 'rotate')) console.error('The secret (and any session token) is shown this once: store it now.');
+  return code;
 }
 
 function usage(): number {
@@ -77,10 +73,4 @@ function usage(): number {
   return 2;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(error instanceof AdminUnavailable ? error.message : error);
-    process.exit(1);
-  },
-);
+runCommand(main);

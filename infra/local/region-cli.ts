@@ -11,7 +11,7 @@
  *   sync                                        wait until replication has caught up
  */
 import { parseArgs } from 'node:util';
-import { AdminUnavailable, adminRequest } from './admin-client.js';
+import { adminRequest, printAdminResult, runCommand } from './admin-client.js';
 
 const USAGE = 'usage: npm run region -- <down|up> <region> | <fail|restore> <region> --recovery <region> [--reason <text>] | status | sync';
 
@@ -46,12 +46,7 @@ async function main(): Promise<number> {
     default:
       return usage();
   }
-  if (result.status !== 200) {
-    console.error((result.body.message as string | undefined) ?? `HTTP ${result.status}`);
-    return 1;
-  }
-  console.log(JSON.stringify(result.body, null, 2));
-  return 0;
+  return printAdminResult(result);
 }
 
 function usage(): number {
@@ -59,10 +54,4 @@ function usage(): number {
   return 2;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(error instanceof AdminUnavailable ? error.message : error);
-    process.exit(1);
-  },
-);
+runCommand(main);

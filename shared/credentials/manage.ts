@@ -194,6 +194,34 @@ export async function seedCredentials(ctx: CredentialAdminContext, entries: read
   return outcomes;
 }
 
+/** An operator's request, as the `credentials` function's payload or the local admin route carry it. */
+export interface CredentialAction {
+  action: string;
+  by: string;
+  principalArn?: string;
+  vpcEndpointId?: string;
+  description?: string;
+  accessKeyId?: string;
+  disableOld?: boolean;
+}
+
+export const CREDENTIAL_ACTIONS = ['create', 'list', 'disable', 'enable', 'delete', 'rotate'] as const;
+
+/** Carries out one action; CredentialRequestError for a request that names no valid action or lacks what it needs. */
+export async function performCredentialAction(ctx: CredentialAdminContext, request: CredentialAction): Promise<object> {
+  const { action, by, accessKeyId } = request;
+  if (action === 'list') return { credentials: await listCredentials(ctx) };
+  if (action === 'create') {
+    if (!request.principalArn) throw new CredentialRequestError('create needs the principal ARN');
+    return createCredential(ctx, { principalArn: request.principalArn, vpcEndpointId: request.vpcEndpointId, description: request.description, by });
+  }
+  if (!(CREDENTIAL_ACTIONS as readonly string[]).includes(action)) throw new CredentialRequestError(`No action '${action}' (${CREDENTIAL_ACTIONS.join(', ')})`);
+  if (!accessKeyId) throw new CredentialRequestError(`${action} needs the access key id`);
+  if (action === 'disable' || action === 'enable') return setCredentialStatus(ctx, accessKeyId, action === 'disable' ? 'Inactive' : 'Active', by);
+  if (action === 'delete') return deleteCredential(ctx, accessKeyId, by);
+  return rotateCredential(ctx, accessKeyId, { disableOld: request.disableOld === true, by });
+}
+
 // ---------------------------------------------------------------------------------------------------
 
 async function seal(vault: MaterialVault, accessKeyId: string, secret: string): Promise<Buffer> {

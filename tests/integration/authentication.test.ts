@@ -182,29 +182,30 @@ describe('authentication: refused requests', () => {
  * in the API function): a request validly signed for one region served in another, an operation
  * switched on a captured request, presigned requests refused, any Content-Type processed.
  */
+/** An unsigned POST to the service's endpoint (its path as a client configured with it sends it), and its signer. */
+function unsignedRequest(service: string, credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }, headers: Record<string, string>, body: string, region = 'us-east-1') {
+  const url = new URL(endpoint());
+  const signer = new SignatureV4({ service, region, credentials, sha256: Sha256 });
+  const request = {
+    method: 'POST',
+    protocol: url.protocol,
+    hostname: url.hostname,
+    port: Number(url.port),
+    path: url.pathname.endsWith('/') ? url.pathname : `${url.pathname}/`,
+    query: {},
+    headers: { host: url.host, ...headers },
+    body,
+  };
+  return { url, signer, request };
+}
+
 describe('authentication: exactly what the client signed, once', () => {
   const BODY = JSON.stringify({ NumberOfBytes: 8 });
 
   async function signedRequest(options: { region?: string; target?: string; unsignable?: string[]; contentType?: string; body?: string } = {}) {
-    const url = new URL(endpoint());
-    const signer = new SignatureV4({ service: 'kms', region: options.region ?? 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, sha256: Sha256 });
-    const signed = await signer.sign(
-      {
-        method: 'POST',
-        protocol: url.protocol,
-        hostname: url.hostname,
-        port: Number(url.port),
-        path: url.pathname.endsWith('/') ? url.pathname : `${url.pathname}/`,
-        query: {},
-        headers: {
-          host: url.host,
-          'content-type': options.contentType ?? 'application/x-amz-json-1.1',
-          'x-amz-target': `TrentService.${options.target ?? 'GenerateRandom'}`,
-        },
-        body: options.body ?? BODY,
-      },
-      options.unsignable ? { unsignableHeaders: new Set(options.unsignable) } : {},
-    );
+    const headers = { 'content-type': options.contentType ?? 'application/x-amz-json-1.1', 'x-amz-target': `TrentService.${options.target ?? 'GenerateRandom'}` };
+    const { signer, request } = unsignedRequest('kms', { accessKeyId: 'test', secretAccessKey: 'test' }, headers, options.body ?? BODY, options.region);
+    const signed = await signer.sign(request, options.unsignable ? { unsignableHeaders: new Set(options.unsignable) } : {});
     return { path: signed.path, headers: { ...(signed.headers as Record<string, string>) }, body: options.body ?? BODY };
   }
 
@@ -248,21 +249,9 @@ describe('authentication: exactly what the client signed, once', () => {
   });
 
   test('a presigned (query-string) request is verified like a signed one', async () => {
-    const url = new URL(endpoint());
-    const signer = new SignatureV4({ service: 'kms', region: 'us-east-1', credentials: credentialsOf('alice'), sha256: Sha256 });
-    const presigned = await signer.presign(
-      {
-        method: 'POST',
-        protocol: url.protocol,
-        hostname: url.hostname,
-        port: Number(url.port),
-        path: url.pathname.endsWith('/') ? url.pathname : `${url.pathname}/`,
-        query: {},
-        headers: { host: url.host, 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'TrentService.GenerateRandom' },
-        body: BODY,
-      },
-      { expiresIn: 300 },
-    );
+    const operation = { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'TrentService.GenerateRandom' };
+    const { signer, request } = unsignedRequest('kms', credentialsOf('alice'), operation, BODY);
+    const presigned = await signer.presign(request, { expiresIn: 300 });
     const query = new URLSearchParams(presigned.query as Record<string, string>).toString();
     const headers = { ...(presigned.headers as Record<string, string>) };
     const accepted = await send(`${presigned.path}?${query}`, headers, BODY);
@@ -290,19 +279,9 @@ describe('authentication: exactly what the client signed, once', () => {
 
 describe('STS GetCallerIdentity on the KMS endpoint', () => {
   async function stsCall(name: PrincipalName | { accessKeyId: string; secretAccessKey: string; sessionToken?: string }, body: string) {
-    const url = new URL(endpoint());
     const credentials = typeof name === 'string' ? credentialsOf(name) : name;
-    const signer = new SignatureV4({ service: 'sts', region: 'us-east-1', credentials, sha256: Sha256 });
-    const signed = await signer.sign({
-      method: 'POST',
-      protocol: url.protocol,
-      hostname: url.hostname,
-      port: Number(url.port),
-      path: url.pathname.endsWith('/') ? url.pathname : `${url.pathname}/`,
-      query: {},
-      headers: { host: url.host, 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
-      body,
-    });
+    const { url, signer, request } = unsignedRequest('sts', credentials, { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' }, body);
+    const signed = await signer.sign(request);
     const headers = { ...(signed.headers as Record<string, string>) };
     delete headers.host;
     const response = await fetch(`${url.origin}${signed.path}`, { method: 'POST', headers, body });
