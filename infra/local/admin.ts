@@ -73,10 +73,25 @@ const REGION = /^[a-z]+(-[a-z]+)+-\d+$/;
 export function createAdminHandler(options: AdminOptions) {
   const expected = Buffer.from(options.token);
   return (req: IncomingMessage, res: ServerResponse) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('error', () => {});
+    // The token is in the headers: a caller without it is answered before one byte of the body is read
+    // (and the connection closed rather than drained), so the route costs an unauthenticated caller nothing.
+    const given = Buffer.from(String(req.headers['x-kms-admin-token'] ?? ''));
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      return send(res, 403, { message: 'Missing or wrong x-kms-admin-token' }, true);
+    }
+    if (Number(req.headers['content-length']) > MAX_ADMIN_BODY_BYTES) return send(res, 413, { message: `Body larger than ${MAX_ADMIN_BODY_BYTES} bytes` }, true);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_ADMIN_BODY_BYTES) {
+        chunks.length = 0;
+        send(res, 413, { message: `Body larger than ${MAX_ADMIN_BODY_BYTES} bytes` }, true);
+      } else chunks.push(chunk);
+    });
     req.on('end', () => {
+      if (res.headersSent) return;
       void handle(req, Buffer.concat(chunks).toString('utf8')).then(
         ([status, body]) => send(res, status, body),
         (error: unknown) => send(res, 500, { message: error instanceof Error ? error.message : String(error) }),
@@ -85,8 +100,6 @@ export function createAdminHandler(options: AdminOptions) {
   };
 
   async function handle(req: IncomingMessage, raw: string): Promise<[number, object]> {
-    const given = Buffer.from(String(req.headers['x-kms-admin-token'] ?? ''));
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return [403, { message: 'Missing or wrong x-kms-admin-token' }];
     const path = (req.url ?? '').split('?', 1)[0]!;
     if (req.method === 'POST' && path === '/!admin/events') return rotationRequest(raw);
     if (path === '/!admin/regions') return regionStatus();
@@ -216,8 +229,18 @@ export function createAdminHandler(options: AdminOptions) {
   }
 }
 
-function send(res: ServerResponse, status: number, body: object) {
+/** Operator requests are small JSON documents. */
+export const MAX_ADMIN_BODY_BYTES = 64 * 1024;
+
+/** `close`: answer without reading (the rest of) the body, and close the connection after the answer. */
+function send(res: ServerResponse, status: number, body: object, close = false) {
+  if (res.headersSent) return;
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...(close ? { Connection: 'close' } : {}) });
+  if (close) {
+    res.shouldKeepAlive = false;
+    res.once('finish', () => res.req.socket.end());
+    res.req.resume(); // discard what is already arriving until the socket closes
+  }
   res.end(text);
 }

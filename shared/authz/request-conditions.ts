@@ -72,7 +72,8 @@ export function conditionContext(
 /** The key part of kms:EncryptionContext:<key> ignores case, as AWS documents. */
 function contextValue(map: Record<string, string> | undefined, wanted: string): string | undefined {
   if (!map) return undefined;
-  if (map[wanted] !== undefined) return map[wanted];
+  // Own keys only: `constructor` or `toString` must not be "present" in every context.
+  if (Object.hasOwn(map, wanted)) return map[wanted];
   const lower = wanted.toLowerCase();
   for (const [k, v] of Object.entries(map)) if (k.toLowerCase() === lower) return v;
   return undefined;

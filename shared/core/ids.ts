@@ -29,9 +29,9 @@ export function aliasArn(region: string, account: string, aliasName: string): st
 
 export type KeyReference =
   | { kind: 'keyId'; keyId: string }
-  | { kind: 'keyArn'; keyId: string; region: string; account: string }
+  | { kind: 'keyArn'; keyId: string; region: string; account: string; partition: string }
   | { kind: 'aliasName'; aliasName: string }
-  | { kind: 'aliasArn'; aliasName: string; region: string; account: string }
+  | { kind: 'aliasArn'; aliasName: string; region: string; account: string; partition: string }
   | { kind: 'invalid' };
 
 /** Classifies a KeyId parameter: key id, key ARN, alias name or alias ARN. */
@@ -39,9 +39,9 @@ export function parseKeyReference(value: string): KeyReference {
   if (value.startsWith('alias/')) return { kind: 'aliasName', aliasName: value };
   const arn = ARN.exec(value);
   if (arn) {
-    const [, , region, account, type, rest] = arn as unknown as [string, string, string, string, string, string];
-    if (type === 'alias') return { kind: 'aliasArn', aliasName: `alias/${rest}`, region, account };
-    return isKeyId(rest) ? { kind: 'keyArn', keyId: rest, region, account } : { kind: 'invalid' };
+    const [, partition, region, account, type, rest] = arn as unknown as [string, string, string, string, string, string];
+    if (type === 'alias') return { kind: 'aliasArn', aliasName: `alias/${rest}`, region, account, partition };
+    return isKeyId(rest) ? { kind: 'keyArn', keyId: rest, region, account, partition } : { kind: 'invalid' };
   }
   return isKeyId(value) ? { kind: 'keyId', keyId: value } : { kind: 'invalid' };
 }

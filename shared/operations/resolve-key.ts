@@ -4,7 +4,7 @@
  * check of the operation (conventions §6). Every key operation goes through here, so none can skip a
  * check.
  */
-import { aliasArn, keyArn, parseKeyReference } from '../core/ids.js';
+import { aliasArn, keyArn, parseKeyReference, PARTITION } from '../core/ids.js';
 import { checkKeyState, type StateCheckedOperation } from '../core/key-state.js';
 import type { KeyRecord } from '../core/types.js';
 import { notePendingDeletionUse } from '../jobs/pending-deletion-use.js';
@@ -74,13 +74,13 @@ async function locateKey(
     case 'keyId':
       return { key: await keyOf(ctx, ref.keyId, account) };
     case 'keyArn':
-      checkRegion(ctx, ref.region);
+      checkArn(ctx, ref);
       return { key: await keyOf(ctx, ref.keyId, ref.account) };
     case 'aliasName':
     case 'aliasArn': {
       if (!allowAlias) break;
       const aliasAccount = ref.kind === 'aliasArn' ? ref.account : account;
-      if (ref.kind === 'aliasArn') checkRegion(ctx, ref.region);
+      if (ref.kind === 'aliasArn') checkArn(ctx, ref);
       const alias = await ctx.store.getAlias(aliasAccount, ref.aliasName);
       if (!alias && aliasAccount === account && isAwsManagedAlias(ref.aliasName)) {
         return { key: await createAwsManagedKey(ctx, ref.aliasName), requestAlias: ref.aliasName };
@@ -92,8 +92,10 @@ async function locateKey(
   throw new NotFoundException(`Invalid keyId '${value}'`);
 }
 
-function checkRegion(ctx: OperationContext, region: string): void {
-  if (region !== ctx.region) throw new NotFoundException(`Invalid arn ${region}`);
+/** An ARN of another region, or of another partition (`arn:aws-cn:`), names no key here. */
+function checkArn(ctx: OperationContext, ref: { region: string; partition: string }): void {
+  if (ref.region !== ctx.region) throw new NotFoundException(`Invalid arn ${ref.region}`);
+  if (ref.partition !== PARTITION) throw new NotFoundException(`Invalid arn ${ref.partition}`);
 }
 
 async function keyOf(ctx: OperationContext, keyId: string, account: string): Promise<KeyRecord> {

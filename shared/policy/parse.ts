@@ -161,13 +161,16 @@ function parsePrincipal(raw: unknown): PrincipalSpec {
 
 function parseCondition(raw: unknown): Record<string, Record<string, string[]>> {
   if (!isObject(raw)) fail(policyErrors.invalidElement('Condition'));
-  const condition: Record<string, Record<string, string[]>> = {};
+  // Null prototypes: every key the document has stays a key (`__proto__` included).
+  const condition: Record<string, Record<string, string[]>> = Object.create(null);
   for (const [operator, block] of Object.entries(raw)) {
     if (!parseOperator(operator)) fail(policyErrors.invalidOperator(operator));
     if (!isObject(block)) fail(policyErrors.invalidElement('Condition'));
-    const keys: Record<string, string[]> = {};
+    const keys: Record<string, string[]> = Object.create(null);
     for (const [key, value] of Object.entries(block)) {
       if (key === '') fail(policyErrors.invalidElement('Condition'));
+      // Condition keys are vendor:name (aws:SourceIp, kms:EncryptionContext:Dept): IAM refuses others.
+      if (!/^[^:]+:./.test(key)) fail(policyErrors.noVendor);
       keys[key] = conditionValues(value);
     }
     condition[operator] = keys;

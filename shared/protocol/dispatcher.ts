@@ -93,8 +93,9 @@ export async function dispatch<Ctx>(request: WireRequest, hooks: DispatchHooks<C
   try {
     operationName = operationOf(request.target);
     if (!acceptedContentType(request.contentType)) throw new UnknownOperationException();
-    const run = hooks.operations[operationName];
-    const spec = model.operations[operationName];
+    // Own properties only: `TrentService.constructor` or `.valueOf` name no operation.
+    const run = Object.hasOwn(hooks.operations, operationName) ? hooks.operations[operationName] : undefined;
+    const spec = Object.hasOwn(model.operations, operationName) ? model.operations[operationName] : undefined;
     if (!run || !spec) throw new UnknownOperationException();
     input = decodeInput(spec.input, parseBody(request.body));
     ctx = hooks.context({ caller: request.caller, region: request.region, requestId });

@@ -20,7 +20,13 @@ export interface KmsModel {
   shapes: Record<string, Shape>;
 }
 
+/**
+ * Operation and shape names come from requests (X-Amz-Target): their tables have no prototype, so
+ * `__proto__`, `constructor` or `valueOf` name nothing.
+ */
 export const model = raw as unknown as KmsModel;
+Object.setPrototypeOf(model.operations, null);
+Object.setPrototypeOf(model.shapes, null);
 
 export function shape(name: string): Shape {
   const found = model.shapes[name];

@@ -111,7 +111,9 @@ function decode(value: unknown, s: Shape, path: string, out: Collector, sensitiv
       if (typeof value !== 'object' || value === null || Array.isArray(value)) typeError(value, 'a Map');
       const keyShape = shape(s.key!.shape);
       const valueShape = shape(s.value!.shape);
-      const result: Record<string, unknown> = {};
+      // A map's keys are the client's data: `__proto__`, `constructor` or `toString` must stay keys
+      // (an assignment into `{}` would drop `__proto__` and change the object's prototype instead).
+      const result: Record<string, unknown> = Object.create(null);
       for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
         decode(k, keyShape, `${path}.${k}`, out, sensitive);
         if (v === null || v === undefined) typeError(v, 'a String');
@@ -146,7 +148,8 @@ export function encodeOutput(value: unknown): unknown {
   if (value instanceof Date) return value.getTime() / 1000;
   if (Array.isArray(value)) return value.map(encodeOutput);
   if (typeof value === 'object') {
-    const out: Record<string, unknown> = {};
+    // Null prototype: a map key `__proto__` (an encryption context, say) is written back as a key.
+    const out: Record<string, unknown> = Object.create(null);
     for (const [k, v] of Object.entries(value)) {
       const encoded = encodeOutput(v);
       if (encoded !== undefined) out[k] = encoded;

@@ -10,7 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { operatorRecord } from '../audit/service-events.js';
-import { parseKeyReference } from '../core/ids.js';
+import { parseKeyReference, PARTITION } from '../core/ids.js';
 import type { KeyRecord } from '../core/types.js';
 import type { FailedRegion, JobStore } from '../jobs/job-store.js';
 import { deliverNow, outboxAudit } from '../jobs/outbox.js';
@@ -68,7 +68,7 @@ export async function recoveryKey(ctx: RecoveryContext, keyId: string): Promise<
 export async function recoveryKeyNamed(ctx: RecoveryContext, value: string): Promise<KeyRecord | undefined> {
   if (!ctx.recoveryDecrypt) return undefined;
   const ref = parseKeyReference(value);
-  if (ref.kind !== 'keyArn' || ref.region === ctx.region) return undefined;
+  if (ref.kind !== 'keyArn' || ref.region === ctx.region || ref.partition !== PARTITION) return undefined;
   if (!(await ctx.jobStore.failedRegions()).some((declared) => declared.failedRegion === ref.region)) return undefined;
   const key = await ctx.peers.keyIn(ref.region, ref.keyId);
   return key && key.account === ref.account ? key : undefined;

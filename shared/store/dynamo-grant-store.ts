@@ -248,12 +248,13 @@ export class DynamoGrantStore implements GrantStore {
       entity: 'Grant',
       schemaVersion: SCHEMA_VERSION,
       ...grant,
+      ...storedConstraints(grant),
     };
   }
 
   /** The grant again, under its grantee (no GSI attributes: ListRetirableGrants must see each grant once). */
   private granteeEntry(grant: GrantRecord) {
-    return { ...this.granteeKey(grant), entity: 'GrantGranteeEntry', schemaVersion: SCHEMA_VERSION, ...grant };
+    return { ...this.granteeKey(grant), entity: 'GrantGranteeEntry', schemaVersion: SCHEMA_VERSION, ...grant, ...storedConstraints(grant) };
   }
 }
 
@@ -282,6 +283,14 @@ function toGrant(item: Record<string, any>): GrantRecord {
   for (const field of ['name', 'granteePrincipal', 'granteeServicePrincipal', 'retiringPrincipal', 'retiringServicePrincipal', 'nameKey'] as const) {
     if (item[field] !== undefined) grant[field] = item[field];
   }
-  if (item.constraints !== undefined) grant.constraints = item.constraints;
+  if (item.constraints !== undefined) grant.constraints = typeof item.constraints === 'string' ? JSON.parse(item.constraints) : item.constraints;
   return grant;
+}
+
+/**
+ * Constraints are stored as JSON text: their encryption-context keys are the client's, and the DynamoDB
+ * marshaller builds maps by assignment, which would turn a key `__proto__` into a prototype and lose it.
+ */
+function storedConstraints(grant: GrantRecord) {
+  return grant.constraints === undefined ? {} : { constraints: JSON.stringify(grant.constraints) };
 }
