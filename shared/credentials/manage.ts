@@ -20,7 +20,8 @@ import type { MaterialVault } from '../core/material-vault.js';
 import { ACCESS_KEY_ID, newAccessKeyId, PRINCIPAL_ARN_FORMS, principalOf, sessionTokenHash, VPC_ENDPOINT_ID } from '../core/principals.js';
 import type { JobStore } from '../jobs/job-store.js';
 import { deliverNow, outboxAudit } from '../jobs/outbox.js';
-import { ConditionFailedError, type Clock, type CredentialStore, type Random, type Sinks } from '../ports.js';
+import { retryOnConflict } from '../keys/conflict-retry.js';
+import { type Clock, type CredentialStore, type Random, type Sinks } from '../ports.js';
 
 export interface CredentialAdminContext {
   /** The region whose table is written (and whose outbox carries the audit records). */
@@ -255,7 +256,7 @@ function auditRecord(ctx: CredentialAdminContext, eventName: string, record: Cre
   );
 }
 
-/** Read-modify-write of one credential, again on a lost race (an operator's action: three tries). */
+/** Read-modify-write of one credential, again on a lost race. */
 async function change(ctx: CredentialAdminContext, accessKeyId: string, apply: (current: CredentialRecord) => Promise<CredentialRecord>) {
   return retrying(async () => {
     const current = await ctx.credentials.getCredential(accessKeyId, { consistent: true });
@@ -264,14 +265,6 @@ async function change(ctx: CredentialAdminContext, accessKeyId: string, apply: (
   });
 }
 
-async function retrying<T>(attempt: () => Promise<T>): Promise<T> {
-  for (let tries = 1; ; tries++) {
-    try {
-      return await attempt();
-    } catch (error) {
-      if (!(error instanceof ConditionFailedError) || tries >= 3) throw error;
-    }
-  }
-}
+const retrying = <T>(attempt: () => Promise<T>) => retryOnConflict(attempt);
 
 const notFound = (accessKeyId: string) => new CredentialRequestError(`No credential with access key id ${accessKeyId}`);

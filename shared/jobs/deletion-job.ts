@@ -21,7 +21,8 @@ import { dueDates } from '../core/due-dates.js';
 import type { KeyRecord } from '../core/types.js';
 import { serviceEventRecord } from '../audit/service-events.js';
 import { deletionEvent, deterministicId } from '../events/kms-events.js';
-import { ConditionFailedError, type Notification } from '../ports.js';
+import type { Notification } from '../ports.js';
+import { retryOnConflict } from '../keys/conflict-retry.js';
 import { scheduleReplicaDeletion, startPrimaryDeletion } from '../core/key-state.js';
 import { isPrimary } from '../core/multi-region.js';
 import { replicasOf } from '../operations/multi-region.js';
@@ -33,8 +34,6 @@ const DAY_MS = 86_400_000;
 /** How far ahead of a deletion the warning goes out. */
 export const DELETION_WARNING_MS = DAY_MS;
 const PAGE = 100;
-/** Conditional-write retries per key (each after a fresh read); more means someone keeps writing it. */
-const ATTEMPTS = 3;
 
 export type DeletionAction = 'delete' | 'warn' | 'replicas' | 'skip';
 
@@ -158,42 +157,38 @@ async function reconcile(
   keyId: string,
   nowMs: number,
 ): Promise<{ done: 'deleted' | 'warned' | 'scheduled'; key: KeyRecord } | { done: 'skipped' }> {
-  for (let attempt = 1; ; attempt++) {
+  return retryOnConflict(async () => {
     // Decided on the stored state, not the cache: a skip must not rest on a stale copy (a write by
     // another region, e.g. a replica's deletion, reaches the table but not this process's cache).
     const key = await ctx.store.getKey(keyId, { fresh: true });
     const action = deletionAction(key, nowMs);
-    try {
-      if (action === 'delete') {
-        // A replica made after the primary's deletion was scheduled (or not yet replicated when it was)
-        // needs the shared material: the primary waits for it instead (KMS-REFERENCE §7).
-        if (isPrimary(key!) && (await replicasOf(ctx.peers, key!)).length > 0) {
-          await ctx.store.updateKey(scheduleReplicaDeletion(key!, key!.pendingWindowInDays ?? 30, ctx.now));
-          return { done: 'skipped' };
-        }
-        await ctx.store.deleteKey(key!, [
-          outboxEvent(deletionEvent(key!, ctx.now, ctx.eventSource)),
-          outboxAudit(serviceEventRecord('DeleteKey', key!, ctx.now, { responseElements: { keyId: key!.arn }, idParts: [key!.keyId] })),
-        ]);
-        return { done: 'deleted', key: key! };
+    if (action === 'delete') {
+      // A replica made after the primary's deletion was scheduled (or not yet replicated when it was)
+      // needs the shared material: the primary waits for it instead (KMS-REFERENCE §7).
+      if (isPrimary(key!) && (await replicasOf(ctx.peers, key!)).length > 0) {
+        await ctx.store.updateKey(scheduleReplicaDeletion(key!, key!.pendingWindowInDays ?? 30, ctx.now));
+        return { done: 'skipped' };
       }
-      if (action === 'replicas') {
-        // The primary of a multi-region key waits until its last replica is deleted (KMS-REFERENCE §7).
-        if ((await replicasOf(ctx.peers, key!)).length > 0) return { done: 'skipped' };
-        await ctx.store.updateKey(startPrimaryDeletion(key!, ctx.now));
-        return { done: 'scheduled', key: key! };
-      }
-      if (action === 'warn') {
-        // The revision condition makes the warning once-only, even with two runs at once.
-        await ctx.store.commitKey(
-          { ...key!, deletionWarningSentFor: key!.deletionDate, revision: key!.revision + 1 },
-          { outbox: [outboxNotification(deletionWarning(key!, ctx.now))] },
-        );
-        return { done: 'warned', key: key! };
-      }
-      return { done: 'skipped' };
-    } catch (error) {
-      if (!(error instanceof ConditionFailedError) || attempt >= ATTEMPTS) throw error;
+      await ctx.store.deleteKey(key!, [
+        outboxEvent(deletionEvent(key!, ctx.now, ctx.eventSource)),
+        outboxAudit(serviceEventRecord('DeleteKey', key!, ctx.now, { responseElements: { keyId: key!.arn }, idParts: [key!.keyId] })),
+      ]);
+      return { done: 'deleted', key: key! };
     }
-  }
+    if (action === 'replicas') {
+      // The primary of a multi-region key waits until its last replica is deleted (KMS-REFERENCE §7).
+      if ((await replicasOf(ctx.peers, key!)).length > 0) return { done: 'skipped' };
+      await ctx.store.updateKey(startPrimaryDeletion(key!, ctx.now));
+      return { done: 'scheduled', key: key! };
+    }
+    if (action === 'warn') {
+      // The revision condition makes the warning once-only, even with two runs at once.
+      await ctx.store.commitKey(
+        { ...key!, deletionWarningSentFor: key!.deletionDate, revision: key!.revision + 1 },
+        { outbox: [outboxNotification(deletionWarning(key!, ctx.now))] },
+      );
+      return { done: 'warned', key: key! };
+    }
+    return { done: 'skipped' };
+  });
 }

@@ -14,13 +14,11 @@ import { isDue } from '../core/due-dates.js';
 import { keyWithoutMaterial } from '../core/imported-material.js';
 import { serviceEventRecord } from '../audit/service-events.js';
 import { expirationEvent } from '../events/kms-events.js';
-import { ConditionFailedError } from '../ports.js';
+import { retryOnConflict } from '../keys/conflict-retry.js';
 import type { JobContext, JobReport } from './context.js';
 import { deliverOutbox, outboxAudit, outboxEvent } from './outbox.js';
 
 const PAGE = 100;
-/** Fresh reads after a lost conditional write before the key is left to the next run. */
-const ATTEMPTS = 5;
 
 export async function expiryJob(ctx: JobContext): Promise<JobReport> {
   const report: JobReport = {
@@ -55,7 +53,8 @@ export async function expiryJob(ctx: JobContext): Promise<JobReport> {
 
 /** Expires one key's material if a fresh read says it is due; false when there was nothing to do. */
 async function expireKey(ctx: JobContext, keyId: string): Promise<boolean> {
-  for (let attempt = 1; ; attempt++) {
+  // Someone wrote the key since the read (another run, a re-import, a state change): decide again.
+  return retryOnConflict(async () => {
     const key = await ctx.store.getKey(keyId, { fresh: true });
     // Gone, re-imported with a later ValidTo or without expiry, deleted by hand, or expired by another run.
     if (!key || !isDue(key, 'expiry', ctx.now.getTime())) return false;
@@ -63,8 +62,7 @@ async function expireKey(ctx: JobContext, keyId: string): Promise<boolean> {
     // The event time is when the material expired (ValidTo), not when this run noticed it.
     const time = new Date(key.validTo!);
     const next = keyWithoutMaterial(key);
-    try {
-      await ctx.store.commitKey(next, {
+    await ctx.store.commitKey(next, {
         deleteMaterials: [keyMaterialId],
         outbox: [
           outboxEvent(expirationEvent(key, keyMaterialId, time, ctx.eventSource)),
@@ -76,12 +74,8 @@ async function expireKey(ctx: JobContext, keyId: string): Promise<boolean> {
           ),
         ],
       });
-      ctx.vault.forget(key.keyId, keyMaterialId);
-      ctx.log('INFO', 'imported key material expired', { keyId: key.keyId, keyMaterialId, keyState: next.keyState });
-      return true;
-    } catch (error) {
-      // Someone wrote the key since the read (another run, a re-import, a state change): decide again.
-      if (!(error instanceof ConditionFailedError) || attempt === ATTEMPTS) throw error;
-    }
-  }
+    ctx.vault.forget(key.keyId, keyMaterialId);
+    ctx.log('INFO', 'imported key material expired', { keyId: key.keyId, keyMaterialId, keyState: next.keyState });
+    return true;
+  });
 }

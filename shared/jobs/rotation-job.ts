@@ -6,13 +6,12 @@
  * exactly one rotation per due date: the loser's condition fails, it re-reads, and the key is no longer due.
  */
 import { isDue } from '../core/due-dates.js';
-import { ConditionFailedError } from '../ports.js';
+import { retryOnConflict } from '../keys/conflict-retry.js';
 import type { JobContext, JobReport } from './context.js';
 import { deliverOutbox } from './outbox.js';
 import { commitRotation } from './rotate-key.js';
 
 const PAGE = 100;
-const ATTEMPTS = 5;
 
 export async function rotationJob(ctx: JobContext): Promise<JobReport> {
   const report: JobReport = { job: 'rotation', region: ctx.region, now: ctx.now.toISOString(), due: 0, done: 0, skipped: 0, delivered: 0, failures: [] };
@@ -37,16 +36,12 @@ export async function rotationJob(ctx: JobContext): Promise<JobReport> {
 }
 
 async function rotateIfDue(ctx: JobContext, keyId: string): Promise<boolean> {
-  for (let attempt = 1; ; attempt++) {
+  // Changed since it was read: decide again on the stored state.
+  return retryOnConflict(async () => {
     const key = await ctx.store.getKey(keyId, { fresh: true });
     // Decided on the fresh read: the index may lag, and another run may have rotated it already.
     if (!key || !isDue(key, 'rotation', ctx.now.getTime())) return false;
-    try {
-      await commitRotation(ctx, key, 'AUTOMATIC', ctx.now);
-      return true;
-    } catch (error) {
-      // Changed since we read it: decide again on the stored state.
-      if (!(error instanceof ConditionFailedError) || attempt === ATTEMPTS) throw error;
-    }
-  }
+    await commitRotation(ctx, key, 'AUTOMATIC', ctx.now);
+    return true;
+  });
 }

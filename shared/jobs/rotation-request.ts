@@ -13,6 +13,7 @@ import { checkKeyState } from '../core/key-state.js';
 import { KmsError } from '../protocol/errors.js';
 import { checkOnDemandRotation } from '../operations/rotate-key-on-demand.js';
 import { ConditionFailedError } from '../ports.js';
+import { retryOnConflict } from '../keys/conflict-retry.js';
 import type { Services } from '../services.js';
 import { deliverNow } from './outbox.js';
 import { commitRotation } from './rotate-key.js';
@@ -53,22 +54,25 @@ export async function handleRotationRequest(
   if (!isKeyId(keyId)) return refused('detail.keyId must be a key id or a key ARN');
 
   const ctx = services.jobContext(region, now);
-  for (let attempt = 1; attempt <= 10; attempt++) {
-    const key = await ctx.store.getKey(keyId, { fresh: true });
-    // A key of another account than the event's is treated as absent (no cross-account rotation).
-    if (!key || (account !== undefined && key.account !== account)) return refused(`Key '${keyId}' does not exist in ${region}`);
-    try {
-      checkKeyState(key, 'RotateKeyOnDemand');
-      checkOnDemandRotation(key, now);
-      const { outbox } = await commitRotation(ctx, key, 'ON_DEMAND', now, `rotation-request#${event.id}`);
-      await deliverNow(ctx.jobStore, ctx.sinks, outbox).catch(() => {});
-      return { eventId: event.id, keyId, outcome: 'rotated' };
-    } catch (error) {
-      if (error instanceof KmsError) return refused(`${error.name}: ${error.message}`);
-      if (!(error instanceof ConditionFailedError)) throw error;
-      // Either this event was handled already (its marker exists) or the key changed meanwhile.
-      if (await ctx.jobStore.hasOnceMarker(`rotation-request#${event.id}`)) return { eventId: event.id, keyId, outcome: 'duplicate' };
-    }
-  }
-  throw new Error(`rotation request ${event.id}: the key kept changing`);
+  return retryOnConflict(
+    async (): Promise<RotationRequestResult> => {
+      const key = await ctx.store.getKey(keyId, { fresh: true });
+      // A key of another account than the event's is treated as absent (no cross-account rotation).
+      if (!key || (account !== undefined && key.account !== account)) return refused(`Key '${keyId}' does not exist in ${region}`);
+      try {
+        checkKeyState(key, 'RotateKeyOnDemand');
+        checkOnDemandRotation(key, now);
+        const { outbox } = await commitRotation(ctx, key, 'ON_DEMAND', now, `rotation-request#${event.id}`);
+        await deliverNow(ctx.jobStore, ctx.sinks, outbox).catch(() => {});
+        return { eventId: event.id, keyId, outcome: 'rotated' };
+      } catch (error) {
+        if (error instanceof KmsError) return refused(`${error.name}: ${error.message}`);
+        if (!(error instanceof ConditionFailedError)) throw error;
+        // Either this event was handled already (its marker exists) or the key changed meanwhile (again).
+        if (await ctx.jobStore.hasOnceMarker(`rotation-request#${event.id}`)) return { eventId: event.id, keyId, outcome: 'duplicate' };
+        throw error;
+      }
+    },
+    { exhausted: () => new Error(`rotation request ${event.id}: the key kept changing`) },
+  );
 }

@@ -6,10 +6,9 @@
  */
 import { openImportToken, unwrapKeyMaterial } from '../core/import-token.js';
 import type { ExpirationModel, KeyRecord, WrappedMaterial } from '../core/types.js';
-import { ConditionFailedError } from '../ports.js';
+import { retryOnConflict } from '../keys/conflict-retry.js';
 import {
   IncorrectKeyMaterialException,
-  KMSInternalException,
   UnsupportedOperationException,
   ValidationException,
 } from '../protocol/errors.js';
@@ -31,7 +30,6 @@ export interface ImportKeyMaterialRequest {
 const DAY_MS = 86_400_000;
 /** AWS: ValidTo at most 365 days from the request date. */
 const MAX_VALID_TO_MS = 365 * DAY_MS;
-const ATTEMPTS = 25;
 /** A symmetric key's material is 256 bits. */
 const SYMMETRIC_MATERIAL_BYTES = 32;
 
@@ -67,7 +65,7 @@ export async function importKeyMaterial(input: ImportKeyMaterialRequest, ctx: Op
   };
 
   let material: { keyMaterialId: string; bytes: Buffer } | undefined;
-  for (let attempt = 1; ; attempt++) {
+  return retryOnConflict(async () => {
     const key = await resolveKey(ctx, input.KeyId, 'ImportKeyMaterial', { allowAlias: false, conditions });
     checkExternalOrigin(key);
     if (key.keySpec !== 'SYMMETRIC_DEFAULT') {
@@ -98,15 +96,9 @@ export async function importKeyMaterial(input: ImportKeyMaterialRequest, ctx: Op
       if (input.KeyMaterialDescription !== undefined) wrapped.keyMaterialDescription = input.KeyMaterialDescription;
       putMaterials.push(wrapped);
     }
-    try {
-      await ctx.store.commitKey(next, { putMaterials });
-      return { KeyId: key.arn, KeyMaterialId: material.keyMaterialId };
-    } catch (error) {
-      if (!(error instanceof ConditionFailedError)) throw error;
-      if (attempt === ATTEMPTS) throw new KMSInternalException('The key was changed concurrently; try again.');
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * attempt * 2));
-    }
-  }
+    await ctx.store.commitKey(next, { putMaterials });
+    return { KeyId: key.arn, KeyMaterialId: material.keyMaterialId };
+  });
 }
 
 async function unwrap(ctx: OperationContext, key: KeyRecord, input: ImportKeyMaterialRequest) {

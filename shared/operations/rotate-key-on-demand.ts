@@ -7,30 +7,23 @@ import { AUTOMATIC_ROTATION_CONFLICT_MS, ON_DEMAND_ROTATION_LIMIT } from '../cor
 import type { KeyRecord } from '../core/types.js';
 import { deliverNow } from '../jobs/outbox.js';
 import { commitRotation } from '../jobs/rotate-key.js';
-import { ConditionFailedError, type OutboxEntry } from '../ports.js';
-import { ConflictException, KMSInternalException, KMSInvalidStateException, LimitExceededException } from '../protocol/errors.js';
+import { retryOnConflict } from '../keys/conflict-retry.js';
+import { ConflictException, KMSInvalidStateException, LimitExceededException } from '../protocol/errors.js';
 import type { OperationContext } from './context.js';
 import { resolveKey } from './resolve-key.js';
 import { requirePrimaryForRotation, requireRotatableKey } from './rotation-rules.js';
 
-const ATTEMPTS = 10;
-
 export async function rotateKeyOnDemand(input: { KeyId: string }, ctx: OperationContext) {
-  for (let attempt = 1; ; attempt++) {
+  // A lost race (another rotation, any change of the key) checks again on what is stored now: the
+  // rotations serialize, and the ones past the limit get LimitExceededException.
+  const { key, outbox } = await retryOnConflict(async () => {
     const key = await resolveKey(ctx, input.KeyId, 'RotateKeyOnDemand', { allowAlias: false });
     checkOnDemandRotation(key, ctx.clock.now());
-    let outbox: OutboxEntry[];
-    try {
-      ({ outbox } = await commitRotation(ctx, key, 'ON_DEMAND', ctx.clock.now()));
-    } catch (error) {
-      if (!(error instanceof ConditionFailedError)) throw error;
-      if (attempt === ATTEMPTS) throw new KMSInternalException('The key was changed concurrently; try again.');
-      continue; // someone changed the key meanwhile: check again on what is stored now
-    }
-    // The event and audit record are committed with the rotation; sending them now is a courtesy.
-    await deliverNow(ctx.jobStore, ctx.sinks, outbox).catch(() => {});
-    return { KeyId: key.arn };
-  }
+    return commitRotation(ctx, key, 'ON_DEMAND', ctx.clock.now());
+  });
+  // The event and audit record are committed with the rotation; sending them now is a courtesy.
+  await deliverNow(ctx.jobStore, ctx.sinks, outbox).catch(() => {});
+  return { KeyId: key.arn };
 }
 
 /** AWS's refusals, in the order the reference gives them (KMS-REFERENCE §8). */

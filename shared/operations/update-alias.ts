@@ -1,7 +1,7 @@
 /** UpdateAlias: https://docs.aws.amazon.com/kms/latest/APIReference/API_UpdateAlias.html */
 import { authorize } from '../authz/authorize.js';
-import { KMSInternalException, ValidationException } from '../protocol/errors.js';
-import { ConditionFailedError } from '../ports.js';
+import { retryOnConflict } from '../keys/conflict-retry.js';
+import { ValidationException } from '../protocol/errors.js';
 import { checkAliasName, checkTargetIsKey, existingAlias } from './alias-rules.js';
 import type { OperationContext } from './context.js';
 import { resolveKey } from './resolve-key.js';
@@ -9,6 +9,11 @@ import { resolveKey } from './resolve-key.js';
 export async function updateAlias(input: { AliasName: string; TargetKeyId: string }, ctx: OperationContext): Promise<void> {
   checkAliasName(input.AliasName);
   checkTargetIsKey(input.TargetKeyId);
+  // Concurrent UpdateAlias calls serialize: the last writer wins, each checked against what it replaces.
+  await retryOnConflict(() => moveAlias(input, ctx));
+}
+
+async function moveAlias(input: { AliasName: string; TargetKeyId: string }, ctx: OperationContext): Promise<void> {
   const alias = await existingAlias(ctx, input.AliasName);
   // The new target is checked against the key-state table; the old one may be in any state.
   const target = await resolveKey(ctx, input.TargetKeyId, 'UpdateAlias', { allowAlias: false });
@@ -21,10 +26,6 @@ export async function updateAlias(input: { AliasName: string; TargetKeyId: strin
       `${target.arn} is not the same key type and key usage as the current target of ${input.AliasName}.`,
     );
   }
-  try {
-    await ctx.store.updateAlias({ ...alias, targetKeyId: target.keyId, lastUpdatedDate: ctx.clock.now().getTime() }, alias.targetKeyId);
-  } catch (error) {
-    if (!(error instanceof ConditionFailedError)) throw error;
-    throw new KMSInternalException('The alias was changed concurrently; try again.');
-  }
+  // Conditional on the target it was checked against; a lost race goes round again.
+  await ctx.store.updateAlias({ ...alias, targetKeyId: target.keyId, lastUpdatedDate: ctx.clock.now().getTime() }, alias.targetKeyId);
 }

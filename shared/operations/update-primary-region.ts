@@ -10,8 +10,8 @@ import { authorize } from '../authz/authorize.js';
 import { keyArn } from '../core/ids.js';
 import { checkKeyState } from '../core/key-state.js';
 import { isPrimary } from '../core/multi-region.js';
-import { ConditionFailedError } from '../ports.js';
-import { KMSInternalException, NotFoundException, UnsupportedOperationException, ValidationException } from '../protocol/errors.js';
+import { retryOnConflict } from '../keys/conflict-retry.js';
+import { NotFoundException, UnsupportedOperationException, ValidationException } from '../protocol/errors.js';
 import type { OperationContext } from './context.js';
 import { resolveKey } from './resolve-key.js';
 
@@ -20,12 +20,11 @@ export interface UpdatePrimaryRegionRequest {
   PrimaryRegion: string;
 }
 
-const ATTEMPTS = 5;
 
 export async function updatePrimaryRegion(input: UpdatePrimaryRegionRequest, ctx: OperationContext): Promise<Record<string, never>> {
   const region = input.PrimaryRegion;
   const conditions = { extra: { 'kms:primaryregion': region } };
-  for (let attempt = 1; ; attempt++) {
+  return retryOnConflict(async () => {
     const key = await resolveKey(ctx, input.KeyId, 'UpdatePrimaryRegion', { allowAlias: false, conditions });
     if (!isPrimary(key)) throw new UnsupportedOperationException(`${key.arn} is not a multi-region primary key.`);
     // Wording ours: AWS's answer is not recorded.
@@ -35,15 +34,7 @@ export async function updatePrimaryRegion(input: UpdatePrimaryRegionRequest, ctx
     // Permission is needed on both keys, and both must be usable (AWS: Enabled when it starts).
     await authorize(ctx, replica, 'kms:UpdatePrimaryRegion', conditions);
     checkKeyState(replica, 'UpdatePrimaryRegion');
-    try {
-      await ctx.store.commitKey(
-        { ...key, primaryRegion: region, revision: key.revision + 1 },
-        { sharedFrom: { ...replica, primaryRegion: region } },
-      );
-      return {};
-    } catch (error) {
-      if (!(error instanceof ConditionFailedError)) throw error;
-      if (attempt === ATTEMPTS) throw new KMSInternalException('The key was changed concurrently; try again.');
-    }
-  }
+    await ctx.store.commitKey({ ...key, primaryRegion: region, revision: key.revision + 1 }, { sharedFrom: { ...replica, primaryRegion: region } });
+    return {};
+  });
 }

@@ -24,6 +24,7 @@ test('every way of naming a key is classified', () => {
     keyId: id,
     region: 'eu-west-1',
     account: '444455556666',
+    partition: 'aws',
   });
   assert.deepEqual(parseKeyReference('alias/app'), { kind: 'aliasName', aliasName: 'alias/app' });
   assert.deepEqual(parseKeyReference('arn:aws:kms:us-east-1:111122223333:alias/app/x'), {
@@ -31,7 +32,10 @@ test('every way of naming a key is classified', () => {
     aliasName: 'alias/app/x',
     region: 'us-east-1',
     account: '111122223333',
+    partition: 'aws',
   });
+  // Another partition is classified as such; the resolver finds no key there.
+  assert.equal((parseKeyReference(`arn:aws-cn:kms:cn-north-1:444455556666:key/${id}`) as { partition: string }).partition, 'aws-cn');
   for (const bad of ['nope', 'arn:aws:kms:us-east-1:111122223333:key/nope', 'arn:aws:s3:::bucket', '']) {
     assert.equal(parseKeyReference(bad).kind, 'invalid');
   }

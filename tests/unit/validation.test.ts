@@ -69,11 +69,19 @@ test('blobs are decoded, unknown members ignored, nulls treated as absent', () =
 });
 
 test('output encoding: blobs to base64, dates to epoch seconds, undefined dropped', () => {
-  assert.deepEqual(encodeOutput({ A: Buffer.from('hi'), B: new Date(1500), C: undefined, D: [{ E: 1 }] }), {
+  assert.deepEqual(JSON.parse(JSON.stringify(encodeOutput({ A: Buffer.from('hi'), B: new Date(1500), C: undefined, D: [{ E: 1 }] }))), {
     A: 'aGk=',
     B: 1.5,
     D: [{ E: 1 }],
   });
+});
+
+test('map keys that are Object.prototype members stay keys, in and out', () => {
+  const body = JSON.parse('{"KeyId":"k","Plaintext":"aGk=","EncryptionContext":{"__proto__":"a","constructor":"b","toString":"c"}}');
+  const input = decodeInput<{ EncryptionContext: Record<string, string> }>('EncryptRequest', body);
+  assert.deepEqual(Object.keys(input.EncryptionContext).sort(), ['__proto__', 'constructor', 'toString']);
+  assert.equal(Object.getPrototypeOf(input.EncryptionContext), null);
+  assert.equal(JSON.stringify(encodeOutput({ EncryptionContext: input.EncryptionContext })), '{"EncryptionContext":{"__proto__":"a","constructor":"b","toString":"c"}}');
 });
 
 test('blobs must be standard padded base64', () => {

@@ -11,8 +11,8 @@
  */
 import { accessDenied } from '../../authz/authorize.js';
 import type { ContextValue } from '../../policy/types.js';
-import { ConditionFailedError } from '../../ports.js';
-import { KMSInternalException, InvalidArnException, LimitExceededException, ValidationException } from '../../protocol/errors.js';
+import { retryOnConflict, RetryConflict } from '../../keys/conflict-retry.js';
+import { InvalidArnException, LimitExceededException, ValidationException } from '../../protocol/errors.js';
 import type { GrantOperation } from '../../grants/contract.js';
 import { authorizingGrants } from '../../grants/grant-check.js';
 import {
@@ -43,9 +43,6 @@ export interface CreateGrantRequest {
   GranteeServicePrincipal?: string;
   RetiringServicePrincipal?: string;
 }
-
-/** A named CreateGrant may race a RetireGrant of its namesake; a few rounds settle it. */
-const ATTEMPTS = 3;
 
 export async function createGrant(input: CreateGrantRequest, ctx: OperationContext) {
   const operations = distinctOperations(input.Operations);
@@ -96,7 +93,7 @@ export async function createGrant(input: CreateGrantRequest, ctx: OperationConte
   };
   const nameKey = input.Name !== undefined ? grantNameKey(input.Name, terms) : undefined;
 
-  for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
+  return retryOnConflict(async () => {
     const grant: GrantRecord = withoutUndefined({
       ...terms,
       grantId: ctx.random.bytes(32).toString('hex'),
@@ -105,17 +102,13 @@ export async function createGrant(input: CreateGrantRequest, ctx: OperationConte
       nameKey,
       creationDate: ctx.clock.now().getTime(),
     });
-    const outcome = await ctx.grants.createGrant(grant, MAX_GRANTS_PER_KEY).catch((error: unknown) => {
-      // The named grant this request matched was retired meanwhile: try again.
-      if (error instanceof ConditionFailedError && attempt < ATTEMPTS) return undefined;
-      throw error;
-    });
-    if (!outcome) continue;
+    // A ConditionFailedError here: the named grant this request matched was retired meanwhile (try again).
+    const outcome = await ctx.grants.createGrant(grant, MAX_GRANTS_PER_KEY);
     if (outcome.kind === 'limit') {
       throw new LimitExceededException(`The request was rejected because ${key.arn} already has the maximum of ${MAX_GRANTS_PER_KEY} grants.`);
     }
     const issued = outcome.kind === 'created' ? grant : await ctx.grants.getGrant(key.keyId, outcome.grantId);
-    if (!issued) continue; // retired between the write and this read
+    if (!issued) throw new RetryConflict('retired between the write and this read');
     const token = await ctx.grantTokens.issue(
       {
         grantId: issued.grantId,
@@ -129,8 +122,7 @@ export async function createGrant(input: CreateGrantRequest, ctx: OperationConte
       ctx.random.bytes(16),
     );
     return { GrantToken: token, GrantId: issued.grantId };
-  }
-  throw new KMSInternalException('The grant was changed concurrently; try again.');
+  });
 }
 
 /** Checks that need no key: who the grant is for, who may retire it, its operations and constraints. */
