@@ -40,7 +40,9 @@ export interface ApiHandlerOptions {
    * `invocation` (Lambda): audit records and metrics are written at the end of every invocation, since
    * a frozen instance runs no timers. `timer` (local runtime): audit records within `auditFlushMs`,
    * metrics every `metricsIntervalMs` and only when enabled (localMetricsEnabled). Default: `timer` when
-   * the config has a data directory (the local runtime), else `invocation`.
+   * the config has a data directory (the local runtime), else `invocation`. Either way a request is
+   * answered only after its audit record is written (locally the file sink's group commit; in Lambda
+   * the flush at the end of the invocation).
    */
   flush?: 'invocation' | 'timer';
   /** Default 20 ms. */
@@ -89,7 +91,8 @@ export function createApiHandler(config: Config, services: Services = createServ
       aggregator.request(known ? done.operation! : 'Unknown', done.error !== undefined, done.durationMs);
       try {
         if (audit instanceof AuditBuffer) audit.add(auditRecordOf(done));
-        else audit.append(auditRecordOf(done));
+        // Locally the answer waits for the record to be in its file (group commit): it survives a crash.
+        else return audit.append(auditRecordOf(done));
       } catch (error) {
         logger.error('audit record could not be built', { operation: done.operation, error: error as Error });
         aggregator.count('AuditWriteError');

@@ -9,7 +9,15 @@
  * flap cannot reorder). All state is in memory, except the checkpoints (optional, per source region,
  * per target: the last stream record handled for it), so a restart resumes where each target stopped.
  *
- * Stream records carry no "written by the replicator" mark, so the replicator remembers what it wrote
+ * Most items have one writer region, named in their partition key (`KEY#<region>#…`, `ALIASES#<region>#…`,
+ * `GRANTS#<region>#…`, `OUTBOX#<region>`, …; ARCHITECTURE "Home-region writes"): for them the writer's
+ * stream order is the order, full stop. Their records are replicated from the owner's stream only and
+ * applied unconditionally, in that order; a record of such an item in another region's stream is an echo
+ * of the replicator's own write and goes nowhere. So a restart after a kill -9 (unread echoes in the
+ * streams), a replay after `up`, or a duplicate can never put an older image over a newer one.
+ *
+ * Items without an owner in their key (the shared item of a multi-region key, its material, service
+ * credentials) are ordered as follows. Stream records carry no "written by the replicator" mark, so the replicator remembers what it wrote
  * (see `observe`): a record in a region's stream whose image is what the replicator just put there is
  * its own echo and is not sent anywhere. DynamoDB Local rounds ApproximateCreationDateTime down to the
  * minute, so a local write is timed when the replicator sees it (within that minute, `versionTime`);
@@ -85,6 +93,17 @@ export interface Version {
  */
 export function newerVersion(a: Version, b: Version): boolean {
   return a.at !== b.at ? a.at > b.at : a.origin > b.origin;
+}
+
+/**
+ * The one region that writes an item, when its partition key names it (`KEY#us-east-1#…`, `OUTBOX#eu-west-3`):
+ * the second `#`-separated part, if it is one of the global table's regions. Undefined for items any
+ * region may write (`MRK#…`, `MATERIAL#…`, `CREDENTIALS`).
+ */
+export function ownerRegion(pk: string | undefined, regions: readonly string[]): string | undefined {
+  if (pk === undefined) return undefined;
+  const part = pk.split('#', 3)[1];
+  return part !== undefined && regions.includes(part) ? part : undefined;
 }
 
 /** DynamoDB Local rounds ApproximateCreationDateTime down to the minute (AWS: to the second). */
@@ -173,6 +192,8 @@ interface Entry {
   seq: string;
   /** 'mark': nothing to apply, only the checkpoint moves past this record. */
   kind: 'apply' | 'mark';
+  /** From the item's owner region: applied as it comes, in stream order (no version check, no echo bookkeeping). */
+  owned?: boolean;
   keys: Item;
   image?: Item;
   fingerprint: string;
@@ -462,6 +483,19 @@ export async function startReplicator(options: ReplicatorOptions): Promise<Repli
     const createdAt = data.ApproximateCreationDateTime?.getTime() ?? Date.now();
     const key = stableJson(keys);
     const fingerprint = fingerprintOf(image);
+    const owner = ownerRegion(keys.pk?.S, regions);
+    if (owner !== undefined) {
+      // Only the owner's writes are sent on; anything else in this stream is an echo of ours.
+      const entry: Entry = { source, shardId, seq, kind: owner === source ? 'apply' : 'mark', owned: true, keys, image, fingerprint, version: { at: 0, origin: source }, createdAt, seenAt: Date.now() };
+      for (const target of regions) {
+        if (target === source) continue;
+        const queue = queues.get(target)!;
+        if (entry.kind === 'mark' && queue.entries.length === 0) markHandled(source, target, shardId, seq);
+        else queue.entries.push(entry);
+        wake(`drain:${target}`);
+      }
+      return;
+    }
     const observation = observe(stateOf(source, key), fingerprint, versionTime(createdAt, Date.now()), source);
     setState(source, key, observation.state);
     const entry: Entry = { source, shardId, seq, kind: 'apply', keys, image, fingerprint, version: observation.kind === 'local' ? observation.version : { at: createdAt, origin: source }, createdAt, seenAt: Date.now() };
@@ -546,6 +580,16 @@ export async function startReplicator(options: ReplicatorOptions): Promise<Repli
   /** Applies `entry` to `target` unless the target already has a newer version (last writer wins). */
   async function apply(target: string, entry: Entry) {
     if (written.get(target)!.has(entry)) return;
+    if (entry.owned) {
+      // The owner's order is the order: put (or delete) as it comes. Its echo in the target's stream is dropped there.
+      const client = db.get(target)!;
+      if (entry.image) await client.send(new PutItemCommand({ TableName: tableName, Item: entry.image }));
+      else await client.send(new DeleteItemCommand({ TableName: tableName, Key: entry.keys }));
+      written.get(target)!.add(entry);
+      lastWriteAt.set(target, performance.now());
+      options.onApplied?.({ from: entry.source, to: target, keys: entry.keys, createdAt: entry.createdAt, appliedAt: Date.now() });
+      return;
+    }
     const key = stableJson(entry.keys);
     if (!registered.get(target)!.has(entry)) {
       const state: ItemState = stateOf(target, key) ?? { pending: [] };

@@ -24,6 +24,12 @@ class DedupingJsonLines<T extends { id: string }> {
 
   constructor(private readonly path: string) {}
 
+  /** Whether an item of this id was written before. */
+  has(id: string): boolean {
+    this.seen ??= this.load();
+    return this.seen.has(id);
+  }
+
   append(items: T[]): T[] {
     this.seen ??= this.load();
     const fresh = items.filter((item) => !this.seen!.has(item.id));
@@ -84,6 +90,12 @@ export class FileNotifier implements Notifier {
  * Audit records by day (UTC day of eventTime); service events (deterministic ids) are deduplicated like
  * events. Each write is one appendFile per day file, chained so batches land in order; `write` resolves
  * once the records are on disk (the outbox removes its entries after that).
+ *
+ * The API's records are a group commit (`append`): a request's record is encoded into the day's buffer
+ * at once, the buffer goes to the file when the event loop next turns (with every record that arrived
+ * meanwhile, so a busy service writes many records per append), and the request is answered only after
+ * that write: an acknowledged request's record survives a kill -9 (it is in the file, in the OS's page
+ * cache, before the client hears back).
  */
 const FLUSH_BYTES = 128 * 1024;
 
@@ -95,17 +107,19 @@ export class FileAuditSink implements AuditSink, StreamingAuditSink {
   /** Streaming (append): the lines not yet handed to the file, the day they belong to, spare buffers. */
   private current = new LineBuffer();
   private currentDay = '';
+  /** Resolves when the current buffer is in its file (made with its first line). */
+  private currentWritten: Deferred | undefined;
+  private scheduled = false;
   private readonly spares: LineBuffer[] = [];
-  private timer: NodeJS.Timeout | undefined;
   private exitHook = false;
-  private readonly flushSoon = () => {
-    this.timer = undefined;
+  private readonly flushScheduled = () => {
+    this.scheduled = false;
     this.flushCurrent();
   };
 
   constructor(
     private readonly dataDir: string,
-    private readonly options: { flushAfterMs?: number; onError?: (error: unknown) => void } = {},
+    private readonly options: { onError?: (error: unknown) => void } = {},
   ) {
     mkdirSync(auditDir(dataDir), { recursive: true });
     this.serviceEvents = new DedupingJsonLines(join(auditDir(dataDir), 'service-event-ids.jsonl'));
@@ -114,7 +128,17 @@ export class FileAuditSink implements AuditSink, StreamingAuditSink {
   write(records: AuditRecord[]): Promise<void> {
     // Encoded only when the previous write is done, so one buffer serves every batch (no allocation).
     const written = this.tail.then(async () => {
-      for (const [day, bytes] of this.linesByDay(records, true)) await appendFile(this.dayFile(day), bytes);
+      const ids = new Set<string>();
+      const fresh = records.filter((record) => {
+        if (record.eventType !== 'AwsServiceEvent') return true;
+        if (this.serviceEvents.has(record.eventID) || ids.has(record.eventID)) return false;
+        ids.add(record.eventID);
+        return true;
+      });
+      for (const [day, bytes] of this.linesByDay(fresh, true)) await appendFile(this.dayFile(day), bytes);
+      // The dedup mark follows the record, never precedes it: a crash in between writes the record
+      // twice on redelivery (the outbox keeps it), never loses it.
+      this.serviceEvents.append(fresh.filter((record) => record.eventType === 'AwsServiceEvent').map((record) => ({ id: record.eventID })));
     });
     // A failed append fails this write only, not every later one.
     this.tail = written.catch(() => {});
@@ -122,36 +146,33 @@ export class FileAuditSink implements AuditSink, StreamingAuditSink {
   }
 
   /**
-   * The API's hot path: the record is encoded at once into the day's buffer (no record stays on the
-   * heap until a flush, which kept the garbage collector busy) and the buffer is appended to the file
-   * within `flushAfterMs` (default 20 ms); whatever is left at process exit is written synchronously.
+   * The API's hot path: the record is encoded at once into the day's buffer (no record stays on the heap
+   * until a flush) and the returned promise resolves once the buffer is in the file (group commit).
+   * A failed write is reported to onError and resolves too: the request has been carried out.
    */
-  append(record: AuditRecord): void {
+  append(record: AuditRecord): Promise<void> {
     const day = record.eventTime.slice(0, 10);
     if (day !== this.currentDay) {
       if (this.current.size > 0) this.flushCurrent();
       this.currentDay = day;
     }
     this.current.add(auditLine(record));
-    // A busy event loop may run the timer late: hand over full buffers anyway, so that they stay
-    // small, get reused, and never grow into fresh (page-faulting) memory.
+    const written = (this.currentWritten ??= deferred());
+    // Hand over full buffers at once, so that they stay small, get reused, and never grow into fresh memory.
     if (this.current.size >= FLUSH_BYTES) this.flushCurrent();
-    if (this.timer === undefined) {
-      this.timer = setTimeout(this.flushSoon, this.options.flushAfterMs ?? 20);
-      this.timer.unref(); // the exit hook writes what is left
+    else if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(this.flushScheduled);
     }
     if (!this.exitHook) {
       this.exitHook = true;
       process.once('exit', () => this.flushSync());
     }
+    return written.promise;
   }
 
   /** Resolves when every appended record is in its file. */
   flush(): Promise<void> {
-    if (this.timer !== undefined) {
-      clearTimeout(this.timer);
-      this.timer = undefined;
-    }
     this.flushCurrent();
     return this.tail;
   }
@@ -159,12 +180,17 @@ export class FileAuditSink implements AuditSink, StreamingAuditSink {
   private flushCurrent(): void {
     if (this.current.size === 0) return;
     const lines = this.current;
+    const done = this.currentWritten;
     const path = this.dayFile(this.currentDay);
     this.current = this.spares.pop() ?? new LineBuffer();
+    this.currentWritten = undefined;
     this.tail = this.tail
       .then(() => appendFile(path, lines.bytes()))
       .catch((error: unknown) => this.options.onError?.(error))
-      .finally(() => this.spares.push(lines.reset()));
+      .finally(() => {
+        this.spares.push(lines.reset());
+        done?.resolve();
+      });
   }
 
   /** For the records still pending when the process exits. */
@@ -189,7 +215,6 @@ export class FileAuditSink implements AuditSink, StreamingAuditSink {
   private linesByDay(records: AuditRecord[], reuse: boolean): Map<string, Buffer> {
     const byDay = new Map<string, LineBuffer>();
     for (const record of records) {
-      if (record.eventType === 'AwsServiceEvent' && this.serviceEvents.append([{ id: record.eventID }]).length === 0) continue;
       const day = record.eventTime.slice(0, 10);
       let lines = byDay.get(day);
       if (!lines) {
@@ -202,6 +227,17 @@ export class FileAuditSink implements AuditSink, StreamingAuditSink {
     for (const [day, lines] of byDay) out.set(day, lines.bytes());
     return out;
   }
+}
+
+interface Deferred {
+  promise: Promise<void>;
+  resolve: () => void;
+}
+
+function deferred(): Deferred {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
 }
 
 class LineBuffer {

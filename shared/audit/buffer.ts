@@ -6,9 +6,12 @@
  */
 import type { AuditRecord, AuditSink } from '../ports.js';
 
-/** A sink that takes records one by one on the request path and writes them out itself, soon after. */
+/**
+ * A sink that takes records one by one on the request path and writes them out itself, at once (group
+ * commit): the promise resolves when the record is written, and the request is answered after that.
+ */
 export interface StreamingAuditSink {
-  append(record: AuditRecord): void;
+  append(record: AuditRecord): Promise<void>;
   /** Resolves when everything appended so far is written. */
   flush(): Promise<void>;
 }

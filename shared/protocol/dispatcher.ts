@@ -55,9 +55,10 @@ export interface DispatchHooks<Ctx> {
   /**
    * Called once per request, after the response is decided and before it is returned (audit record,
    * metrics). Must be cheap and must not throw; it must not keep references to secrets in `input` or
-   * `output` beyond what it records.
+   * `output` beyond what it records. A promise it returns is awaited before the response is returned:
+   * a request is acknowledged only once its audit record is written (when the sink writes at once).
    */
-  onComplete?(completion: Completion<Ctx>): void;
+  onComplete?(completion: Completion<Ctx>): void | Promise<void>;
 }
 
 /** How a request ended, for onComplete. */
@@ -109,7 +110,7 @@ export async function dispatch<Ctx>(request: WireRequest, hooks: DispatchHooks<C
     response = { statusCode: failure.statusCode, headers, body: errorBody(failure) };
   }
   if (hooks.onComplete) {
-    hooks.onComplete({
+    const recorded = hooks.onComplete({
       request,
       requestId,
       operation: operationName,
@@ -119,6 +120,7 @@ export async function dispatch<Ctx>(request: WireRequest, hooks: DispatchHooks<C
       ctx,
       durationMs: performance.now() - started,
     });
+    if (recorded) await recorded;
   }
   return response;
 }

@@ -1,7 +1,7 @@
 /** The local global-table replicator's pure rules (infra/local/replicator.ts): last writer wins, echoes. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { CREATION_TIME_ROUNDING_MS, fingerprintOf, newerVersion, observe, stableJson, versionTime, type Version } from '../../infra/local/replicator.js';
+import { CREATION_TIME_ROUNDING_MS, fingerprintOf, newerVersion, observe, ownerRegion, stableJson, versionTime, type Version } from '../../infra/local/replicator.js';
 
 const EAST = 'us-east-1';
 const WEST = 'us-west-2';
@@ -97,4 +97,14 @@ test('version time: when seen, within the rounded creation time window', () => {
   assert.equal(versionTime(T, T + 10 * CREATION_TIME_ROUNDING_MS), T + CREATION_TIME_ROUNDING_MS - 1);
   // A clock behind the record's time: never before it.
   assert.equal(versionTime(T, T - 5), T);
+});
+
+test('ownerRegion: the writer region a partition key names, among the global table\'s regions', () => {
+  const regions = ['us-east-1', 'us-west-2'];
+  assert.equal(ownerRegion('KEY#us-east-1#1234abcd-12ab-34cd-56ef-1234567890ab', regions), 'us-east-1');
+  assert.equal(ownerRegion('ALIASES#us-west-2#111122223333', regions), 'us-west-2');
+  assert.equal(ownerRegion('OUTBOX#us-west-2', regions), 'us-west-2');
+  assert.equal(ownerRegion('GRANTS#us-east-1#mrk-1', regions), 'us-east-1');
+  assert.equal(ownerRegion('KEY#eu-west-1#x', regions), undefined, 'not a region of the global table');
+  for (const shared of ['MRK#mrk-0123', 'MATERIAL#1234', 'CREDENTIALS', undefined]) assert.equal(ownerRegion(shared, regions), undefined);
 });
