@@ -110,6 +110,8 @@ export class FileAuditSink implements AuditSink, StreamingAuditSink {
   /** Resolves when the current buffer is in its file (made with its first line). */
   private currentWritten: Deferred | undefined;
   private scheduled = false;
+  /** A group-commit write is in flight: records arriving meanwhile wait for it and go in the next one. */
+  private writing = false;
   private readonly spares: LineBuffer[] = [];
   private exitHook = false;
   private readonly flushScheduled = () => {
@@ -158,6 +160,8 @@ export class FileAuditSink implements AuditSink, StreamingAuditSink {
     }
     this.current.add(auditLine(record));
     const written = (this.currentWritten ??= deferred());
+    // One write at a time: while one is in flight, records gather for the next (that is the group).
+    if (this.writing) return written.promise;
     // Hand over full buffers at once, so that they stay small, get reused, and never grow into fresh memory.
     if (this.current.size >= FLUSH_BYTES) this.flushCurrent();
     else if (!this.scheduled) {
@@ -184,12 +188,16 @@ export class FileAuditSink implements AuditSink, StreamingAuditSink {
     const path = this.dayFile(this.currentDay);
     this.current = this.spares.pop() ?? new LineBuffer();
     this.currentWritten = undefined;
+    this.writing = true;
     this.tail = this.tail
       .then(() => appendFile(path, lines.bytes()))
       .catch((error: unknown) => this.options.onError?.(error))
       .finally(() => {
         this.spares.push(lines.reset());
+        this.writing = false;
         done?.resolve();
+        // What gathered during this write is the next group.
+        if (this.current.size > 0) this.flushCurrent();
       });
   }
 

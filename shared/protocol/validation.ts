@@ -103,7 +103,7 @@ function decode(value: unknown, s: Shape, path: string, out: Collector, sensitiv
     }
     case 'list': {
       if (!Array.isArray(value)) typeError(value, 'a List');
-      lengthChecks(value.length, s, path, sensitive ? SENSITIVE : `[${value.join(', ')}]`, out);
+      lengthChecks(value.length, s, path, sensitive ? SENSITIVE : `[${value.map(shownMember).join(', ')}]`, out);
       const member = shape(s.member!.shape);
       return value.map((item, i) => decode(item, member, `${path}.${i + 1}.member`, out, sensitive));
     }
@@ -122,6 +122,14 @@ function decode(value: unknown, s: Shape, path: string, out: Collector, sensitiv
       return result;
     }
   }
+}
+
+/**
+ * A list member as a validation message shows it. Never through the member's own toString: a client's
+ * object may have a member named `toString` (or `valueOf`) that is not a function.
+ */
+function shownMember(value: unknown): string {
+  return value !== null && typeof value === 'object' ? JSON.stringify(value) : String(value);
 }
 
 function lengthChecks(length: number, s: Shape, path: string, shown: string, out: Collector): void {
