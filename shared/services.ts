@@ -85,6 +85,9 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
       const client = new DynamoDBClient({
         region,
         endpoint: config.dynamodbEndpoint,
+        // A store that stops answering must not hold a request until the client gives up on its own:
+        // connect within 2 s, answer within 10 s, or the request fails (DependencyTimeoutException).
+        requestHandler: { connectionTimeout: 2000, requestTimeout: 10_000 },
         ...(config.dynamodbEndpoint ? { credentials: DYNAMODB_LOCAL_CREDENTIALS } : {}),
       });
       db = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });

@@ -24,7 +24,8 @@ import type { OperationContext } from '../../shared/operations/context.js';
 import { noMetrics } from '../../shared/ports.js';
 import { model } from '../../shared/protocol/model.js';
 import { dispatch, type Completion, type DispatchHooks } from '../../shared/protocol/dispatcher.js';
-import { KmsError, errorBody } from '../../shared/protocol/errors.js';
+import { DependencyTimeoutException, KMSInternalException, KmsError, errorBody } from '../../shared/protocol/errors.js';
+import { isStoreUnavailable } from '../../shared/store/unavailable.js';
 import { createCallerResolver } from '../../shared/protocol/caller.js';
 import { createSigV4Verifier } from '../../shared/protocol/sigv4.js';
 import { isQueryProtocol, stsErrorOf, stsResponse } from '../../shared/protocol/sts.js';
@@ -85,6 +86,7 @@ export function createApiHandler(config: Config, services: Services = createServ
       logger.error('internal error', { operation, error: error as Error });
       aggregator.count('InternalError');
     },
+    classifyError: (error, operation) => dependencyFailure(error, operation),
     onComplete: (done) => {
       // Client-chosen names must not become metric dimensions.
       const known = done.operation !== undefined && model.operations[done.operation] !== undefined;
@@ -100,6 +102,14 @@ export function createApiHandler(config: Config, services: Services = createServ
     },
   };
 
+  /** The store unreachable (DynamoDB down, restarting, throttling): 503 DependencyTimeoutException, retried by SDKs. */
+  const dependencyFailure = (error: unknown, operation: string | undefined) => {
+    if (!isStoreUnavailable(error)) return undefined;
+    logger.warn('the store is unavailable', { operation, error: String(error) });
+    aggregator.count('DependencyFailure');
+    return new DependencyTimeoutException();
+  };
+
   // Who is calling: SigV4 verified here against the service's credentials (or, in `iam` mode, API Gateway's word).
   const verifier = createSigV4Verifier({ services: ['kms', 'sts'], lookup: (id) => services.credentials.lookup(id) });
   const recordUse = useRecorder(services, logger);
@@ -110,7 +120,18 @@ export function createApiHandler(config: Config, services: Services = createServ
     const target = operationTarget(event.headers, event.queryStringParameters);
     const contentType = header(event.headers, 'content-type');
     const queryProtocol = isQueryProtocol(contentType, target);
-    const authenticated = await resolveCaller(event);
+    let authenticated: Awaited<ReturnType<typeof resolveCaller>>;
+    try {
+      authenticated = await resolveCaller(event);
+    } catch (error) {
+      // The credential lookup needs the store: unreachable, it is AWS's dependency error; anything else a 500.
+      const failure = dependencyFailure(error, 'authentication') ?? new KMSInternalException();
+      if (failure instanceof KMSInternalException) {
+        logger.error('internal error', { operation: 'authentication', error: error as Error });
+        aggregator.count('InternalError');
+      }
+      return queryProtocol ? stsErrorOf(failure, requestId) : errorResponse(failure, requestId);
+    }
     if (authenticated instanceof KmsError) {
       aggregator.count('AuthenticationFailure');
       return queryProtocol ? stsErrorOf(authenticated, requestId) : errorResponse(authenticated, requestId);

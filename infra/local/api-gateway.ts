@@ -40,6 +40,8 @@ export interface ApiGatewayOptions {
   functionName?: string;
   /** The region in the Lambda context's function ARN. */
   region?: string;
+  /** `GET /!health` (under the base path too): the local runtime's own state, no token needed. */
+  health?: () => { healthy: boolean; body: object };
 }
 
 export const LOCAL_ACCOUNT_ID = '111122223333';
@@ -220,6 +222,11 @@ export function createApiGatewayServer(options: ApiGatewayOptions): Server {
     const requestPath = queryAt < 0 ? url : url.slice(0, queryAt);
     // The path below the base path ('' or '/' is the API's root, as API Gateway maps `/dev` and `/dev/`).
     const below = !basePath ? requestPath : requestPath === basePath || requestPath.startsWith(`${basePath}/`) ? requestPath.slice(basePath.length) : undefined;
+    if (options.health && (requestPath === '/!health' || below === '/!health')) {
+      const { healthy, body } = options.health();
+      req.resume();
+      return sendJson(res, healthy ? 200 : 503, body);
+    }
     if (options.admin && (requestPath.startsWith('/!admin/') || below?.startsWith('/!admin/'))) {
       if (below?.startsWith('/!admin/')) req.url = below + (queryAt < 0 ? '' : url.slice(queryAt));
       return options.admin(req, res);
@@ -339,6 +346,12 @@ function writeResult(res: ServerResponse, result: APIGatewayProxyResult, request
     if (!res.headersSent) reply(res, badGateway, undefined, requestId);
     else res.destroy();
   }
+}
+
+function sendJson(res: ServerResponse, status: number, body: object) {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
 }
 
 /** Emulator-made error responses: AWS JSON error body plus the header API Gateway adds. */

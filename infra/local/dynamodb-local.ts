@@ -21,7 +21,20 @@ export interface DynamoDbLocalOptions {
   startTimeoutMs?: number;
   /** Receives DynamoDB Local's stdout/stderr (e.g. for debug logging); the output is drained anyway. */
   onOutput?: (text: string) => void;
+  /**
+   * Supervision: when java dies on its own it is started again on the same port and data (up to
+   * `attempts` times in a row, with growing pauses), and these are told. `onGiveUp`: it could not be
+   * brought back (the caller should stop, saying so).
+   */
+  supervise?: {
+    attempts?: number;
+    onDown?: (detail: { exit: string; tail: string }) => void;
+    onUp?: (detail: { restarts: number; ms: number }) => void;
+    onGiveUp?: (error: Error) => void;
+  };
 }
+
+export type DynamoDbLocalStatus = 'up' | 'restarting' | 'failed' | 'stopped';
 
 export interface DynamoDbLocal {
   endpoint: string;
@@ -29,10 +42,16 @@ export interface DynamoDbLocal {
   pid: number;
   /** Milliseconds from spawn to the first HTTP answer. */
   startupMs: number;
+  /** Whether it is answering, being restarted after a crash, or given up on. */
+  status(): DynamoDbLocalStatus;
+  /** How many times it was restarted after dying. */
+  restarts(): number;
   stop(): Promise<void>;
 }
 
 const OUTPUT_TAIL_CHARS = 4000;
+/** Pauses before the restarts of a DynamoDB Local that died (ms), one per attempt. */
+const RESTART_PAUSES_MS = [200, 1000, 2000, 4000, 8000];
 
 export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise<DynamoDbLocal> {
   const dbPath = resolve(options.dataDir, 'dynamodb'); // absolute: the package spawns java in its own cwd
@@ -44,41 +63,45 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
   // The package's spawn() passes no env, so java inherits ours.
   process.env.DDB_LOCAL_TELEMETRY ??= '0';
 
-  const started = performance.now();
-  const child = spawnDynamoDbLocal({ path: dbPath, port, stdio: 'pipe' });
-  const killOnExit = () => child.kill('SIGKILL');
-  process.on('exit', killOnExit);
-  const watchdog = startWatchdog(child.pid);
-
-  // Always drain the pipes: a full pipe would block java. Keep a tail for error messages.
-  let tail = '';
-  const onData = (chunk: Buffer) => {
-    const text = chunk.toString();
-    tail = (tail + text).slice(-OUTPUT_TAIL_CHARS);
-    options.onOutput?.(text);
-  };
-  child.stdout?.on('data', onData);
-  child.stderr?.on('data', onData);
-  const exited = new Promise<void>((resolveExit) =>
-    child.once('exit', () => {
-      watchdog?.kill('SIGKILL'); // its pid may be reused once java is gone
-      resolveExit();
-    }),
-  );
-  let spawnError: Error | undefined; // e.g. no java on PATH
-  child.once('error', (error) => (spawnError = error));
-  const failure = () =>
-    spawnError
-      ? `DynamoDB Local could not be started (${spawnError.message}); it needs Java 17+ on PATH`
-      : child.exitCode !== null || child.signalCode !== null
-        ? `DynamoDB Local exited during startup (${child.exitCode ?? child.signalCode}):\n${tail}`
-        : undefined;
-
   const endpoint = `http://127.0.0.1:${port}`;
+  let state: DynamoDbLocalStatus = 'up';
+  let restarts = 0;
+  let current: Launched;
   let stopping: Promise<void> | undefined;
-  const stop = () =>
-    (stopping ??= (async () => {
-      process.off('exit', killOnExit);
+
+  /** One java process on `port`: it answers when the returned promise resolves. */
+  async function launch(): Promise<Launched> {
+    const started = performance.now();
+    const child = spawnDynamoDbLocal({ path: dbPath, port, stdio: 'pipe' });
+    const killOnExit = () => child.kill('SIGKILL');
+    process.on('exit', killOnExit);
+    const watchdog = startWatchdog(child.pid);
+
+    // Always drain the pipes: a full pipe would block java. Keep a tail for error messages.
+    let tail = '';
+    const onData = (chunk: Buffer) => {
+      const text = chunk.toString();
+      tail = (tail + text).slice(-OUTPUT_TAIL_CHARS);
+      options.onOutput?.(text);
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    const exited = new Promise<void>((resolveExit) =>
+      child.once('exit', () => {
+        watchdog?.kill('SIGKILL'); // its pid may be reused once java is gone
+        process.off('exit', killOnExit);
+        resolveExit();
+      }),
+    );
+    let spawnError: Error | undefined; // e.g. no java on PATH
+    child.once('error', (error) => (spawnError = error));
+    const failure = () =>
+      spawnError
+        ? `DynamoDB Local could not be started (${spawnError.message}); it needs Java 17+ on PATH`
+        : child.exitCode !== null || child.signalCode !== null
+          ? `DynamoDB Local exited during startup (${child.exitCode ?? child.signalCode}):\n${tail}`
+          : undefined;
+    const kill = async () => {
       watchdog?.kill('SIGKILL');
       if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');
@@ -86,15 +109,75 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
         await exited;
         clearTimeout(timer);
       }
-    })());
-
-  try {
-    await waitUntilAnswering(endpoint, options.startTimeoutMs ?? 60_000, failure, () => tail);
-  } catch (error) {
-    await stop();
-    throw error;
+    };
+    try {
+      await waitUntilAnswering(endpoint, options.startTimeoutMs ?? 60_000, failure, () => tail);
+    } catch (error) {
+      await kill();
+      throw error;
+    }
+    return { child, exited, kill, tail: () => tail, startupMs: Math.round(performance.now() - started) };
   }
-  return { endpoint, port, pid: child.pid!, startupMs: Math.round(performance.now() - started), stop };
+
+  /** java died on its own: start it again, a few times, then give up (and say so). */
+  async function revive(previous: Launched) {
+    const exit = `${previous.child.exitCode ?? previous.child.signalCode}`;
+    state = 'restarting';
+    options.supervise?.onDown?.({ exit, tail: previous.tail() });
+    const began = performance.now();
+    const attempts = Math.min(options.supervise?.attempts ?? RESTART_PAUSES_MS.length, RESTART_PAUSES_MS.length);
+    let lastError: unknown;
+    for (let attempt = 0; attempt < attempts && !stopping; attempt++) {
+      await new Promise((r) => setTimeout(r, RESTART_PAUSES_MS[attempt]));
+      if (stopping) return;
+      try {
+        current = await launch();
+        restarts++;
+        state = 'up';
+        watch(current);
+        options.supervise?.onUp?.({ restarts, ms: Math.round(performance.now() - began) });
+        return;
+      } catch (error) {
+        lastError = error;
+      }
+    }
+    if (stopping) return;
+    state = 'failed';
+    options.supervise?.onGiveUp?.(new Error(`DynamoDB Local died (${exit}) and could not be restarted ${attempts} times: ${lastError instanceof Error ? lastError.message : String(lastError)}`));
+  }
+
+  function watch(launched: Launched) {
+    if (!options.supervise) return;
+    void launched.exited.then(() => {
+      if (!stopping && current === launched) void revive(launched);
+    });
+  }
+
+  current = await launch();
+  watch(current);
+
+  const stop = () =>
+    (stopping ??= (async () => {
+      state = 'stopped';
+      await current.kill();
+    })());
+  return {
+    endpoint,
+    port,
+    pid: current.child.pid!,
+    startupMs: current.startupMs,
+    status: () => state,
+    restarts: () => restarts,
+    stop,
+  };
+}
+
+interface Launched {
+  child: ChildProcess;
+  exited: Promise<void>;
+  kill(): Promise<void>;
+  tail(): string;
+  startupMs: number;
 }
 
 /** DynamoDB Local is up once it answers any HTTP request (an unsigned POST gets a 400). */

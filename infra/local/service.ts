@@ -38,6 +38,11 @@ export interface LocalServiceOptions {
   createHandler?: (config: Config, services: Services, regionGate: RegionGate) => ApiHandler | Promise<ApiHandler>;
   /** How often the scheduled jobs run (real clock); 0 turns the scheduler off. Default KMS_JOB_INTERVAL_MS or 60 s. */
   jobIntervalMs?: number;
+  /**
+   * DynamoDB Local died and could not be restarted (it is restarted a few times first). Default: logged;
+   * `npm start` exits with the message.
+   */
+  onStoreLost?: (error: Error) => void;
 }
 
 export interface LocalService {
@@ -74,6 +79,15 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
     dataDir,
     port: options.dynamodbPort ?? 4598,
     onOutput: logger.debug ? (text) => logger.debug!('dynamodb-local', { output: text.trimEnd() }) : undefined,
+    // If java dies, requests answer 503 DependencyTimeoutException (the SDKs retry) while it is restarted.
+    supervise: {
+      onDown: ({ exit, tail }) => logger.error('DynamoDB Local died; restarting it (requests answer 503 meanwhile)', { exit, output: tail.slice(-1000) }),
+      onUp: ({ restarts, ms }) => logger.info('DynamoDB Local is back', { restarts, ms }),
+      onGiveUp: (error) => {
+        logger.error('DynamoDB Local could not be brought back', { error: error.message });
+        options.onStoreLost?.(error);
+      },
+    },
   });
   let server: Server | undefined;
   let replicator: Replicator | undefined;
@@ -131,7 +145,14 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
       replication: replicator,
       credentials: () => services.credentialAdmin(),
     });
-    server = createApiGatewayServer({ handler, logger, admin, basePath: basePathOf(env.KMS_BASE_PATH), region: config.defaultRegion });
+    const healthOf = () => {
+      const store = dynamodb.status();
+      return {
+        healthy: store === 'up',
+        body: { status: store === 'up' ? 'ok' : 'degraded', dynamodbLocal: store, dynamodbRestarts: dynamodb.restarts(), regionsDown: health.downRegions() },
+      };
+    };
+    server = createApiGatewayServer({ handler, logger, admin, basePath: basePathOf(env.KMS_BASE_PATH), region: config.defaultRegion, health: healthOf });
     const address = await listen(server, options.port ?? 4599, options.host ?? '127.0.0.1');
     // With KMS_BASE_PATH (e.g. /dev) the API is served under it, the way a deployed stage is: that is the endpoint.
     const endpoint = `http://${urlHost(address)}:${address.port}${basePathOf(env.KMS_BASE_PATH)}`;

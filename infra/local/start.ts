@@ -50,6 +50,10 @@ async function main() {
     dataDir: process.env.KMS_DATA_DIR || '.kms-data',
     dynamodbPort: portSetting('KMS_DYNAMODB_PORT', 4598),
     env: process.env,
+    onStoreLost: (error) => {
+      console.error(`KMS local service stops: ${error.message}`);
+      void service?.stop().finally(() => process.exit(1));
+    },
   });
   if (stopping) return void (await service.stop()); // a signal arrived while starting
 

@@ -53,6 +53,11 @@ export interface DispatchHooks<Ctx> {
   context(scope: RequestScope): Ctx;
   onInternalError(error: unknown, operation: string | undefined): void;
   /**
+   * The KMS error an unexpected error stands for, if any (e.g. the store being unreachable:
+   * DependencyTimeoutException); anything it leaves undefined is a KMSInternalException.
+   */
+  classifyError?(error: unknown, operation: string | undefined): KmsError | undefined;
+  /**
    * Called once per request, after the response is decided and before it is returned (audit record,
    * metrics). Must be cheap and must not throw; it must not keep references to secrets in `input` or
    * `output` beyond what it records. A promise it returns is awaited before the response is returned:
@@ -105,8 +110,9 @@ export async function dispatch<Ctx>(request: WireRequest, hooks: DispatchHooks<C
     const body = spec.output && output ? JSON.stringify(encodeOutput(output)) : '';
     response = { statusCode: 200, headers, body };
   } catch (error) {
-    failure = error instanceof KmsError ? error : new KMSInternalException();
-    if (!(error instanceof KmsError)) hooks.onInternalError(error, operationName);
+    const classified = error instanceof KmsError ? error : hooks.classifyError?.(error, operationName);
+    failure = classified ?? new KMSInternalException();
+    if (!classified) hooks.onInternalError(error, operationName);
     response = { statusCode: failure.statusCode, headers, body: errorBody(failure) };
   }
   if (hooks.onComplete) {

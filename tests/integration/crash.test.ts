@@ -2,10 +2,12 @@
  * A kill -9 of the service right after a burst of acknowledged updates loses nothing: after a restart
  * on the same data directory and a replication sync, every update is there, in the key's region and in
  * the other region's replica of the table, and every acknowledged request has its audit record.
+ * A kill -9 of DynamoDB Local under load: requests answer 503 DependencyTimeoutException (never a 500)
+ * until the service has restarted it, then are served again, and nothing acknowledged is lost.
  * Runs its own service (a child process: it is SIGKILLed), in two replicated regions.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -146,5 +148,81 @@ describe('kill -9 of the service', { timeout: 300_000 }, () => {
       const missing = acknowledged.filter((id) => !audited.has(id));
       assert.deepEqual(missing, [], `after crash ${crash}: every acknowledged request has its audit record`);
     }
+  });
+});
+
+describe('kill -9 of DynamoDB Local under load', { timeout: 300_000 }, () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'kms-outage-'));
+  let running: Running | undefined;
+  after(async () => {
+    if (running && running.child.exitCode === null && running.child.signalCode === null) await kill9(running);
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test('answers 503 while it is down, serves again once restarted, loses nothing acknowledged', async () => {
+    running = await start(dataDir);
+    const endpoint = running.endpoint;
+    const kms = new KMS({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+    const health = async () => (await (await fetch(`${endpoint}/!health`)).json()) as { status: string; dynamodbLocal: string; dynamodbRestarts: number };
+    assert.equal((await health()).status, 'ok');
+    const { KeyMetadata } = await kms.createKey({});
+    const keyId = KeyMetadata!.KeyId!;
+
+    const outcomes = new Map<string, number>();
+    const created: string[] = [];
+    const tagged: string[] = [];
+    let stop = false;
+    let round = 0;
+    const load = async () => {
+      while (!stop) {
+        const n = round++;
+        const call =
+          n % 3 === 0
+            ? kms.createKey({ Description: `outage ${n}` }).then((out) => void created.push(out.KeyMetadata!.KeyId!))
+            : n % 3 === 1
+              ? kms.tagResource({ KeyId: keyId, Tags: [{ TagKey: `t${n % 45}`, TagValue: `${n}` }] }).then(() => void tagged.push(`t${n % 45}=${n}`))
+              : kms.encrypt({ KeyId: keyId, Plaintext: Buffer.from('x') }).then(() => undefined);
+        const outcome = await call.then(
+          () => 'ok',
+          (error: { name?: string; $metadata?: { httpStatusCode?: number } }) => `${error.$metadata?.httpStatusCode ?? '?'} ${error.name}`,
+        );
+        outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+        if (outcome !== 'ok') await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    const workers = Array.from({ length: 4 }, load);
+    await new Promise((r) => setTimeout(r, 1000));
+
+    // DynamoDB Local is the java process whose command line names this data directory.
+    const pid = execFileSync('pgrep', ['-f', `${dataDir}/dynamodb`], { encoding: 'utf8' }).trim().split('\n')[0]!;
+    process.kill(Number(pid), 'SIGKILL');
+    let sawDown = false;
+    for (let i = 0; i < 200; i++) {
+      const now = await health();
+      if (now.status !== 'ok') sawDown = true;
+      if (sawDown && now.status === 'ok') break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(sawDown, 'the health endpoint reported the outage');
+    const after = await health();
+    assert.equal(after.status, 'ok', 'DynamoDB Local was restarted');
+    assert.equal(after.dynamodbRestarts, 1);
+    await new Promise((r) => setTimeout(r, 1000));
+    stop = true;
+    await Promise.all(workers);
+
+    const kinds = Object.fromEntries(outcomes);
+    for (const outcome of outcomes.keys()) assert.ok(outcome === 'ok' || outcome === '503 DependencyTimeoutException', `only successes and 503s: ${JSON.stringify(kinds)}`);
+    assert.ok((outcomes.get('503 DependencyTimeoutException') ?? 0) > 0, `some requests met the outage: ${JSON.stringify(kinds)}`);
+    // Served again without a restart of the service, and every acknowledged write is there.
+    for (const id of created) assert.equal((await kms.describeKey({ KeyId: id })).KeyMetadata?.Description?.startsWith('outage '), true, id);
+    const tags = new Map(((await kms.listResourceTags({ KeyId: keyId, Limit: 50 })).Tags ?? []).map((t) => [t.TagKey, t.TagValue]));
+    const last = new Map<string, string>();
+    for (const entry of tagged) {
+      const [key, value] = entry.split('=') as [string, string];
+      if (Number(value) > Number(last.get(key) ?? -1)) last.set(key, value);
+    }
+    for (const [key] of last) assert.ok(tags.has(key), `tag ${key} acknowledged and kept`);
+    kms.destroy();
   });
 });
