@@ -5,6 +5,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { readdir } from 'node:fs/promises';
+import { createGunzip } from 'node:zlib';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
@@ -60,7 +61,8 @@ async function main(): Promise<void> {
   }
   const found: { time: number; line: string }[] = [];
   for (const name of dayFilesInRange(names, since, until)) {
-    const lines = createInterface({ input: createReadStream(join(dir, name)), crlfDelay: Infinity });
+    const file = createReadStream(join(dir, name));
+    const lines = createInterface({ input: name.endsWith('.gz') ? file.pipe(createGunzip()) : file, crlfDelay: Infinity });
     for await (const line of lines) {
       if (!line) continue;
       let record: Record<string, unknown>;

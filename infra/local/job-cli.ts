@@ -5,11 +5,18 @@
  * on the same data directory (KMS_DATA_DIR, default ./.kms-data), so a year of rotations or a 30-day
  * deletion window can be rehearsed in seconds. Without --region it runs in every region with a table.
  * Prints each region's report as a JSON line; exits 1 if any key failed.
+ *
+ * Ctrl-C stops waiting, not the job: it runs inside the service and finishes there (safely: each key is
+ * one conditional write, and a run can be repeated); its report then goes unprinted, and it says so.
  */
 import { parseArgs } from 'node:util';
-import { AdminUnavailable, adminRequest } from './admin-client.js';
+import { adminRequest, runCommand } from './admin-client.js';
 
 async function main(): Promise<number> {
+  process.once('SIGINT', () => {
+    console.error('\nInterrupted: the job goes on inside the service and finishes there (every key is one conditional write; running it again is safe). Its report is not shown.');
+    process.exit(130);
+  });
   const { positionals, values } = parseArgs({
     allowPositionals: true,
     options: { now: { type: 'string' }, region: { type: 'string' }, 'data-dir': { type: 'string' } },
@@ -36,10 +43,4 @@ async function main(): Promise<number> {
   return reports.some((report) => report.failures.length > 0) ? 1 : 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(error instanceof AdminUnavailable ? error.message : error);
-    process.exit(1);
-  },
-);
+runCommand(main);

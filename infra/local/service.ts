@@ -17,6 +17,8 @@ import { notifyingWrites, startReplicator, type Replicator } from './replicator.
 import { localRootKeyEnv } from './root-key.js';
 import { startScheduler } from './scheduler.js';
 import { tableEnsurer } from './tables.js';
+import { enforceAuditRetention } from './audit-retention.js';
+import { auditDir } from '../../shared/adapters/file-sinks.js';
 import { seedCredentials } from '../../shared/credentials/manage.js';
 import { DependencyTimeoutException, ServiceUnavailableException } from '../../shared/protocol/errors.js';
 
@@ -158,6 +160,16 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
     const endpoint = `http://${urlHost(address)}:${address.port}${basePathOf(env.KMS_BASE_PATH)}`;
     // Where `npm run job` finds this service (the port may have been picked at random).
     await writeFile(runtimeFilePath(dataDir), JSON.stringify({ endpoint, pid: process.pid }) + '\n');
+    // The local audit trail stays bounded: closed days compressed, old or excess days deleted (hourly).
+    const retention = { retentionDays: positiveSetting(env, 'KMS_AUDIT_RETENTION_DAYS') ?? 90, maxBytes: (positiveSetting(env, 'KMS_AUDIT_MAX_MB') ?? 1024) * 1024 * 1024 };
+    const keepAuditBounded = () =>
+      void enforceAuditRetention(auditDir(dataDir), retention).then(
+        (report) => (report.compressed.length + report.deleted.length > 0 ? logger.info('audit retention', { ...report }) : undefined),
+        (error: unknown) => logger.error('audit retention failed', { error: String(error) }),
+      );
+    keepAuditBounded();
+    const retentionTimer = setInterval(keepAuditBounded, 60 * 60_000);
+    retentionTimer.unref();
     const scheduler = startScheduler({
       services,
       regions: tables.regions,
@@ -170,6 +182,7 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
     const running = server;
     const stop = () =>
       (stopping ??= (async () => {
+        clearInterval(retentionTimer);
         await scheduler.stop();
         await closeServer(running);
         await replication?.stop();

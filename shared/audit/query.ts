@@ -31,9 +31,12 @@ export function recordInRange(record: Record<string, unknown>, since?: Date, unt
   return true;
 }
 
-const DAY_FILE = /^(\d{4}-\d{2}-\d{2})\.jsonl$/;
+const DAY_FILE = /^(\d{4}-\d{2}-\d{2})\.jsonl(?:\.gz)?$/;
 
-/** The day files (`YYYY-MM-DD.jsonl`, UTC days) among `names` that can hold records of the range, oldest first. */
+/**
+ * The day files (`YYYY-MM-DD.jsonl`, UTC days, or compressed `YYYY-MM-DD.jsonl.gz`) among `names` that
+ * can hold records of the range, oldest first (a day's compressed file before its open one).
+ */
 export function dayFilesInRange(names: string[], since?: Date, until?: Date): string[] {
   const first = since?.toISOString().slice(0, 10);
   const last = until?.toISOString().slice(0, 10);
@@ -42,5 +45,5 @@ export function dayFilesInRange(names: string[], since?: Date, until?: Date): st
       const day = DAY_FILE.exec(name)?.[1];
       return day !== undefined && (!first || day >= first) && (!last || day <= last);
     })
-    .sort();
+    .sort((a, b) => (a.slice(0, 10) === b.slice(0, 10) ? (a.endsWith('.gz') ? -1 : 1) : a < b ? -1 : 1));
 }

@@ -7,7 +7,12 @@
 import type { AuditRecord, KmsEvent, Notification, OutboxEntry, Sinks } from '../ports.js';
 import type { JobStore } from './job-store.js';
 
-const CLAIM_MS = 60_000;
+/**
+ * How long a delivering run holds an entry. Deliveries take milliseconds to a second or two; after a
+ * crash mid-delivery the next run may take the entry over this much later (seconds, like EventBridge's
+ * own retries), not a minute.
+ */
+const CLAIM_MS = 5_000;
 const PAGE = 100;
 
 /** Delivers what is in the outbox now; returns how many entries it delivered. `nowMs` is the real clock. */

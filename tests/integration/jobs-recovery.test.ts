@@ -105,3 +105,20 @@ test('events whose delivery failed after the rotation was committed go out on th
   assert.equal(await rotationCount(key!.keyId), 1);
   assert.equal(eventsOf(key!.keyId).length, 1, 'the event went out once');
 });
+
+test('an entry claimed by a delivery that died is delivered by the next run seconds later, not a minute', async () => {
+  const { deliverOutbox } = await import('../../shared/jobs/outbox.js');
+  const region = 'ap-southeast-4'; // an outbox no other test fills
+  await kms(region).listKeys({}); // the region's table is made on its first request
+  const ctx = services().jobContext(region, new Date());
+  const id = `audit#claim-test-${Date.now()}`;
+  const record = { eventVersion: '1.08', eventID: id.slice(6), eventTime: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'), eventName: 'ClaimTest', eventType: 'AwsApiCall' };
+  await ctx.jobStore.putOutbox([{ id, kind: 'audit', body: record }]);
+  const delivered: string[] = [];
+  const sinks: Sinks = { ...ctx.sinks, audit: { write: async (records) => void delivered.push(...records.map((r) => r.eventID)) } };
+  const crashedAt = Date.now();
+  assert.equal(await ctx.jobStore.claimOutbox(id, crashedAt, crashedAt + 5_000), true, 'a run claims it, then dies');
+  assert.equal(await deliverOutbox(ctx.jobStore, sinks, () => crashedAt + 1_000), 0, 'held while the claim stands');
+  assert.equal(await deliverOutbox(ctx.jobStore, sinks, () => crashedAt + 6_000), 1, 'taken over after 5 s');
+  assert.deepEqual(delivered, [record.eventID]);
+});

@@ -1,0 +1,44 @@
+/** The local audit sink (shared/adapters/file-sinks.ts): a record is never marked delivered before it is written. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FileAuditSink } from '../../shared/adapters/file-sinks.js';
+
+test('a job record whose write failed is written by the retry, not skipped as already delivered', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'kms-audit-sink-'));
+  try {
+    const sink = new FileAuditSink(dataDir);
+    const record = { eventVersion: '1.08', eventID: 'rotate-key-1', eventTime: '2026-12-04T10:00:00Z', eventName: 'RotateKey', eventType: 'AwsServiceEvent' };
+    // The day's file cannot be written (a directory in its place): the outbox keeps the entry.
+    const dayFile = join(dataDir, 'audit', '2026-12-04.jsonl');
+    mkdirSync(dayFile);
+    await assert.rejects(sink.write([record]));
+    rmSync(dayFile, { recursive: true });
+    // The next delivery of the same record writes it.
+    await sink.write([record]);
+    await sink.write([record]); // and a duplicate delivery after that is dropped
+    const lines = readFileSync(dayFile, 'utf8').trim().split('\n');
+    assert.deepEqual(lines.map((line) => JSON.parse(line).eventID), ['rotate-key-1']);
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+test('append resolves once the record is in its file (the request is answered after that)', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'kms-audit-sink-'));
+  try {
+    const sink = new FileAuditSink(dataDir);
+    const records = Array.from({ length: 50 }, (_, i) => ({ eventID: `e${i}`, eventTime: '2026-12-04T10:00:00Z', eventName: 'Encrypt', eventType: 'AwsApiCall' }));
+    const written = records.map((record) => sink.append(record));
+    await written[0];
+    const first = readFileSync(join(dataDir, 'audit', '2026-12-04.jsonl'), 'utf8');
+    assert.ok(first.includes('"e0"'), 'the first record is on disk when its promise resolves');
+    await Promise.all(written);
+    const all = readFileSync(join(dataDir, 'audit', '2026-12-04.jsonl'), 'utf8').trim().split('\n');
+    assert.equal(all.length, 50);
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
