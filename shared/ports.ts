@@ -2,21 +2,6 @@
 import type { CredentialRecord } from './core/credentials.js';
 import type { AliasRecord, KeyRecord, WrappedMaterial } from './core/types.js';
 
-export interface Clock {
-  now(): Date;
-}
-
-export interface Random {
-  bytes(n: number): Buffer;
-}
-
-export interface RootKeyProvider {
-  /** Identifies the root key, stored beside each wrapped material. */
-  readonly rootKeyId: string;
-  /** The 32-byte root key. Never logged, never stored in the table. */
-  rootKey(): Promise<Buffer>;
-}
-
 export interface Page<T> {
   items: T[];
   /** Sort key of the last item returned, when more items follow. */

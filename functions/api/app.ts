@@ -20,11 +20,11 @@ import {
   publishAggregatedMetrics,
   publishMetricsEvery,
 } from '../../shared/observability.js';
-import type { OperationContext } from '../../shared/operations/context.js';
+import type { OperationContext } from '../../shared/context/operation-context.js';
 import { noMetrics } from '../../shared/ports.js';
-import { model } from '../../shared/protocol/model.js';
+import { model } from '../../shared/model/model.js';
 import { dispatch, type Completion, type DispatchHooks } from '../../shared/protocol/dispatcher.js';
-import { DependencyTimeoutException, KMSInternalException, KmsError, errorBody } from '../../shared/protocol/errors.js';
+import { DependencyTimeoutException, KMSInternalException, KmsError, errorBody } from '../../shared/errors.js';
 import { isStoreUnavailable } from '../../shared/store/unavailable.js';
 import { createCallerResolver } from '../../shared/protocol/caller.js';
 import { createSigV4Verifier } from '../../shared/protocol/sigv4.js';

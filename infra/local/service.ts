@@ -20,7 +20,7 @@ import { tableEnsurer } from './tables.js';
 import { enforceAuditRetention } from './audit-retention.js';
 import { auditDir } from '../../shared/adapters/file-sinks.js';
 import { seedCredentials } from '../../shared/credentials/manage.js';
-import { DependencyTimeoutException, ServiceUnavailableException } from '../../shared/protocol/errors.js';
+import { DependencyTimeoutException, ServiceUnavailableException } from '../../shared/errors.js';
 
 /** Runs before each authenticated request with its region (functions/api/app.ts, ApiHandlerOptions.regionGate). */
 export type RegionGate = (region: string) => Promise<void> | undefined;

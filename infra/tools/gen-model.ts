@@ -1,5 +1,5 @@
 /**
- * Writes shared/protocol/kms-model.json: AWS's KMS API model (botocore service-2.json, Apache-2.0)
+ * Writes shared/model/kms-model.json: AWS's KMS API model (botocore service-2.json, Apache-2.0)
  * without its documentation strings. The validator and codec read shapes, required members, lengths,
  * ranges, enums and patterns from it, so every operation is checked exactly as the model says.
  * Usage: npm run gen:model -- <path to kms-api-model.json> (default ../shared/kms-api-model.json)
@@ -27,5 +27,5 @@ for (const [name, op] of Object.entries<{ input?: { shape: string }; output?: { 
   operations[name] = { input: op.input?.shape, output: op.output?.shape };
 }
 const out = { metadata: { apiVersion: model.metadata.apiVersion, targetPrefix: model.metadata.targetPrefix }, operations, shapes: strip(model.shapes) };
-writeFileSync(new URL('../../shared/protocol/kms-model.json', import.meta.url), JSON.stringify(out, null, 1) + '\n');
+writeFileSync(new URL('../../shared/model/kms-model.json', import.meta.url), JSON.stringify(out, null, 1) + '\n');
 console.log(`wrote ${Object.keys(operations).length} operations, ${Object.keys(model.shapes).length} shapes`);

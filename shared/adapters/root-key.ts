@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { RootKeySource } from '../config.js';
-import type { RootKeyProvider } from '../ports.js';
+import type { RootKeyProvider } from '../core/environment.js';
 
 export function rootKeyProvider(source: RootKeySource, region: string): RootKeyProvider {
   switch (source.kind) {

@@ -1,6 +1,6 @@
 /** The real clock and randomness; tests and jobs may pass others (conventions §11). */
 import { randomFillSync } from 'node:crypto';
-import type { Clock, Random } from '../ports.js';
+import type { Clock, Random } from '../core/environment.js';
 
 export const systemClock: Clock = { now: () => new Date() };
 

@@ -19,8 +19,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { KeyRecord } from '../core/types.js';
 import type { AuditRecord } from '../ports.js';
-import type { Caller } from '../protocol/dispatcher.js';
-import { model } from '../protocol/model.js';
+import type { Caller } from '../core/caller.js';
+import { model } from '../model/model.js';
 import { safeRequestParameters, safeResponseElements } from './redact.js';
 
 /** What an API call's record is made of (filled by the API handler from the dispatcher's completion). */

@@ -9,7 +9,7 @@
  * A plan per shape is compiled once; applying it is a short loop over the members present, with no
  * spreads (the hot path runs this for every Encrypt and Decrypt).
  */
-import { model, type Shape } from '../protocol/model.js';
+import { model, type Shape } from '../model/model.js';
 
 /** Shapes that carry grant tokens: bearer credentials, never recorded (CloudTrail leaves them out too). */
 const GRANT_TOKEN_SHAPES = new Set(['GrantTokenType', 'GrantTokenList']);

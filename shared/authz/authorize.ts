@@ -6,11 +6,11 @@
  */
 import type { KeyRecord } from '../core/types.js';
 import { grantAllows, verifyGrantTokens } from '../grants/grant-check.js';
-import type { GrantOperation } from '../grants/contract.js';
-import type { OperationContext } from '../operations/context.js';
+import type { GrantOperation } from '../grants/types.js';
+import type { OperationContext } from '../context/operation-context.js';
 import { evaluatePolicy, parsePolicy } from '../policy/index.js';
 import type { PolicyDocument } from '../policy/types.js';
-import { AccessDeniedException } from '../protocol/errors.js';
+import { AccessDeniedException } from '../errors.js';
 import { conditionContext, type RequestConditions } from './request-conditions.js';
 
 /** Parsed policies by text: parsing once per key policy keeps authorization off the hot path's budget. */

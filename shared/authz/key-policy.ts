@@ -2,9 +2,9 @@
  * Rules for a key policy that CreateKey, PutKeyPolicy (and later ReplicateKey) set: the service's size
  * quota, the policy language, and the lockout safety check (KMS-REFERENCE §13).
  */
-import type { OperationContext } from '../operations/context.js';
+import type { OperationContext } from '../context/operation-context.js';
 import { evaluatePolicy } from '../policy/index.js';
-import { LimitExceededException, MalformedPolicyDocumentException } from '../protocol/errors.js';
+import { LimitExceededException, MalformedPolicyDocumentException } from '../errors.js';
 import type { PolicyDocument } from '../policy/types.js';
 import { parsedPolicy } from './authorize.js';
 import { conditionContext } from './request-conditions.js';

@@ -7,7 +7,7 @@ import { isPrimary } from '../core/multi-region.js';
 import type { EncryptionContext } from '../core/encryption-context.js';
 import type { KeyRecord } from '../core/types.js';
 import type { ContextValue } from '../policy/types.js';
-import type { OperationContext } from '../operations/context.js';
+import type { OperationContext } from '../context/operation-context.js';
 
 /** What an operation knows about its request beyond the caller and the key. */
 export interface RequestConditions {

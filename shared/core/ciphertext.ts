@@ -10,7 +10,7 @@
  *
  * The header (everything before the iv) is authenticated as AAD, so changing it breaks decryption.
  */
-import { InvalidCiphertextException } from '../protocol/errors.js';
+import { InvalidCiphertextException } from '../errors.js';
 
 export const CIPHERTEXT_VERSION = 0x01;
 export const NONCE_LENGTH = 16;

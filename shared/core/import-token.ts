@@ -19,7 +19,7 @@ import {
   InvalidImportTokenException,
   UnsupportedOperationException,
   ValidationException,
-} from '../protocol/errors.js';
+} from '../errors.js';
 import type { MaterialVault } from './material-vault.js';
 
 export type WrappingAlgorithm = 'RSAES_OAEP_SHA_1' | 'RSAES_OAEP_SHA_256' | 'RSA_AES_KEY_WRAP_SHA_1' | 'RSA_AES_KEY_WRAP_SHA_256';

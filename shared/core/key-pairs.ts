@@ -7,7 +7,7 @@
  */
 import { createPrivateKey, createPublicKey, generateKeyPair, type KeyObject } from 'node:crypto';
 import { ml_dsa44, ml_dsa65, ml_dsa87 } from '@noble/post-quantum/ml-dsa.js';
-import type { Random } from '../ports.js';
+import type { Random } from './environment.js';
 import { keySpecs } from './key-specs.js';
 
 /** generateKeyPair with DER output, as a promise of the PKCS#8 private key. */

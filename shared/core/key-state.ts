@@ -3,7 +3,7 @@
  * KMS-REFERENCE §3) as one data structure, and the pure state transitions. The resolver checks every
  * operation against this table before the operation touches a key.
  */
-import { DisabledException, KMSInvalidStateException, type KmsError } from '../protocol/errors.js';
+import { DisabledException, KMSInvalidStateException, type KmsError } from '../errors.js';
 import type { KeyRecord, KeyState } from './types.js';
 
 /** What happens to an operation in a state: allowed, or the error AWS gives. */

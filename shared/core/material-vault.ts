@@ -6,7 +6,7 @@
  */
 import { createCipheriv, createDecipheriv, createHmac } from 'node:crypto';
 import type { WrappedMaterial } from './types.js';
-import type { Random, RootKeyProvider } from '../ports.js';
+import type { Random, RootKeyProvider } from './environment.js';
 
 const MAX_CACHED = 10_000;
 

@@ -2,7 +2,7 @@
  * Opaque pagination markers (Marker / NextMarker / Truncated as AWS does them). A marker carries the
  * sort key of the last item returned; anything we did not issue is an InvalidMarkerException.
  */
-import { InvalidMarkerException, ValidationException } from '../protocol/errors.js';
+import { InvalidMarkerException, ValidationException } from '../errors.js';
 
 const PREFIX = 'v1:';
 

@@ -8,7 +8,7 @@
  * node offers no way to inject it).
  */
 import { constants, privateDecrypt, publicEncrypt, type KeyObject } from 'node:crypto';
-import { InvalidKeyUsageException, ValidationException } from '../protocol/errors.js';
+import { InvalidKeyUsageException, ValidationException } from '../errors.js';
 import type { EncryptionContext } from './encryption-context.js';
 import { keySpecs } from './key-specs.js';
 

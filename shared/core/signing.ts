@@ -32,7 +32,7 @@ import {
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { p256, p384, p521 } from '@noble/curves/nist.js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
-import { InvalidKeyUsageException, ValidationException } from '../protocol/errors.js';
+import { InvalidKeyUsageException, ValidationException } from '../errors.js';
 import { ML_DSA, type AsymmetricKey } from './key-pairs.js';
 import { keySpecs } from './key-specs.js';
 

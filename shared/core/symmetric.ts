@@ -4,7 +4,7 @@
  * any number of messages without nearing GCM's random-IV limit.
  */
 import { createCipheriv, createDecipheriv, createHmac } from 'node:crypto';
-import { InvalidCiphertextException } from '../protocol/errors.js';
+import { InvalidCiphertextException } from '../errors.js';
 import { encodeHeader, IV_LENGTH, NONCE_LENGTH, type ParsedCiphertext } from './ciphertext.js';
 import { canonicalEncryptionContext, type EncryptionContext } from './encryption-context.js';
 

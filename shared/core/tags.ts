@@ -1,5 +1,5 @@
 /** Tag rules of KMS (KMS-REFERENCE §4); lengths are checked by the model validator before this. */
-import { TagException } from '../protocol/errors.js';
+import { TagException } from '../errors.js';
 
 export const MAX_TAGS = 50;
 

@@ -18,10 +18,11 @@ import {
 } from '../core/credentials.js';
 import type { MaterialVault } from '../core/material-vault.js';
 import { ACCESS_KEY_ID, newAccessKeyId, PRINCIPAL_ARN_FORMS, principalOf, sessionTokenHash, VPC_ENDPOINT_ID } from '../core/principals.js';
-import type { JobStore } from '../jobs/job-store.js';
-import { deliverNow, outboxAudit } from '../jobs/outbox.js';
+import type { JobStore } from '../store/job-store.js';
+import { deliverNow, outboxAudit } from '../store/outbox.js';
 import { retryOnConflict } from '../keys/conflict-retry.js';
-import { type Clock, type CredentialStore, type Random, type Sinks } from '../ports.js';
+import { type CredentialStore, type Sinks } from '../ports.js';
+import type { Clock, Random } from '../core/environment.js';
 
 export interface CredentialAdminContext {
   /** The region whose table is written (and whose outbox carries the audit records). */

@@ -4,28 +4,19 @@
  */
 import type { EncryptionContext } from '../core/encryption-context.js';
 import type { KeyRecord } from '../core/types.js';
-import type { OperationContext } from '../operations/context.js';
-import type { GrantTokenClaims } from './grant-token.js';
+import type { Caller } from '../core/caller.js';
+import type { Clock } from '../core/environment.js';
+import type { GrantTokenClaims, GrantTokenSigner } from './grant-token.js';
+import type { GrantStore } from './store.js';
+import type { GrantOperation } from './types.js';
 
-/** The 17 grant operations of AWS's model (GrantOperation enum). */
-export type GrantOperation =
-  | 'Decrypt'
-  | 'Encrypt'
-  | 'GenerateDataKey'
-  | 'GenerateDataKeyWithoutPlaintext'
-  | 'ReEncryptFrom'
-  | 'ReEncryptTo'
-  | 'Sign'
-  | 'Verify'
-  | 'GetPublicKey'
-  | 'CreateGrant'
-  | 'RetireGrant'
-  | 'DescribeKey'
-  | 'GenerateDataKeyPair'
-  | 'GenerateDataKeyPairWithoutPlaintext'
-  | 'GenerateMac'
-  | 'VerifyMac'
-  | 'DeriveSharedSecret';
+/** What grant checks need of a request's context (the operation context has it all). */
+export interface GrantContext {
+  caller: Caller;
+  grants: GrantStore;
+  grantTokens: GrantTokenSigner;
+  clock: Clock;
+}
 
 export interface GrantCheck {
   key: KeyRecord;
@@ -40,4 +31,4 @@ export interface GrantCheck {
 }
 
 /** Implemented in shared/grants/grant-check.ts. */
-export type GrantAllows = (ctx: OperationContext, check: GrantCheck) => Promise<boolean>;
+export type GrantAllows = (ctx: GrantContext, check: GrantCheck) => Promise<boolean>;

@@ -12,14 +12,14 @@
  * The grants that allowed a request are remembered for the request, so that CreateGrant can hold a
  * grant created with a grant's CreateGrant permission to that grant's terms (authorizingGrants).
  */
-import type { OperationContext } from '../operations/context.js';
-import type { GrantAllows, GrantOperation } from './contract.js';
+import type { GrantAllows, GrantContext } from './contract.js';
+import type { GrantOperation } from './types.js';
 import type { GrantTokenClaims } from './grant-token.js';
 import { callerMatchKeys, grantAllowsRequest, termsOf, TOKEN_AUTHORITY_MS, type GranteeRef, type GrantTerms } from './rules.js';
 
 export { TOKEN_AUTHORITY_MS };
 
-const authorizedBy = new WeakMap<OperationContext, Map<string, GrantTerms[]>>();
+const authorizedBy = new WeakMap<GrantContext, Map<string, GrantTerms[]>>();
 
 export const grantAllows: GrantAllows = async (ctx, check) => {
   const claims = check.grantTokens ?? [];
@@ -55,12 +55,12 @@ export const grantAllows: GrantAllows = async (ctx, check) => {
  * The grants that allowed `operation` on the key in this request, or undefined when no grant was
  * needed (the key policy allowed it).
  */
-export function authorizingGrants(ctx: OperationContext, keyId: string, operation: GrantOperation): GrantTerms[] | undefined {
+export function authorizingGrants(ctx: GrantContext, keyId: string, operation: GrantOperation): GrantTerms[] | undefined {
   return authorizedBy.get(ctx)?.get(`${keyId}|${operation}`);
 }
 
 /** Verifies every token (InvalidGrantTokenException for one we did not issue) and returns their claims. */
-export async function verifyGrantTokens(ctx: OperationContext, tokens: readonly string[] | undefined): Promise<GrantTokenClaims[]> {
+export async function verifyGrantTokens(ctx: GrantContext, tokens: readonly string[] | undefined): Promise<GrantTokenClaims[]> {
   if (!tokens || tokens.length === 0) return [];
   return Promise.all(tokens.map((token) => ctx.grantTokens.verify(token)));
 }

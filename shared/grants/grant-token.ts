@@ -15,8 +15,8 @@
  */
 import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
 import type { EncryptionContext } from '../core/encryption-context.js';
-import { InvalidGrantTokenException, KMSInternalException } from '../protocol/errors.js';
-import type { GrantOperation } from './contract.js';
+import { InvalidGrantTokenException, KMSInternalException } from '../errors.js';
+import type { GrantOperation } from './types.js';
 import { GRANT_ID, GRANT_OPERATIONS } from './rules.js';
 import type { GrantConstraints } from './types.js';
 

@@ -20,8 +20,8 @@ import { createHash } from 'node:crypto';
 import type { EncryptionContext } from '../core/encryption-context.js';
 import { PARTITION } from '../core/ids.js';
 import type { KeyRecord } from '../core/types.js';
-import { ValidationException } from '../protocol/errors.js';
-import type { GrantOperation } from './contract.js';
+import { ValidationException } from '../errors.js';
+import type { GrantOperation } from './types.js';
 import type { GrantConstraints, GrantRecord } from './types.js';
 
 export const accountRootStandsForItsPrincipals = true;

@@ -4,7 +4,27 @@
  * tombstone so that its grant tokens stop working). Dates are epoch milliseconds.
  */
 import type { EncryptionContext } from '../core/encryption-context.js';
-import type { GrantOperation } from './contract.js';
+
+/** The 17 grant operations of AWS's model (GrantOperation enum). */
+export type GrantOperation =
+  | 'Decrypt'
+  | 'Encrypt'
+  | 'GenerateDataKey'
+  | 'GenerateDataKeyWithoutPlaintext'
+  | 'ReEncryptFrom'
+  | 'ReEncryptTo'
+  | 'Sign'
+  | 'Verify'
+  | 'GetPublicKey'
+  | 'CreateGrant'
+  | 'RetireGrant'
+  | 'DescribeKey'
+  | 'GenerateDataKeyPair'
+  | 'GenerateDataKeyPairWithoutPlaintext'
+  | 'GenerateMac'
+  | 'VerifyMac'
+  | 'DeriveSharedSecret';
+
 
 /** AWS's GrantConstraints structure, stored and returned as given. */
 export interface GrantConstraints {

@@ -1,8 +1,9 @@
 /** What a scheduled job receives: one region's stores, the instant it runs "as of", and the sinks. */
 import type { MaterialVault } from '../core/material-vault.js';
 import type { GrantStore } from '../grants/store.js';
-import type { KeyStore, PeerKeys, Random, Sinks } from '../ports.js';
-import type { JobStore } from './job-store.js';
+import type { KeyStore, PeerKeys, Sinks } from '../ports.js';
+import type { Random } from '../core/environment.js';
+import type { JobStore } from '../store/job-store.js';
 
 export type JobName = 'rotation' | 'deletion' | 'expiry';
 
@@ -47,3 +48,8 @@ export interface JobReport {
 }
 
 export type Job = (ctx: JobContext) => Promise<JobReport>;
+
+/** What running the jobs needs of the process's services (shared/services.ts provides it). */
+export interface JobServices {
+  jobContext(region: string, now: Date, log?: JobContext['log']): JobContext;
+}

@@ -25,10 +25,10 @@ import type { Notification } from '../ports.js';
 import { retryOnConflict } from '../keys/conflict-retry.js';
 import { scheduleReplicaDeletion, startPrimaryDeletion } from '../core/key-state.js';
 import { isPrimary } from '../core/multi-region.js';
-import { replicasOf } from '../operations/multi-region.js';
+import { replicasOf } from '../keys/multi-region.js';
 import type { JobContext, JobReport } from './context.js';
-import { deliverOutbox, outboxAudit, outboxEvent, outboxNotification } from './outbox.js';
-import { pendingDeletionUseAlarm } from './pending-deletion-use.js';
+import { deliverOutbox, outboxAudit, outboxEvent, outboxNotification } from '../store/outbox.js';
+import { pendingDeletionUseAlarm } from '../keys/pending-deletion-use.js';
 
 const DAY_MS = 86_400_000;
 /** How far ahead of a deletion the warning goes out. */

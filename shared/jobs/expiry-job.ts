@@ -16,7 +16,7 @@ import { serviceEventRecord } from '../audit/service-events.js';
 import { expirationEvent } from '../events/kms-events.js';
 import { retryOnConflict } from '../keys/conflict-retry.js';
 import type { JobContext, JobReport } from './context.js';
-import { deliverOutbox, outboxAudit, outboxEvent } from './outbox.js';
+import { deliverOutbox, outboxAudit, outboxEvent } from '../store/outbox.js';
 
 const PAGE = 100;
 

@@ -8,8 +8,8 @@
 import { isDue } from '../core/due-dates.js';
 import { retryOnConflict } from '../keys/conflict-retry.js';
 import type { JobContext, JobReport } from './context.js';
-import { deliverOutbox } from './outbox.js';
-import { commitRotation } from './rotate-key.js';
+import { deliverOutbox } from '../store/outbox.js';
+import { commitRotation } from '../keys/rotate-key.js';
 
 const PAGE = 100;
 

@@ -10,13 +10,13 @@
  */
 import { isKeyId, parseKeyReference } from '../core/ids.js';
 import { checkKeyState } from '../core/key-state.js';
-import { KmsError } from '../protocol/errors.js';
-import { checkOnDemandRotation } from '../operations/rotate-key-on-demand.js';
+import { KmsError } from '../errors.js';
+import { checkOnDemandRotation } from '../keys/rotation-rules.js';
 import { ConditionFailedError } from '../ports.js';
 import { retryOnConflict } from '../keys/conflict-retry.js';
-import type { Services } from '../services.js';
-import { deliverNow } from './outbox.js';
-import { commitRotation } from './rotate-key.js';
+import type { JobServices } from './context.js';
+import { deliverNow } from '../store/outbox.js';
+import { commitRotation } from '../keys/rotate-key.js';
 
 export const ROTATION_REQUEST_DETAIL_TYPE = 'KMS Key Rotation Request';
 
@@ -37,7 +37,7 @@ export interface RotationRequestResult {
 }
 
 export async function handleRotationRequest(
-  services: Pick<Services, 'jobContext'>,
+  services: Pick<JobServices, 'jobContext'>,
   event: RotationRequestEvent,
   now: Date,
   defaultRegion: string,

@@ -2,12 +2,12 @@
  * Runs jobs for regions, one after another, the way every trigger does (Lambda schedule, local timer,
  * `npm run job`). A job that throws is reported as a failure of that run; the others still run.
  */
-import type { Services } from '../services.js';
+import type { JobServices } from './context.js';
 import type { JobContext, JobName, JobReport } from './context.js';
 import { jobs } from './index.js';
 
 export async function runJobs(
-  services: Pick<Services, 'jobContext'>,
+  services: Pick<JobServices, 'jobContext'>,
   names: readonly JobName[],
   regions: readonly string[],
   now: Date,

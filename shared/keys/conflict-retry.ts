@@ -7,7 +7,7 @@
  * (about 3 s with the defaults) the caller gets a ConflictException, never a 500.
  */
 import { ConditionFailedError } from '../ports.js';
-import { ConflictException } from '../protocol/errors.js';
+import { ConflictException } from '../errors.js';
 
 /** Thrown inside an attempt to ask for another round (e.g. what it matched was removed meanwhile). */
 export class RetryConflict extends Error {

@@ -1,8 +1,8 @@
 /** Alias name and target rules shared by CreateAlias, UpdateAlias and DeleteAlias (KMS-REFERENCE §4). */
 import { aliasArn, parseKeyReference } from '../core/ids.js';
 import type { AliasRecord } from '../core/types.js';
-import { NotAuthorizedException, NotFoundException, ValidationException } from '../protocol/errors.js';
-import type { OperationContext } from './context.js';
+import { NotAuthorizedException, NotFoundException, ValidationException } from '../errors.js';
+import type { OperationContext } from '../context/operation-context.js';
 
 const PREFIX = 'alias/';
 const AWS_PREFIX = 'alias/aws/';

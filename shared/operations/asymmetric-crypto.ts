@@ -7,8 +7,8 @@
  */
 import { checkPlaintextLength, rsaOaepDecrypt, rsaOaepEncrypt, type RsaOaepAlgorithm } from '../core/rsa-oaep.js';
 import type { KeyRecord } from '../core/types.js';
-import { InvalidCiphertextException, ValidationException } from '../protocol/errors.js';
-import type { OperationContext } from './context.js';
+import { InvalidCiphertextException, ValidationException } from '../errors.js';
+import type { OperationContext } from '../context/operation-context.js';
 import { loadAsymmetricKey } from './key-material.js';
 import { resolveKey } from './resolve-key.js';
 import { checkEncryptionKey, type OpenRequest } from './symmetric-crypto.js';

@@ -7,8 +7,8 @@
 import { aliasArn, keyArn, newKeyId } from '../core/ids.js';
 import type { KeyRecord } from '../core/types.js';
 import { ConditionFailedError } from '../ports.js';
-import { NotFoundException } from '../protocol/errors.js';
-import type { OperationContext } from './context.js';
+import { NotFoundException } from '../errors.js';
+import type { OperationContext } from '../context/operation-context.js';
 
 const PREFIX = 'alias/aws/';
 const AWS_MANAGED_ROTATION_DAYS = 365;

@@ -1,9 +1,9 @@
 /** CreateAlias: https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateAlias.html */
 import { aliasArn } from '../core/ids.js';
-import { AlreadyExistsException, LimitExceededException } from '../protocol/errors.js';
+import { AlreadyExistsException, LimitExceededException } from '../errors.js';
 import { ConditionFailedError } from '../ports.js';
 import { checkAliasName, checkTargetIsKey } from './alias-rules.js';
-import type { OperationContext } from './context.js';
+import type { OperationContext } from '../context/operation-context.js';
 import { resolveKey } from './resolve-key.js';
 
 export const MAX_ALIASES_PER_KEY = 50;

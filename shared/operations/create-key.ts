@@ -7,8 +7,8 @@ import { newPrivateMaterial } from '../core/key-pairs.js';
 import { keySpecs } from '../core/key-specs.js';
 import { applyTags, type Tag } from '../core/tags.js';
 import type { KeyRecord, KeyUsage, Origin } from '../core/types.js';
-import { KMSInternalException, UnsupportedOperationException, ValidationException } from '../protocol/errors.js';
-import type { OperationContext } from './context.js';
+import { KMSInternalException, UnsupportedOperationException, ValidationException } from '../errors.js';
+import type { OperationContext } from '../context/operation-context.js';
 
 export interface CreateKeyRequest {
   Policy?: string;

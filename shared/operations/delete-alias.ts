@@ -2,7 +2,7 @@
 import { authorize } from '../authz/authorize.js';
 import { ConditionFailedError } from '../ports.js';
 import { checkAliasName, existingAlias } from './alias-rules.js';
-import type { OperationContext } from './context.js';
+import type { OperationContext } from '../context/operation-context.js';
 
 export async function deleteAlias(input: { AliasName: string }, ctx: OperationContext): Promise<void> {
   checkAliasName(input.AliasName);

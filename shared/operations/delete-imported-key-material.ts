@@ -6,8 +6,8 @@
  */
 import { keyWithoutMaterial } from '../core/imported-material.js';
 import { ConditionFailedError } from '../ports.js';
-import { KMSInternalException, NotFoundException } from '../protocol/errors.js';
-import type { OperationContext } from './context.js';
+import { KMSInternalException, NotFoundException } from '../errors.js';
+import type { OperationContext } from '../context/operation-context.js';
 import { checkExternalOrigin } from './get-parameters-for-import.js';
 import { resolveKey } from './resolve-key.js';
 

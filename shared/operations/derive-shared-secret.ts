@@ -8,8 +8,8 @@
 import { createPublicKey, diffieHellman, type KeyObject } from 'node:crypto';
 import { keySpecs } from '../core/key-specs.js';
 import type { KeyRecord } from '../core/types.js';
-import { InvalidKeyUsageException, ValidationException } from '../protocol/errors.js';
-import type { OperationContext } from './context.js';
+import { InvalidKeyUsageException, ValidationException } from '../errors.js';
+import type { OperationContext } from '../context/operation-context.js';
 import { loadAsymmetricKey, requireKeyUsage } from './key-material.js';
 import { resolveKey } from './resolve-key.js';
 import { dryRunSucceeded, refuseRecipient } from './symmetric-crypto.js';

@@ -1,7 +1,7 @@
 /** DescribeKey: https://docs.aws.amazon.com/kms/latest/APIReference/API_DescribeKey.html */
 import { keyMetadata } from '../core/key-metadata.js';
-import type { OperationContext } from './context.js';
-import { multiRegionConfiguration } from './multi-region.js';
+import type { OperationContext } from '../context/operation-context.js';
+import { multiRegionConfiguration } from '../keys/multi-region.js';
 import { resolveKey } from './resolve-key.js';
 
 export interface DescribeKeyRequest {

@@ -1,7 +1,7 @@
 /** DisableKeyRotation: https://docs.aws.amazon.com/kms/latest/APIReference/API_DisableKeyRotation.html */
 import { disableRotation } from '../core/rotation.js';
-import type { OperationContext } from './context.js';
-import { requirePrimaryForRotation, requireRotatableKey } from './rotation-rules.js';
+import type { OperationContext } from '../context/operation-context.js';
+import { requirePrimaryForRotation, requireRotatableKey } from '../keys/rotation-rules.js';
 import { updateKey } from './update-key.js';
 
 export async function disableKeyRotation(input: { KeyId: string }, ctx: OperationContext): Promise<void> {

@@ -1,6 +1,6 @@
 /** DisableKey: https://docs.aws.amazon.com/kms/latest/APIReference/API_DisableKey.html */
 import { disable } from '../core/key-state.js';
-import type { OperationContext } from './context.js';
+import type { OperationContext } from '../context/operation-context.js';
 import { updateKey } from './update-key.js';
 
 export async function disableKey(input: { KeyId: string }, ctx: OperationContext): Promise<void> {

@@ -1,7 +1,7 @@
 /** EnableKeyRotation: https://docs.aws.amazon.com/kms/latest/APIReference/API_EnableKeyRotation.html */
 import { DEFAULT_ROTATION_PERIOD_DAYS, enableRotation } from '../core/rotation.js';
-import type { OperationContext } from './context.js';
-import { requirePrimaryForRotation, requireRotatableKey } from './rotation-rules.js';
+import type { OperationContext } from '../context/operation-context.js';
+import { requirePrimaryForRotation, requireRotatableKey } from '../keys/rotation-rules.js';
 import { updateKey } from './update-key.js';
 
 export interface EnableKeyRotationRequest {

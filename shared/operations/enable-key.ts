@@ -1,6 +1,6 @@
 /** EnableKey: https://docs.aws.amazon.com/kms/latest/APIReference/API_EnableKey.html */
 import { enable } from '../core/key-state.js';
-import type { OperationContext } from './context.js';
+import type { OperationContext } from '../context/operation-context.js';
 import { updateKey } from './update-key.js';
 
 export async function enableKey(input: { KeyId: string }, ctx: OperationContext): Promise<void> {

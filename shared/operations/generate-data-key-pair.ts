@@ -9,8 +9,8 @@
 import { createPrivateKey, createPublicKey } from 'node:crypto';
 import type { EncryptionContext } from '../core/encryption-context.js';
 import { newPrivateMaterial } from '../core/key-pairs.js';
-import { UnsupportedOperationException } from '../protocol/errors.js';
-import type { OperationContext } from './context.js';
+import { UnsupportedOperationException } from '../errors.js';
+import type { OperationContext } from '../context/operation-context.js';
 import { resolveKey } from './resolve-key.js';
 import { checkSymmetricEncryptionKey, dryRunSucceeded, refuseRecipient, seal } from './symmetric-crypto.js';
 

@@ -3,8 +3,8 @@
  * https://docs.aws.amazon.com/kms/latest/APIReference/API_GenerateDataKey.html
  */
 import type { EncryptionContext } from '../core/encryption-context.js';
-import { ValidationException } from '../protocol/errors.js';
-import type { OperationContext } from './context.js';
+import { ValidationException } from '../errors.js';
+import type { OperationContext } from '../context/operation-context.js';
 import { resolveKey } from './resolve-key.js';
 import { checkSymmetricEncryptionKey, dryRunSucceeded, refuseRecipient, seal } from './symmetric-crypto.js';
 

@@ -1,7 +1,7 @@
 /** GenerateMac: https://docs.aws.amazon.com/kms/latest/APIReference/API_GenerateMac.html */
 import { computeMac, incompatibleMacAlgorithm, macDigest } from '../core/hmac.js';
-import { InvalidKeyUsageException } from '../protocol/errors.js';
-import type { OperationContext } from './context.js';
+import { InvalidKeyUsageException } from '../errors.js';
+import type { OperationContext } from '../context/operation-context.js';
 import { currentMaterial, requireKeyUsage } from './key-material.js';
 import { resolveKey } from './resolve-key.js';
 import { dryRunSucceeded } from './symmetric-crypto.js';

@@ -1,6 +1,6 @@
 /** GenerateRandom: https://docs.aws.amazon.com/kms/latest/APIReference/API_GenerateRandom.html */
-import { CustomKeyStoreNotFoundException, ValidationException } from '../protocol/errors.js';
-import type { OperationContext } from './context.js';
+import { CustomKeyStoreNotFoundException, ValidationException } from '../errors.js';
+import type { OperationContext } from '../context/operation-context.js';
 
 export interface GenerateRandomRequest {
   NumberOfBytes?: number;

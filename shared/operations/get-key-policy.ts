@@ -1,5 +1,5 @@
 /** GetKeyPolicy: https://docs.aws.amazon.com/kms/latest/APIReference/API_GetKeyPolicy.html */
-import type { OperationContext } from './context.js';
+import type { OperationContext } from '../context/operation-context.js';
 import { checkPolicyName } from './list-key-policies.js';
 import { resolveKey } from './resolve-key.js';
 

@@ -1,7 +1,7 @@
 /** GetKeyRotationStatus: https://docs.aws.amazon.com/kms/latest/APIReference/API_GetKeyRotationStatus.html */
-import type { OperationContext } from './context.js';
+import type { OperationContext } from '../context/operation-context.js';
 import { resolveKey } from './resolve-key.js';
-import { requireRotatableKey } from './rotation-rules.js';
+import { requireRotatableKey } from '../keys/rotation-rules.js';
 
 export async function getKeyRotationStatus(input: { KeyId: string }, ctx: OperationContext) {
   const key = await resolveKey(ctx, input.KeyId, 'GetKeyRotationStatus', { allowAlias: false });

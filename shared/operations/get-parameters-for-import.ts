@@ -7,8 +7,8 @@ import {
   type WrappingKeySpec,
 } from '../core/import-token.js';
 import type { KeyRecord } from '../core/types.js';
-import { UnsupportedOperationException } from '../protocol/errors.js';
-import type { OperationContext } from './context.js';
+import { UnsupportedOperationException } from '../errors.js';
+import type { OperationContext } from '../context/operation-context.js';
 import { resolveKey } from './resolve-key.js';
 
 export interface GetParametersForImportRequest {

@@ -1,7 +1,7 @@
 /** GetPublicKey: https://docs.aws.amazon.com/kms/latest/APIReference/API_GetPublicKey.html */
 import { algorithmLists, keySpecs } from '../core/key-specs.js';
-import { UnsupportedOperationException } from '../protocol/errors.js';
-import type { OperationContext } from './context.js';
+import { UnsupportedOperationException } from '../errors.js';
+import type { OperationContext } from '../context/operation-context.js';
 import { loadAsymmetricKey } from './key-material.js';
 import { resolveKey } from './resolve-key.js';
 

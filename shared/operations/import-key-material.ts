@@ -11,8 +11,8 @@ import {
   IncorrectKeyMaterialException,
   UnsupportedOperationException,
   ValidationException,
-} from '../protocol/errors.js';
-import type { OperationContext } from './context.js';
+} from '../errors.js';
+import type { OperationContext } from '../context/operation-context.js';
 import { checkExternalOrigin } from './get-parameters-for-import.js';
 import { resolveKey } from './resolve-key.js';
 

@@ -1,6 +1,6 @@
 /** Maps `TrentService.<Operation>` to its implementation (one file per operation). */
 import { cancelKeyDeletion } from './cancel-key-deletion.js';
-import type { OperationContext } from './context.js';
+import type { OperationContext } from '../context/operation-context.js';
 import { createAlias } from './create-alias.js';
 import { createKey } from './create-key.js';
 import { decrypt } from './decrypt.js';
@@ -41,7 +41,7 @@ import { deriveSharedSecret } from './derive-shared-secret.js';
 import { generateDataKeyPair, generateDataKeyPairWithoutPlaintext } from './generate-data-key-pair.js';
 import { replicateKey } from './replicate-key.js';
 import { updatePrimaryRegion } from './update-primary-region.js';
-import type { Operation } from '../protocol/dispatcher.js';
+import type { Operation } from '../core/caller.js';
 
 export const operations: Readonly<Record<string, Operation<OperationContext>>> = {
   CancelKeyDeletion: cancelKeyDeletion,

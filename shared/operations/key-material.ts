@@ -5,8 +5,8 @@
  */
 import { asymmetricKey, type AsymmetricKey } from '../core/key-pairs.js';
 import type { KeyRecord, KeyUsage } from '../core/types.js';
-import { InvalidKeyUsageException, KMSInternalException, KMSInvalidStateException } from '../protocol/errors.js';
-import type { OperationContext } from './context.js';
+import { InvalidKeyUsageException, KMSInternalException, KMSInvalidStateException } from '../errors.js';
+import type { OperationContext } from '../context/operation-context.js';
 
 /** InvalidKeyUsageException in AWS's words [obs] unless the key has `usage`. */
 export function requireKeyUsage(key: KeyRecord, usage: KeyUsage, operation: string): void {

@@ -1,6 +1,6 @@
 /** ListKeyPolicies: https://docs.aws.amazon.com/kms/latest/APIReference/API_ListKeyPolicies.html */
-import { NotFoundException } from '../protocol/errors.js';
-import type { OperationContext } from './context.js';
+import { NotFoundException } from '../errors.js';
+import type { OperationContext } from '../context/operation-context.js';
 import { resolveKey } from './resolve-key.js';
 
 /** A key has exactly one policy, named "default"; any other name does not exist. */

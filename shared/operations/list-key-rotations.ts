@@ -1,10 +1,10 @@
 /** ListKeyRotations: https://docs.aws.amazon.com/kms/latest/APIReference/API_ListKeyRotations.html */
 import { decodeMarker, pageLimit, pageResult } from '../core/pagination.js';
 import type { WrappedMaterial } from '../core/types.js';
-import { InvalidMarkerException } from '../protocol/errors.js';
-import type { OperationContext } from './context.js';
+import { InvalidMarkerException } from '../errors.js';
+import type { OperationContext } from '../context/operation-context.js';
 import { resolveKey } from './resolve-key.js';
-import { requireRotatableKey } from './rotation-rules.js';
+import { requireRotatableKey } from '../keys/rotation-rules.js';
 
 export interface ListKeyRotationsRequest {
   KeyId: string;

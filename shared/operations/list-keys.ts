@@ -1,7 +1,7 @@
 /** ListKeys: https://docs.aws.amazon.com/kms/latest/APIReference/API_ListKeys.html */
 import { keyArn } from '../core/ids.js';
 import { decodeMarker, pageLimit, pageResult } from '../core/pagination.js';
-import type { OperationContext } from './context.js';
+import type { OperationContext } from '../context/operation-context.js';
 
 export interface ListKeysRequest {
   Limit?: number;

@@ -1,6 +1,6 @@
 /** PutKeyPolicy: https://docs.aws.amazon.com/kms/latest/APIReference/API_PutKeyPolicy.html */
 import { checkNewKeyPolicy } from '../authz/key-policy.js';
-import type { OperationContext } from './context.js';
+import type { OperationContext } from '../context/operation-context.js';
 import { checkPolicyName } from './list-key-policies.js';
 import { updateKey } from './update-key.js';
 

@@ -1,6 +1,6 @@
 /** ReEncrypt: https://docs.aws.amazon.com/kms/latest/APIReference/API_ReEncrypt.html */
 import type { EncryptionContext } from '../core/encryption-context.js';
-import type { OperationContext } from './context.js';
+import type { OperationContext } from '../context/operation-context.js';
 import { findKey, resolveKey } from './resolve-key.js';
 import { parseCiphertext } from '../core/ciphertext.js';
 import { checkRsaPlaintext, isAsymmetricAlgorithm, openAsymmetric, sealAsymmetric } from './asymmetric-crypto.js';

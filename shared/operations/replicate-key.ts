@@ -11,7 +11,7 @@
  */
 import { serviceEventRecord } from '../audit/service-events.js';
 import { checkNewKeyPolicy } from '../authz/key-policy.js';
-import { deliverNow, outboxAudit } from '../jobs/outbox.js';
+import { deliverNow, outboxAudit } from '../store/outbox.js';
 import { keyArn } from '../core/ids.js';
 import { keyMetadata } from '../core/key-metadata.js';
 import { isPrimary } from '../core/multi-region.js';
@@ -19,9 +19,9 @@ import { applyTags, type Tag } from '../core/tags.js';
 import type { KeyRecord } from '../core/types.js';
 import { defaultKeyPolicy } from '../policy/default-policy.js';
 import { ConditionFailedError } from '../ports.js';
-import { AlreadyExistsException, UnsupportedOperationException, ValidationException } from '../protocol/errors.js';
-import type { OperationContext } from './context.js';
-import { multiRegionConfiguration } from './multi-region.js';
+import { AlreadyExistsException, UnsupportedOperationException, ValidationException } from '../errors.js';
+import type { OperationContext } from '../context/operation-context.js';
+import { multiRegionConfiguration } from '../keys/multi-region.js';
 import { resolveKey } from './resolve-key.js';
 
 export interface ReplicateKeyRequest {

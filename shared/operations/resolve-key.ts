@@ -7,12 +7,12 @@
 import { aliasArn, keyArn, parseKeyReference, PARTITION } from '../core/ids.js';
 import { checkKeyState, type StateCheckedOperation } from '../core/key-state.js';
 import type { KeyRecord } from '../core/types.js';
-import { notePendingDeletionUse } from '../jobs/pending-deletion-use.js';
+import { notePendingDeletionUse } from '../keys/pending-deletion-use.js';
 import { authorize } from '../authz/authorize.js';
 import type { RequestConditions } from '../authz/request-conditions.js';
-import { NotFoundException } from '../protocol/errors.js';
+import { NotFoundException } from '../errors.js';
 import { createAwsManagedKey, isAwsManagedAlias } from './aws-managed-key.js';
-import type { OperationContext } from './context.js';
+import type { OperationContext } from '../context/operation-context.js';
 
 export interface ResolveOptions {
   /** Whether the operation accepts an alias name or alias ARN (the "A" operations of KMS-REFERENCE §1). */

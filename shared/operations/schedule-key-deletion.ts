@@ -1,9 +1,9 @@
 /** ScheduleKeyDeletion: https://docs.aws.amazon.com/kms/latest/APIReference/API_ScheduleKeyDeletion.html */
 import { scheduleDeletion, scheduleReplicaDeletion } from '../core/key-state.js';
 import { isPrimary } from '../core/multi-region.js';
-import { ValidationException } from '../protocol/errors.js';
-import type { OperationContext } from './context.js';
-import { replicasOf } from './multi-region.js';
+import { ValidationException } from '../errors.js';
+import type { OperationContext } from '../context/operation-context.js';
+import { replicasOf } from '../keys/multi-region.js';
 import { findKey } from './resolve-key.js';
 import { updateKey } from './update-key.js';
 

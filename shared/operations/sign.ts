@@ -1,7 +1,7 @@
 /** Sign: https://docs.aws.amazon.com/kms/latest/APIReference/API_Sign.html */
 import { checkSigningRequest, signMessage, type MessageType } from '../core/signing.js';
 import type { KeyRecord } from '../core/types.js';
-import type { OperationContext } from './context.js';
+import type { OperationContext } from '../context/operation-context.js';
 import { loadAsymmetricKey, requireKeyUsage } from './key-material.js';
 import { resolveKey } from './resolve-key.js';
 import { dryRunSucceeded } from './symmetric-crypto.js';

@@ -18,8 +18,8 @@ import {
   KMSInvalidStateException,
   UnsupportedOperationException,
   ValidationException,
-} from '../protocol/errors.js';
-import type { OperationContext } from './context.js';
+} from '../errors.js';
+import type { OperationContext } from '../context/operation-context.js';
 import { requireKeyUsage } from './key-material.js';
 import { checkUsableState, findKey } from './resolve-key.js';
 import { checkRsaRequest, messages as rsaMessages } from '../core/rsa-oaep.js';

@@ -1,6 +1,6 @@
 /** TagResource: https://docs.aws.amazon.com/kms/latest/APIReference/API_TagResource.html */
 import { applyTags, type Tag } from '../core/tags.js';
-import type { OperationContext } from './context.js';
+import type { OperationContext } from '../context/operation-context.js';
 import { updateKey } from './update-key.js';
 
 export async function tagResource(input: { KeyId: string; Tags: Tag[] }, ctx: OperationContext): Promise<void> {

@@ -1,6 +1,6 @@
 /** UntagResource: https://docs.aws.amazon.com/kms/latest/APIReference/API_UntagResource.html */
 import { removeTags } from '../core/tags.js';
-import type { OperationContext } from './context.js';
+import type { OperationContext } from '../context/operation-context.js';
 import { updateKey } from './update-key.js';
 
 export async function untagResource(input: { KeyId: string; TagKeys: string[] }, ctx: OperationContext): Promise<void> {

@@ -1,9 +1,9 @@
 /** UpdateAlias: https://docs.aws.amazon.com/kms/latest/APIReference/API_UpdateAlias.html */
 import { authorize } from '../authz/authorize.js';
 import { retryOnConflict } from '../keys/conflict-retry.js';
-import { ValidationException } from '../protocol/errors.js';
+import { ValidationException } from '../errors.js';
 import { checkAliasName, checkTargetIsKey, existingAlias } from './alias-rules.js';
-import type { OperationContext } from './context.js';
+import type { OperationContext } from '../context/operation-context.js';
 import { resolveKey } from './resolve-key.js';
 
 export async function updateAlias(input: { AliasName: string; TargetKeyId: string }, ctx: OperationContext): Promise<void> {

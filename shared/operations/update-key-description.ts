@@ -1,5 +1,5 @@
 /** UpdateKeyDescription: https://docs.aws.amazon.com/kms/latest/APIReference/API_UpdateKeyDescription.html */
-import type { OperationContext } from './context.js';
+import type { OperationContext } from '../context/operation-context.js';
 import { updateKey } from './update-key.js';
 
 export async function updateKeyDescription(input: { KeyId: string; Description: string }, ctx: OperationContext): Promise<void> {

@@ -7,7 +7,7 @@ import type { RequestConditions } from '../authz/request-conditions.js';
 import type { StateCheckedOperation } from '../core/key-state.js';
 import type { KeyRecord } from '../core/types.js';
 import { retryOnConflict } from '../keys/conflict-retry.js';
-import type { OperationContext } from './context.js';
+import type { OperationContext } from '../context/operation-context.js';
 import { resolveKey } from './resolve-key.js';
 
 export async function updateKey(

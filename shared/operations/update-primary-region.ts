@@ -11,8 +11,8 @@ import { keyArn } from '../core/ids.js';
 import { checkKeyState } from '../core/key-state.js';
 import { isPrimary } from '../core/multi-region.js';
 import { retryOnConflict } from '../keys/conflict-retry.js';
-import { NotFoundException, UnsupportedOperationException, ValidationException } from '../protocol/errors.js';
-import type { OperationContext } from './context.js';
+import { NotFoundException, UnsupportedOperationException, ValidationException } from '../errors.js';
+import type { OperationContext } from '../context/operation-context.js';
 import { resolveKey } from './resolve-key.js';
 
 export interface UpdatePrimaryRegionRequest {

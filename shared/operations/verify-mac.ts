@@ -1,7 +1,7 @@
 /** VerifyMac: https://docs.aws.amazon.com/kms/latest/APIReference/API_VerifyMac.html */
 import { macMatches } from '../core/hmac.js';
-import { KMSInvalidMacException } from '../protocol/errors.js';
-import type { OperationContext } from './context.js';
+import { KMSInvalidMacException } from '../errors.js';
+import type { OperationContext } from '../context/operation-context.js';
 import { macKey } from './generate-mac.js';
 
 export interface VerifyMacRequest {

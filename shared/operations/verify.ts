@@ -1,7 +1,7 @@
 /** Verify: https://docs.aws.amazon.com/kms/latest/APIReference/API_Verify.html */
 import { verifySignature, type MessageType } from '../core/signing.js';
-import { KMSInvalidSignatureException } from '../protocol/errors.js';
-import type { OperationContext } from './context.js';
+import { KMSInvalidSignatureException } from '../errors.js';
+import type { OperationContext } from '../context/operation-context.js';
 import { loadAsymmetricKey } from './key-material.js';
 import { signingKey } from './sign.js';
 

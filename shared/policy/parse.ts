@@ -16,7 +16,7 @@
  *   accepted and never match; see evaluate.ts.
  * - Policy variables (`${aws:username}`) are not supported: they are kept and compared literally.
  */
-import { MalformedPolicyDocumentException } from '../protocol/errors.js';
+import { MalformedPolicyDocumentException } from '../errors.js';
 import type { PolicyDocument, PrincipalSpec, Statement } from './types.js';
 import { parseOperator } from './evaluate.js';
 

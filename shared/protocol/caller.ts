@@ -6,9 +6,10 @@
  */
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { CachedCredential } from '../credentials/credential-cache.js';
-import type { Caller } from './dispatcher.js';
-import { INVALID_TOKEN, signedRequestOf, type SigV4Verifier } from './sigv4.js';
-import { KmsError, UnrecognizedClientException } from './errors.js';
+import type { Caller } from '../core/caller.js';
+import { signedRequestOf } from './signed-request.js';
+import { INVALID_TOKEN, type SigV4Verifier } from './sigv4.js';
+import { KmsError, UnrecognizedClientException } from '../errors.js';
 
 export interface Authenticated {
   caller: Caller;

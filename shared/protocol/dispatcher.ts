@@ -5,24 +5,11 @@
  * logged with its cause, never shown to the caller.
  */
 import { randomUUID } from 'node:crypto';
-import { errorBody, KmsError, KMSInternalException, SerializationException, UnknownOperationException } from './errors.js';
-import { model } from './model.js';
+import { errorBody, KmsError, KMSInternalException, SerializationException, UnknownOperationException } from '../errors.js';
+import { model } from '../model/model.js';
+import type { Caller, Operation, RequestScope } from '../core/caller.js';
 import { mediaType } from './request-headers.js';
 import { decodeInput, encodeOutput } from './validation.js';
-
-export interface Caller {
-  account: string;
-  /** The authenticated principal: account root, IAM user or role, or an assumed-role session. */
-  principalArn: string;
-  /** The principal's unique id (`AIDA…`, `AROA…:session`, the account id for a root): STS's UserId. */
-  userId?: string;
-  accessKeyId?: string;
-  sourceIp?: string;
-  /** The VPC endpoint a request came through (API Gateway private APIs), for aws:SourceVpce. */
-  vpceId?: string;
-  /** The client's User-Agent header (for the audit record). */
-  userAgent?: string;
-}
 
 export interface WireRequest {
   target: string | undefined;
@@ -40,13 +27,6 @@ export interface WireResponse {
   body: string;
 }
 
-export interface RequestScope {
-  caller: Caller;
-  region: string;
-  requestId: string;
-}
-
-export type Operation<Ctx> = (input: never, ctx: Ctx) => Promise<object | void>;
 
 export interface DispatchHooks<Ctx> {
   operations: Readonly<Record<string, Operation<Ctx>>>;

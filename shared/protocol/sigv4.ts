@@ -13,28 +13,17 @@
  * MissingAuthenticationTokenException, IncompleteSignatureException, InvalidSignatureException,
  * UnrecognizedClientException.
  */
-import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
-import { SignatureV4, getCanonicalHeaders } from '@smithy/signature-v4';
+import { createHash } from 'node:crypto';
 import type { VerifiableCredential } from '../core/credentials.js';
+import type { SignedRequest } from './signed-request.js';
+import { basicDate, parseBasicDate, sameText, sha256Hex, signatureOf } from './sigv4-signature.js';
 import {
   IncompleteSignatureException,
   InvalidSignatureException,
   KmsError,
   MissingAuthenticationTokenException,
   UnrecognizedClientException,
-} from './errors.js';
-
-/** A request as it reached the service; header names lower-case, every value kept. */
-export interface SignedRequest {
-  method: string;
-  /** The path exactly as the client sent it (behind API Gateway: requestContext.path, with the stage). */
-  path: string;
-  /** Decoded query parameters, every value. */
-  query: Readonly<Record<string, readonly string[]>>;
-  /** Lower-case header names, every value in order (null-prototype object). */
-  headers: Readonly<Record<string, readonly string[]>>;
-  body: Uint8Array;
-}
+} from '../errors.js';
 
 export interface Verified<C> {
   credential: C;
@@ -266,181 +255,8 @@ function checkScope(auth: Authorization, request: SignedRequest, services: Set<s
   return undefined;
 }
 
-/** The request shape SignatureV4 canonicalises (structurally @smithy/types' HttpRequest). */
-interface HttpRequestLike {
-  method: string;
-  protocol: string;
-  hostname: string;
-  path: string;
-  query: Record<string, string | string[]>;
-  headers: Record<string, string>;
-  body: Uint8Array;
-}
-
-/**
- * SignatureV4 used backwards: the request as received, with the client's date, scope, signed headers and
- * body, goes through SignatureV4's own canonicalisation; only the final hashes are done here, synchronously
- * (SignatureV4's async hash interface costs far more under load than the hashing itself).
- */
-class Canonicalizer extends SignatureV4 {
-  constructor() {
-    super({ service: 'kms', region: 'us-east-1', credentials: { accessKeyId: '', secretAccessKey: '' }, sha256: NodeSha256, applyChecksum: false });
-  }
-  canonicalRequest(request: HttpRequestLike, signedHeaders: string[], payloadHash: string): string {
-    const canonicalHeaders = getCanonicalHeaders(request, undefined, signedHeaderSet(signedHeaders));
-    return this.createCanonicalRequest(request, canonicalHeaders, payloadHash);
-  }
-}
-let canonicalizer: Canonicalizer | undefined; // made on first use (NodeSha256 is declared below)
-
-function signatureOf(request: SignedRequest, auth: Authorization, payloadHash: string, credential: VerifiableCredential): string {
-  // Only the headers the client says it signed, each as its values joined (SigV4's rule for repeats).
-  const headers: Record<string, string> = {};
-  for (const name of auth.signedHeaders) {
-    const values = request.headers[name];
-    if (values !== undefined) headers[name] = values.join(',');
-  }
-  const query: Record<string, string | string[]> = {};
-  for (const name of Object.keys(request.query)) {
-    const values = request.query[name]!;
-    query[name] = values.length === 1 ? values[0]! : [...values];
-  }
-  const canonicalRequest = (canonicalizer ??= new Canonicalizer()).canonicalRequest(
-    { method: request.method, protocol: 'https:', hostname: 'unused', path: request.path, query, headers, body: request.body },
-    auth.signedHeaders,
-    payloadHash,
-  );
-  const scope = `${auth.day}/${auth.region}/${auth.service}/aws4_request`;
-  const stringToSign = `${ALGORITHM}\n${auth.amzDate}\n${scope}\n${sha256Hex(canonicalRequest)}`;
-  return createHmac('sha256', signingKey(credential, auth.day, auth.region, auth.service)).update(stringToSign).digest('hex');
-}
-
-/** SigV4's signing key (kDate → kRegion → kService → kSigning), derived once per day, region and service. */
-function signingKey(credential: VerifiableCredential, day: string, region: string, service: string): Uint8Array {
-  const id = `${day}/${region}/${service}`;
-  let key = credential.signingKeys.get(id);
-  if (!key) {
-    const hmac = (k: string | Uint8Array, data: string) => createHmac('sha256', k).update(data).digest();
-    key = hmac(hmac(hmac(hmac(`AWS4${credential.secretAccessKey}`, day), region), service), 'aws4_request');
-    if (credential.signingKeys.size >= 64) credential.signingKeys.clear(); // a few days x regions at most
-    credential.signingKeys.set(id, key);
-  }
-  return key;
-}
-
-/** SignedHeaders lists are few (one or two per SDK); their sets are kept. Bounded: clients choose them. */
-const signedHeaderSets = new Map<string, Set<string>>();
-function signedHeaderSet(names: string[]): Set<string> {
-  const id = names.join(';');
-  let set = signedHeaderSets.get(id);
-  if (!set) {
-    set = new Set(names);
-    if (signedHeaderSets.size >= 64) signedHeaderSets.clear();
-    signedHeaderSets.set(id, set);
-  }
-  return set;
-}
-
-/** node:crypto SHA-256 with the interface SignatureV4's constructor wants (never used to hash here). */
-class NodeSha256 {
-  private readonly hash: Hash | Hmac;
-  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
-    this.hash = secret === undefined ? createHash('sha256') : createHmac('sha256', bytes(secret));
-  }
-  update(data: string | ArrayBuffer | ArrayBufferView): void {
-    this.hash.update(bytes(data));
-  }
-  digest(): Promise<Uint8Array> {
-    return Promise.resolve(this.hash.digest());
-  }
-  reset(): void {
-    throw new Error('not resettable');
-  }
-}
-
-function bytes(data: string | ArrayBuffer | ArrayBufferView): string | Uint8Array {
-  if (typeof data === 'string' || data instanceof Uint8Array) return data;
-  return ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data);
-}
-
-const sha256Hex = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
-
 function single(values: Readonly<Record<string, readonly string[]>>, name: string): string | undefined {
   const all = values[name];
   return all === undefined ? undefined : all.join(',');
 }
 
-const BASIC_DATE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
-/** `20260101T000000Z` → ms since the epoch; NaN unless it is that form and a real instant. */
-export function parseBasicDate(value: string): number {
-  const m = BASIC_DATE.exec(value);
-  if (!m) return NaN;
-  const [year, month, day, hour, minute, second] = [+m[1]!, +m[2]!, +m[3]!, +m[4]!, +m[5]!, +m[6]!];
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 59) return NaN;
-  const ms = Date.UTC(year, month - 1, day, hour, minute, second);
-  return new Date(ms).getUTCDate() === day ? ms : NaN; // not 20260230
-}
-
-/** ms since the epoch → `20260101T000000Z`. */
-export function basicDate(ms: number): string {
-  const iso = new Date(ms).toISOString();
-  return `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}Z`;
-}
-
-/** Comparison of two strings (signatures, token hashes) in a time that depends on their lengths only. */
-function sameText(a: string, b: string): boolean {
-  if (a.length !== b.length) return false;
-  let difference = 0;
-  for (let i = 0; i < a.length; i++) difference |= a.charCodeAt(i) ^ b.charCodeAt(i);
-  return difference === 0;
-}
-
-/**
- * The SignedRequest of an API Gateway REST proxy event: the path the client signed is
- * `requestContext.path` (it keeps the stage, `/dev/`, or a custom domain's base path), headers from
- * `multiValueHeaders` (every value, so repeats are seen), the body as bytes.
- */
-export function signedRequestOf(event: {
-  httpMethod?: string;
-  path?: string;
-  body?: string | null;
-  isBase64Encoded?: boolean;
-  headers?: Record<string, string | undefined> | null;
-  multiValueHeaders?: Record<string, string[] | undefined> | null;
-  multiValueQueryStringParameters?: Record<string, string[] | undefined> | null;
-  queryStringParameters?: Record<string, string | undefined> | null;
-  requestContext?: { path?: string } | null;
-}): SignedRequest {
-  const headers: Record<string, string[]> = Object.create(null);
-  if (event.multiValueHeaders) {
-    for (const name of Object.keys(event.multiValueHeaders)) {
-      const values = event.multiValueHeaders[name];
-      if (values) (headers[name.toLowerCase()] ??= []).push(...values);
-    }
-  } else if (event.headers) {
-    for (const name of Object.keys(event.headers)) {
-      const value = event.headers[name];
-      if (value !== undefined) (headers[name.toLowerCase()] ??= []).push(value);
-    }
-  }
-  const query: Record<string, string[]> = Object.create(null);
-  if (event.multiValueQueryStringParameters) {
-    for (const name of Object.keys(event.multiValueQueryStringParameters)) {
-      const values = event.multiValueQueryStringParameters[name];
-      if (values) query[name] = [...values];
-    }
-  } else if (event.queryStringParameters) {
-    for (const name of Object.keys(event.queryStringParameters)) {
-      const value = event.queryStringParameters[name];
-      if (value !== undefined) query[name] = [value];
-    }
-  }
-  const body = event.body ?? '';
-  return {
-    method: event.httpMethod ?? 'POST',
-    path: event.requestContext?.path || event.path || '/',
-    query,
-    headers,
-    body: event.isBase64Encoded ? Buffer.from(body, 'base64') : Buffer.from(body, 'utf8'),
-  };
-}

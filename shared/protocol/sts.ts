@@ -5,7 +5,7 @@
  * is STS's XML. Other actions, and authentication failures of requests in this protocol, get STS's XML
  * error shape and codes.
  */
-import type { KmsError } from './errors.js';
+import type { KmsError } from '../errors.js';
 import { mediaType } from './request-headers.js';
 
 const NAMESPACE = 'https://sts.amazonaws.com/doc/2011-06-15/';

@@ -5,8 +5,8 @@
  * a value of the wrong JSON type is a SerializationException, as AWS's JSON deserializer answers.
  * Members the model does not know are ignored, as AWS does.
  */
-import { SerializationException, ValidationException } from './errors.js';
-import { shape, type Shape } from './model.js';
+import { SerializationException, ValidationException } from '../errors.js';
+import { shape, type Shape } from '../model/model.js';
 
 const patternCache = new Map<string, RegExp>();
 function compiled(pattern: string): RegExp {

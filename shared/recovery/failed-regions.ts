@@ -12,8 +12,8 @@ import { randomUUID } from 'node:crypto';
 import { operatorRecord } from '../audit/service-events.js';
 import { parseKeyReference, PARTITION } from '../core/ids.js';
 import type { KeyRecord } from '../core/types.js';
-import type { FailedRegion, JobStore } from '../jobs/job-store.js';
-import { deliverNow, outboxAudit } from '../jobs/outbox.js';
+import type { FailedRegion, JobStore } from '../store/job-store.js';
+import { deliverNow, outboxAudit } from '../store/outbox.js';
 import type { AuditRecord, PeerKeys, Sinks } from '../ports.js';
 
 export interface RecoveryContext {

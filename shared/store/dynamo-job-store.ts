@@ -16,7 +16,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { KeyRecord } from '../core/types.js';
 import { grantPartition } from '../grants/item-keys.js';
-import type { CleanupEntry, DueEntry, FailedRegion, JobStore, PendingDeletionUse, StoredOutboxEntry } from '../jobs/job-store.js';
+import type { CleanupEntry, DueEntry, FailedRegion, JobStore, PendingDeletionUse, StoredOutboxEntry } from './job-store.js';
 import type { OutboxEntry } from '../ports.js';
 import { dueIndexes, type DueJob } from './due-index.js';
 import {

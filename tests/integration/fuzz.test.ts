@@ -10,7 +10,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { model, type Shape } from '../../shared/protocol/model.js';
+import { model, type Shape } from '../../shared/model/model.js';
 import { kms, rawCall } from './helpers.js';
 
 const REGION = 'ap-south-2';

@@ -107,7 +107,7 @@ test('events whose delivery failed after the rotation was committed go out on th
 });
 
 test('an entry claimed by a delivery that died is delivered by the next run seconds later, not a minute', async () => {
-  const { deliverOutbox } = await import('../../shared/jobs/outbox.js');
+  const { deliverOutbox } = await import('../../shared/store/outbox.js');
   const region = 'ap-southeast-4'; // an outbox no other test fills
   await kms(region).listKeys({}); // the region's table is made on its first request
   const ctx = services().jobContext(region, new Date());

@@ -15,7 +15,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { paginateListAliases, paginateListKeys } from '@aws-sdk/client-kms';
 import type { JobContext, JobReport } from '../../shared/jobs/context.js';
 import { deletionJob } from '../../shared/jobs/deletion-job.js';
-import type { JobStore } from '../../shared/jobs/job-store.js';
+import type { JobStore } from '../../shared/store/job-store.js';
 import { DYNAMODB_LOCAL_CREDENTIALS } from '../../shared/services.js';
 import { DynamoJobStore } from '../../shared/store/dynamo-job-store.js';
 import { DynamoKeyStore } from '../../shared/store/dynamo-key-store.js';

@@ -12,7 +12,7 @@ import { keptMembers, safeRequestParameters, safeResponseElements } from '../../
 import type { KeyRecord } from '../../shared/core/types.js';
 import { MetricsAggregator } from '../../shared/observability.js';
 import type { AuditRecord } from '../../shared/ports.js';
-import { model } from '../../shared/protocol/model.js';
+import { model } from '../../shared/model/model.js';
 
 const ARN = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 const KEY_ID = '1234abcd-12ab-34cd-56ef-1234567890ab';

@@ -5,7 +5,7 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { CachedCredential } from '../../shared/credentials/credential-cache.js';
 import { principalOf } from '../../shared/core/principals.js';
 import { createCallerResolver } from '../../shared/protocol/caller.js';
-import { KmsError } from '../../shared/protocol/errors.js';
+import { KmsError } from '../../shared/errors.js';
 import type { SigV4Verifier } from '../../shared/protocol/sigv4.js';
 
 const event = (identity: Record<string, unknown>): APIGatewayProxyEvent =>

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { backoffMs, CONCURRENT_CHANGE_MESSAGE, retryOnConflict, RetryConflict } from '../../shared/keys/conflict-retry.js';
 import { ConditionFailedError } from '../../shared/ports.js';
-import { KmsError } from '../../shared/protocol/errors.js';
+import { KmsError } from '../../shared/errors.js';
 
 describe('retryOnConflict', () => {
   it('runs again after a lost race or a RetryConflict, with jittered, growing, capped pauses', async () => {

@@ -9,13 +9,13 @@ import { test } from 'node:test';
 import type { KeyRecord, KeyState } from '../../shared/core/types.js';
 import type { JobContext } from '../../shared/jobs/context.js';
 import { deletionAction, deletionJob, deletionWarning } from '../../shared/jobs/deletion-job.js';
-import type { CleanupEntry, JobStore, PendingDeletionUse } from '../../shared/jobs/job-store.js';
+import type { CleanupEntry, JobStore, PendingDeletionUse } from '../../shared/store/job-store.js';
 import {
   isPendingDeletionUse,
   notePendingDeletionUse,
   PENDING_DELETION_KEY_USE_METRIC,
   pendingDeletionUseAlarm,
-} from '../../shared/jobs/pending-deletion-use.js';
+} from '../../shared/keys/pending-deletion-use.js';
 import { ConditionFailedError, type KeyStore, type Notification, type OutboxEntry } from '../../shared/ports.js';
 import { testKey } from '../support/key-record.js';
 

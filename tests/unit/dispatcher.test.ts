@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { dispatch, type DispatchHooks } from '../../shared/protocol/dispatcher.js';
-import { NotFoundException } from '../../shared/protocol/errors.js';
+import { NotFoundException } from '../../shared/errors.js';
 
 const caller = { account: '111122223333', principalArn: 'arn:aws:iam::111122223333:root' };
 const internalErrors: unknown[] = [];

@@ -8,7 +8,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { CachedGrantStore } from '../../shared/grants/cached-grant-store.js';
 import { authorizingGrants, grantAllows, TOKEN_AUTHORITY_MS, verifyGrantTokens } from '../../shared/grants/grant-check.js';
-import type { GrantOperation } from '../../shared/grants/contract.js';
+import type { GrantOperation } from '../../shared/grants/types.js';
 import {
   deriveGrantTokenKey,
   GrantTokenSigner,
@@ -34,8 +34,8 @@ import {
 import type { GrantStore } from '../../shared/grants/store.js';
 import type { GrantRecord, GrantTombstone } from '../../shared/grants/types.js';
 import type { KeyRecord } from '../../shared/core/types.js';
-import type { OperationContext } from '../../shared/operations/context.js';
-import { KmsError } from '../../shared/protocol/errors.js';
+import type { OperationContext } from '../../shared/context/operation-context.js';
+import { KmsError } from '../../shared/errors.js';
 
 const KEY_ARN = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-44cd-96ef-1234567890ab';
 const claims: GrantTokenClaims = {

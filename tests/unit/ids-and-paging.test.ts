@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { isKeyId, newKeyId, parseKeyReference } from '../../shared/core/ids.js';
 import { decodeMarker, encodeMarker, pageLimit, pageResult } from '../../shared/core/pagination.js';
 import { applyTags, removeTags } from '../../shared/core/tags.js';
-import { KmsError } from '../../shared/protocol/errors.js';
+import { KmsError } from '../../shared/errors.js';
 
 test('new key ids are version-4 UUIDs', () => {
   for (let i = 0; i < 100; i++) {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { cancelDeletion, checkKeyState, disable, enable, keyStateTable, scheduleDeletion } from '../../shared/core/key-state.js';
 import type { KeyRecord, KeyState } from '../../shared/core/types.js';
-import { KmsError } from '../../shared/protocol/errors.js';
+import { KmsError } from '../../shared/errors.js';
 import { testKey } from '../support/key-record.js';
 
 const arn = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-44cd-96ef-1234567890ab';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parsePolicy, policyErrors } from '../../shared/policy/index.js';
 import type { PolicyDocument, Statement } from '../../shared/policy/index.js';
-import { KmsError } from '../../shared/protocol/errors.js';
+import { KmsError } from '../../shared/errors.js';
 
 const ACCT = '111122223333';
 const ROOT = `arn:aws:iam::${ACCT}:root`;

@@ -8,7 +8,7 @@ import {
   supportsAutomaticRotation,
 } from '../../shared/core/rotation.js';
 import type { KeyRecord, WrappedMaterial } from '../../shared/core/types.js';
-import { checkOnDemandRotation } from '../../shared/operations/rotate-key-on-demand.js';
+import { checkOnDemandRotation } from '../../shared/keys/rotation-rules.js';
 import { dueDates, isDue } from '../../shared/core/due-dates.js';
 import { dueAttributes } from '../../shared/store/due-index.js';
 import { testKey } from '../support/key-record.js';

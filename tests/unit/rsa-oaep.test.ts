@@ -17,7 +17,7 @@ import {
   rsaOaepEncrypt,
   type RsaOaepAlgorithm,
 } from '../../shared/core/rsa-oaep.js';
-import { KmsError } from '../../shared/protocol/errors.js';
+import { KmsError } from '../../shared/errors.js';
 
 const ARN = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-44cd-96ef-1234567890ab';
 

@@ -18,7 +18,7 @@ import {
   verifySignature,
   type MessageType,
 } from '../../shared/core/signing.js';
-import { KmsError } from '../../shared/protocol/errors.js';
+import { KmsError } from '../../shared/errors.js';
 
 const random = { bytes: (n: number) => randomBytes(n) };
 let counter = 0;

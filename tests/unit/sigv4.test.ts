@@ -10,8 +10,10 @@ import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { VerifiableCredential } from '../../shared/core/credentials.js';
 import { sessionTokenHash } from '../../shared/core/principals.js';
-import { KmsError } from '../../shared/protocol/errors.js';
-import { basicDate, createSigV4Verifier, signedRequestOf, type SignedRequest, type Verified } from '../../shared/protocol/sigv4.js';
+import { KmsError } from '../../shared/errors.js';
+import { createSigV4Verifier, type Verified } from '../../shared/protocol/sigv4.js';
+import { basicDate } from '../../shared/protocol/sigv4-signature.js';
+import { signedRequestOf, type SignedRequest } from '../../shared/protocol/signed-request.js';
 
 const sha256Hex = (text: string) => createHash('sha256').update(text).digest('hex');
 const SIGNATURE_MISMATCH =

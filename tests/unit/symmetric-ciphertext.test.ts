@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { parseCiphertext } from '../../shared/core/ciphertext.js';
 import { canonicalEncryptionContext } from '../../shared/core/encryption-context.js';
 import { openSymmetric, sealSymmetric } from '../../shared/core/symmetric.js';
-import { KmsError } from '../../shared/protocol/errors.js';
+import { KmsError } from '../../shared/errors.js';
 
 const keyId = '1234abcd-12ab-44cd-96ef-1234567890ab';
 const keyMaterialId = 'ab'.repeat(32);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { decodeInput, encodeOutput } from '../../shared/protocol/validation.js';
-import { KmsError } from '../../shared/protocol/errors.js';
+import { KmsError } from '../../shared/errors.js';
 
 function error(fn: () => unknown): KmsError {
   try {

@@ -12,8 +12,8 @@
 import { accessDenied } from '../../authz/authorize.js';
 import type { ContextValue } from '../../policy/types.js';
 import { retryOnConflict, RetryConflict } from '../../keys/conflict-retry.js';
-import { InvalidArnException, LimitExceededException, ValidationException } from '../../protocol/errors.js';
-import type { GrantOperation } from '../../grants/contract.js';
+import { InvalidArnException, LimitExceededException, ValidationException } from '../../errors.js';
+import type { GrantOperation } from '../../grants/types.js';
 import { authorizingGrants } from '../../grants/grant-check.js';
 import {
   atLeastAsStrict,
@@ -27,7 +27,7 @@ import {
   validateConstraints,
 } from '../../grants/rules.js';
 import type { GrantConstraints, GrantRecord } from '../../grants/types.js';
-import type { OperationContext } from '../context.js';
+import type { OperationContext } from '../../context/operation-context.js';
 import { resolveKey } from '../resolve-key.js';
 import { dryRunSucceeded } from '../symmetric-crypto.js';
 

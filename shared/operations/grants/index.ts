@@ -1,6 +1,6 @@
 /** The grant operations, by `TrentService.<Operation>` name; spread into shared/operations/index.ts. */
-import type { Operation } from '../../protocol/dispatcher.js';
-import type { OperationContext } from '../context.js';
+import type { Operation } from '../../core/caller.js';
+import type { OperationContext } from '../../context/operation-context.js';
 import { createGrant } from './create-grant.js';
 import { listGrants } from './list-grants.js';
 import { listRetirableGrants } from './list-retirable-grants.js';

@@ -10,8 +10,8 @@
  */
 import { decodeMarker, pageLimit, pageResult } from '../../core/pagination.js';
 import { grantListEntry, parsePrincipalArn } from '../../grants/rules.js';
-import { AccessDeniedException, InvalidArnException, InvalidMarkerException, ValidationException } from '../../protocol/errors.js';
-import type { OperationContext } from '../context.js';
+import { AccessDeniedException, InvalidArnException, InvalidMarkerException, ValidationException } from '../../errors.js';
+import type { OperationContext } from '../../context/operation-context.js';
 
 export interface ListRetirableGrantsRequest {
   Limit?: number;

@@ -7,8 +7,8 @@
  */
 import { GRANT_ID } from '../../grants/rules.js';
 import { ConditionFailedError } from '../../ports.js';
-import { InvalidGrantIdException, NotFoundException } from '../../protocol/errors.js';
-import type { OperationContext } from '../context.js';
+import { InvalidGrantIdException, NotFoundException } from '../../errors.js';
+import type { OperationContext } from '../../context/operation-context.js';
 import { resolveKey } from '../resolve-key.js';
 import { dryRunSucceeded } from '../symmetric-crypto.js';
 

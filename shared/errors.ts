@@ -1,4 +1,6 @@
 /**
+ * AWS's errors, one class per exception name, neutral of the protocol (the lowest layer: every other
+ * module may throw them; shared/protocol turns them into `{"__type", "message"}` bodies).
  * One class per AWS KMS exception. Real KMS answers every client error with HTTP 400 (observed, see
  * KMS-REFERENCE §2) even where the Smithy model says 404/409/412, so 400 is the default here; only the
  * server faults differ. Messages are optional because AWS sends some exceptions without one.

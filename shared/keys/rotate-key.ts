@@ -10,7 +10,7 @@ import { asRotation, rotate } from '../core/rotation.js';
 import type { KeyRecord, RotationType } from '../core/types.js';
 import { rotationEvent } from '../events/kms-events.js';
 import type { KeyStore, OutboxEntry } from '../ports.js';
-import { outboxAudit, outboxEvent } from './outbox.js';
+import { outboxAudit, outboxEvent } from '../store/outbox.js';
 
 export interface RotationDeps {
   store: KeyStore;

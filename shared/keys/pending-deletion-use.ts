@@ -8,8 +8,9 @@
  */
 import type { KeyRecord } from '../core/types.js';
 import { deterministicId } from '../events/kms-events.js';
-import type { Clock, MetricsRecorder, Notification } from '../ports.js';
-import type { JobStore, PendingDeletionUse } from './job-store.js';
+import type { MetricsRecorder, Notification } from '../ports.js';
+import type { Clock } from '../core/environment.js';
+import type { JobStore, PendingDeletionUse } from '../store/job-store.js';
 
 export const PENDING_DELETION_KEY_USE_METRIC = 'PendingDeletionKeyUse';
 

@@ -5,7 +5,7 @@
  */
 import type { KeyRecord } from '../core/types.js';
 import type { OutboxEntry } from '../ports.js';
-import type { DueJob } from '../store/due-index.js';
+import type { DueJob } from './due-index.js';
 
 export interface DueEntry {
   keyId: string;

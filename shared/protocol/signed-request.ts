@@ -1,0 +1,63 @@
+/** A request as the SigV4 verifier sees it, and how an API Gateway REST proxy event becomes one. */
+
+/** A request as it reached the service; header names lower-case, every value kept. */
+export interface SignedRequest {
+  method: string;
+  /** The path exactly as the client sent it (behind API Gateway: requestContext.path, with the stage). */
+  path: string;
+  /** Decoded query parameters, every value. */
+  query: Readonly<Record<string, readonly string[]>>;
+  /** Lower-case header names, every value in order (null-prototype object). */
+  headers: Readonly<Record<string, readonly string[]>>;
+  body: Uint8Array;
+}
+
+/**
+ * The SignedRequest of an API Gateway REST proxy event: the path the client signed is
+ * `requestContext.path` (it keeps the stage, `/dev/`, or a custom domain's base path), headers from
+ * `multiValueHeaders` (every value, so repeats are seen), the body as bytes.
+ */
+export function signedRequestOf(event: {
+  httpMethod?: string;
+  path?: string;
+  body?: string | null;
+  isBase64Encoded?: boolean;
+  headers?: Record<string, string | undefined> | null;
+  multiValueHeaders?: Record<string, string[] | undefined> | null;
+  multiValueQueryStringParameters?: Record<string, string[] | undefined> | null;
+  queryStringParameters?: Record<string, string | undefined> | null;
+  requestContext?: { path?: string } | null;
+}): SignedRequest {
+  const headers: Record<string, string[]> = Object.create(null);
+  if (event.multiValueHeaders) {
+    for (const name of Object.keys(event.multiValueHeaders)) {
+      const values = event.multiValueHeaders[name];
+      if (values) (headers[name.toLowerCase()] ??= []).push(...values);
+    }
+  } else if (event.headers) {
+    for (const name of Object.keys(event.headers)) {
+      const value = event.headers[name];
+      if (value !== undefined) (headers[name.toLowerCase()] ??= []).push(value);
+    }
+  }
+  const query: Record<string, string[]> = Object.create(null);
+  if (event.multiValueQueryStringParameters) {
+    for (const name of Object.keys(event.multiValueQueryStringParameters)) {
+      const values = event.multiValueQueryStringParameters[name];
+      if (values) query[name] = [...values];
+    }
+  } else if (event.queryStringParameters) {
+    for (const name of Object.keys(event.queryStringParameters)) {
+      const value = event.queryStringParameters[name];
+      if (value !== undefined) query[name] = [value];
+    }
+  }
+  const body = event.body ?? '';
+  return {
+    method: event.httpMethod ?? 'POST',
+    path: event.requestContext?.path || event.path || '/',
+    query,
+    headers,
+    body: event.isBase64Encoded ? Buffer.from(body, 'base64') : Buffer.from(body, 'utf8'),
+  };
+}
