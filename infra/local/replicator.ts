@@ -25,14 +25,10 @@
  * a known version (see `observe`). The echo memory is not persisted: stop() waits until the echoes of
  * its writes were read, so a restart does not mistake one for a local write.
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import {
   DeleteItemCommand,
-  DescribeTableCommand,
   DynamoDBClient,
   PutItemCommand,
-  UpdateTableCommand,
   type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
 import {
@@ -43,8 +39,20 @@ import {
   type _Record as StreamRecord,
   type Shard,
 } from '@aws-sdk/client-dynamodb-streams';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DYNAMODB_LOCAL_CREDENTIALS } from '../../shared/services.js';
+import { readCheckpoint, writeCheckpoint, type Checkpoint } from './replication-checkpoints.js';
+import { enableStream } from './replication-streams.js';
+import {
+  fingerprintOf,
+  newerVersion,
+  observe,
+  ownerRegion,
+  restoreEmptyMaps,
+  stableJson,
+  versionTime,
+  type ItemState,
+  type Version,
+} from './replication-rules.js';
 
 export interface ReplicatorOptions {
   endpoint: string;
@@ -79,109 +87,6 @@ export interface Replicator {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Pure rules (tests/unit/replication-rules.test.ts)
-
-/** One version of an item: when it was written (ms) and in which region. */
-export interface Version {
-  at: number;
-  origin: string;
-}
-
-/**
- * Last writer wins: is `a` newer than `b`? Equal times are broken by the greater origin region name, so
- * every region picks the same winner whatever order the versions reach it in. Equal versions are not newer.
- */
-export function newerVersion(a: Version, b: Version): boolean {
-  return a.at !== b.at ? a.at > b.at : a.origin > b.origin;
-}
-
-/**
- * The one region that writes an item, when its partition key names it (`KEY#us-east-1#…`, `OUTBOX#eu-west-3`):
- * the second `#`-separated part, if it is one of the global table's regions. Undefined for items any
- * region may write (`MRK#…`, `MATERIAL#…`, `CREDENTIALS`).
- */
-export function ownerRegion(pk: string | undefined, regions: readonly string[]): string | undefined {
-  if (pk === undefined) return undefined;
-  const part = pk.split('#', 3)[1];
-  return part !== undefined && regions.includes(part) ? part : undefined;
-}
-
-/** DynamoDB Local rounds ApproximateCreationDateTime down to the minute (AWS: to the second). */
-export const CREATION_TIME_ROUNDING_MS = 60_000;
-
-/**
- * The time a local write is versioned with: when the replicator saw it, which is a few ms after the write
- * when its region is read promptly, but never outside the rounded creation time's window (a region read
- * late, e.g. after being down, must not make old writes look new).
- */
-export function versionTime(createdAt: number, observedAt: number): number {
-  return Math.min(Math.max(observedAt, createdAt), createdAt + CREATION_TIME_ROUNDING_MS - 1);
-}
-
-/** What the replicator knows of one item in one region. */
-export interface ItemState {
-  /** The newest version known to be in that region's table (applied by us or seen in its stream). */
-  version?: Version;
-  /** Fingerprints of our own writes there whose stream records have not been seen yet, oldest first. */
-  pending: string[];
-}
-
-export type Observation =
-  /** Our own write coming back: consume it, send it nowhere. */
-  | { kind: 'echo'; state: ItemState }
-  /**
-   * A write made in the region itself: send `version` on to the other regions. `repair`: one of our
-   * writes landed after it but is older by LWW, so the region's table must get this image back.
-   */
-  | { kind: 'local'; version: Version; repair: boolean; state: ItemState };
-
-/** Classifies a stream record of `region` (its fingerprint and creation time in ms) against what we know. */
-export function observe(state: ItemState | undefined, fingerprint: string, createdAt: number, region: string): Observation {
-  const pending = state?.pending ?? [];
-  const known = state?.version;
-  const at = pending.indexOf(fingerprint);
-  // Our writes reach the stream in the order we made them (one drainer per region), so anything pending
-  // before the match will never come (e.g. a retried request whose first attempt already wrote).
-  if (at >= 0) return { kind: 'echo', state: { version: known, pending: pending.slice(at + 1) } };
-  if (pending.length > 0) {
-    // One of our writes is still ahead in this stream, so this local write came before it and was
-    // overwritten by it. Compare without bump: the two were concurrent.
-    const version = { at: createdAt, origin: region };
-    const repair = known !== undefined && newerVersion(version, known);
-    return { kind: 'local', version, repair, state: { version: known, pending } };
-  }
-  // Everything known is already in the table before this write, so this write is newer than it even
-  // within the same rounded time: bump past it.
-  const version = { at: known ? Math.max(createdAt, known.at + 1) : createdAt, origin: region };
-  return { kind: 'local', version, repair: false, state: { version, pending } };
-}
-
-/** JSON with sorted object keys and sorted set members: equal items give equal strings. */
-export function stableJson(value: unknown, parentKey?: string): string {
-  if (value instanceof Uint8Array) return JSON.stringify(Buffer.from(value).toString('base64'));
-  if (Array.isArray(value)) {
-    const members = value.map((member) => stableJson(member));
-    // Sets have no order; DynamoDB may hand them back in another one than they were written in.
-    if (parentKey === 'SS' || parentKey === 'NS' || parentKey === 'BS') members.sort();
-    return `[${members.join(',')}]`;
-  }
-  if (value !== null && typeof value === 'object') {
-    const record = value as Record<string, unknown>;
-    return `{${Object.keys(record)
-      .filter((key) => record[key] !== undefined)
-      .sort()
-      .map((key) => `${JSON.stringify(key)}:${stableJson(record[key], key)}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
-
-/** What a write leaves in the table: its new image, or 'REMOVE'. */
-export function fingerprintOf(image: Record<string, unknown> | undefined): string {
-  return image ? stableJson(image) : 'REMOVE';
-}
-
-// ---------------------------------------------------------------------------------------------------
 // The replicator
 
 type Item = Record<string, AttributeValue>;
@@ -212,11 +117,6 @@ interface ShardCursor {
   closed: boolean;
 }
 
-interface Checkpoint {
-  streamArn: string;
-  /** shardId -> target region -> last sequence number handled for that target. */
-  shards: Record<string, Record<string, string>>;
-}
 
 const ITEM_STATE_TTL_MS = 5 * 60_000;
 const CHECKPOINT_EVERY_MS = 500;
@@ -287,29 +187,15 @@ export async function startReplicator(options: ReplicatorOptions): Promise<Repli
 
   for (const region of regions) streamArns.set(region, await enableStream(db.get(region)!, tableName, region));
 
-  const checkpointFile = (region: string) => join(options.dataDir!, 'replication', `${region}.json`);
   async function loadCheckpoint(region: string): Promise<Checkpoint | undefined> {
     if (!options.dataDir) return undefined;
-    try {
-      const checkpoint = JSON.parse(await readFile(checkpointFile(region), 'utf8')) as Checkpoint;
-      // A recreated table has a new stream: the old positions mean nothing there.
-      return checkpoint.streamArn === streamArns.get(region) ? checkpoint : undefined;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') log('ERROR', 'replication checkpoint unreadable, starting fresh', { region, error: String(error) });
-      return undefined;
-    }
+    return readCheckpoint(options.dataDir, region, streamArns.get(region)!, (error) =>
+      log('ERROR', 'replication checkpoint unreadable, starting fresh', { region, error: String(error) }),
+    );
   }
   async function saveCheckpoint(region: string) {
     if (!options.dataDir) return;
-    const shards: Checkpoint['shards'] = {};
-    for (const [target, byShard] of positions.get(region)!) {
-      for (const [shardId, seq] of byShard) (shards[shardId] ??= {})[target] = seq;
-    }
-    const file = checkpointFile(region);
-    await mkdir(join(options.dataDir, 'replication'), { recursive: true });
-    // Write then rename: a crash mid-write leaves the previous checkpoint, never half a file.
-    await writeFile(`${file}.tmp`, JSON.stringify({ streamArn: streamArns.get(region)!, shards } satisfies Checkpoint));
-    await rename(`${file}.tmp`, file);
+    await writeCheckpoint(options.dataDir, region, streamArns.get(region)!, positions.get(region)!);
   }
   async function flushCheckpoints() {
     for (const region of [...dirty]) {
@@ -667,56 +553,4 @@ export async function startReplicator(options: ReplicatorOptions): Promise<Repli
     },
   };
   return replicator;
-}
-
-/**
- * The streams client (3.1141) reads an empty map attribute (`{"M": {}}`, e.g. a key without tags) as `{}`,
- * a value with no type, which PutItem refuses. Our items hold empty maps but never empty lists, so a
- * typeless value is an empty map (nested ones too).
- */
-export function restoreEmptyMaps(item: Item): Item {
-  const fix = (value: Record<string, unknown>): Record<string, unknown> => {
-    if (Object.keys(value).length === 0) return { M: {} };
-    if (value.M && typeof value.M === 'object') return { M: restoreEmptyMaps(value.M as Item) };
-    if (Array.isArray(value.L)) return { L: (value.L as Record<string, unknown>[]).map(fix) };
-    return value;
-  };
-  const fixed: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(item)) fixed[name] = fix(value as unknown as Record<string, unknown>);
-  return fixed as Item;
-}
-
-/** Turns on the table's stream (NEW_AND_OLD_IMAGES) if it is off; returns the stream's ARN. */
-async function enableStream(client: DynamoDBClient, tableName: string, region: string): Promise<string> {
-  for (let attempt = 0; ; attempt++) {
-    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
-    const spec = Table?.StreamSpecification;
-    if (spec?.StreamEnabled && spec.StreamViewType !== 'NEW_AND_OLD_IMAGES') {
-      // Replication needs the new image of every write; a view type cannot be changed in place.
-      throw new Error(`Table ${tableName} in ${region} has a ${spec.StreamViewType} stream; replication needs NEW_AND_OLD_IMAGES`);
-    }
-    if (spec?.StreamEnabled && Table?.LatestStreamArn) return Table.LatestStreamArn;
-    if (attempt === 0) {
-      await client.send(
-        new UpdateTableCommand({ TableName: tableName, StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' } }),
-      );
-    }
-    if (attempt >= 100) throw new Error(`Table ${tableName} in ${region}: stream not enabled`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-const WRITE_COMMANDS = new Set(['PutCommand', 'UpdateCommand', 'DeleteCommand', 'TransactWriteCommand', 'BatchWriteCommand']);
-
-/** Makes a document client call `onWrite` after each write it makes (the local service nudges the replicator). */
-export function notifyingWrites(client: DynamoDBDocumentClient, onWrite: () => void): DynamoDBDocumentClient {
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      const result = await next(args);
-      if (WRITE_COMMANDS.has(context.commandName ?? '')) onWrite();
-      return result;
-    },
-    { step: 'initialize', name: 'nudgeReplicator' },
-  );
-  return client;
 }

@@ -13,7 +13,8 @@ import { createApiGatewayServer, type ApiHandler, type EmulatorLogger } from './
 import { loadCredentials } from './credentials.js';
 import { startDynamoDbLocal } from './dynamodb-local.js';
 import { RegionHealth } from './region-health.js';
-import { notifyingWrites, startReplicator, type Replicator } from './replicator.js';
+import { startReplicator, type Replicator } from './replicator.js';
+import { notifyingWrites } from './replication-streams.js';
 import { localRootKeyEnv } from './root-key.js';
 import { startScheduler } from './scheduler.js';
 import { tableEnsurer } from './tables.js';

@@ -21,7 +21,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { createApiGatewayServer, LocalLambdaContext } from '../../infra/local/api-gateway.js';
+import { createApiGatewayServer } from '../../infra/local/api-gateway.js';
+import { LocalLambdaContext } from '../../infra/local/lambda-event.js';
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
 

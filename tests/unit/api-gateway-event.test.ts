@@ -2,7 +2,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { IncomingMessage } from 'node:http';
-import { buildEvent, requestTime } from '../../infra/local/api-gateway.js';
+import { buildEvent, requestTime } from '../../infra/local/lambda-event.js';
 
 function fakeRequest(rawHeaders: string[], url = '/'): IncomingMessage {
   const headers: Record<string, string> = {};

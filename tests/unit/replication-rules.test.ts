@@ -1,7 +1,7 @@
 /** The local global-table replicator's pure rules (infra/local/replicator.ts): last writer wins, echoes. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { CREATION_TIME_ROUNDING_MS, fingerprintOf, newerVersion, observe, ownerRegion, stableJson, versionTime, type Version } from '../../infra/local/replicator.js';
+import { CREATION_TIME_ROUNDING_MS, fingerprintOf, newerVersion, observe, ownerRegion, stableJson, versionTime, type Version } from '../../infra/local/replication-rules.js';
 
 const EAST = 'us-east-1';
 const WEST = 'us-west-2';
