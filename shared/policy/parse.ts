@@ -18,7 +18,7 @@
  */
 import { MalformedPolicyDocumentException } from '../errors.js';
 import type { PolicyDocument, PrincipalSpec, Statement } from './types.js';
-import { parseOperator } from './evaluate.js';
+import { parseOperator } from './conditions.js';
 
 /** The messages parsePolicy throws, for tests and callers that want to recognise them. */
 export const policyErrors = {
