@@ -12,7 +12,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { MiddlewareObj } from '@middy/core';
-import type { MetricsRecorder } from './ports.js';
+import type { MetricsRecorder } from './core/sinks.js';
 
 export const serviceName = 'kms';
 

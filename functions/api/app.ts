@@ -21,7 +21,7 @@ import {
   publishMetricsEvery,
 } from '../../shared/observability.js';
 import type { OperationContext } from '../../shared/context/operation-context.js';
-import { noMetrics } from '../../shared/ports.js';
+import { noMetrics } from '../../shared/core/sinks.js';
 import { model } from '../../shared/model/model.js';
 import { dispatch, type Completion, type DispatchHooks } from '../../shared/protocol/dispatcher.js';
 import { DependencyTimeoutException, KMSInternalException, KmsError, errorBody } from '../../shared/errors.js';

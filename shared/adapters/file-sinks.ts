@@ -12,7 +12,7 @@ import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { auditLine } from '../audit/api-record.js';
 import type { StreamingAuditSink } from '../audit/buffer.js';
-import type { AuditRecord, AuditSink, EventSink, KmsEvent, Notification, Notifier, Sinks } from '../ports.js';
+import type { AuditRecord, AuditSink, EventSink, KmsEvent, Notification, Notifier, Sinks } from '../core/sinks.js';
 
 export const eventLogPath = (dataDir: string) => join(dataDir, 'events.jsonl');
 export const notificationLogPath = (dataDir: string) => join(dataDir, 'notifications.jsonl');

@@ -18,7 +18,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { KeyRecord } from '../core/types.js';
-import type { AuditRecord } from '../ports.js';
+import type { AuditRecord } from '../core/sinks.js';
 import type { Caller } from '../core/caller.js';
 import { model } from '../model/model.js';
 import { safeRequestParameters, safeResponseElements } from './redact.js';

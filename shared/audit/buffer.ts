@@ -4,7 +4,7 @@
  * instance runs no timers). Batches are written one after the other, in the order they were taken.
  * The local runtime's file sink streams instead (StreamingAuditSink): it encodes each record at once.
  */
-import type { AuditRecord, AuditSink } from '../ports.js';
+import type { AuditRecord, AuditSink } from '../core/sinks.js';
 
 /**
  * A sink that takes records one by one on the request path and writes them out itself, at once (group

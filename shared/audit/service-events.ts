@@ -5,7 +5,7 @@
  */
 import type { KeyRecord } from '../core/types.js';
 import { deterministicId } from '../events/kms-events.js';
-import type { AuditRecord } from '../ports.js';
+import type { AuditRecord } from '../core/sinks.js';
 
 export function serviceEventRecord(
   eventName: string,

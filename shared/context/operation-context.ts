@@ -1,10 +1,11 @@
 import type { MaterialVault } from '../core/material-vault.js';
 import type { KeyRecord } from '../core/types.js';
 import type { GrantTokenSigner } from '../grants/grant-token.js';
-import type { GrantStore } from '../grants/store.js';
+import type { GrantStore } from '../store/grant-store.js';
 import type { Caller } from '../core/caller.js';
 import type { JobStore } from '../store/job-store.js';
-import type { KeyStore, MetricsRecorder, PeerKeys, Sinks } from '../ports.js';
+import type { KeyStore, PeerKeys } from '../store/ports.js';
+import type { MetricsRecorder, Sinks } from '../core/sinks.js';
 import type { Clock, Random } from '../core/environment.js';
 
 /** What every operation receives besides its input: who asks, where, and the ports it may use. */

@@ -9,7 +9,7 @@
  */
 import { CREDENTIAL_SECRET_PURPOSE, credentialSecretAad, type CredentialRecord, type VerifiableCredential } from '../core/credentials.js';
 import type { MaterialVault } from '../core/material-vault.js';
-import type { CredentialStore } from '../ports.js';
+import type { CredentialStore } from '../store/ports.js';
 
 export interface CachedCredential extends VerifiableCredential {
   readonly record: CredentialRecord;

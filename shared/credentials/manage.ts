@@ -21,7 +21,8 @@ import { ACCESS_KEY_ID, newAccessKeyId, PRINCIPAL_ARN_FORMS, principalOf, sessio
 import type { JobStore } from '../store/job-store.js';
 import { deliverNow, outboxAudit } from '../store/outbox.js';
 import { retryOnConflict } from '../keys/conflict-retry.js';
-import { type CredentialStore, type Sinks } from '../ports.js';
+import { type CredentialStore } from '../store/ports.js';
+import { type Sinks } from '../core/sinks.js';
 import type { Clock, Random } from '../core/environment.js';
 
 export interface CredentialAdminContext {

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { KeyRecord, RotationType } from '../core/types.js';
-import type { KmsEvent } from '../ports.js';
+import type { KmsEvent } from '../core/sinks.js';
 
 /** AWS's source. EventBridge refuses `aws.*` sources from PutEvents, so deployments set their own. */
 export const AWS_KMS_EVENT_SOURCE = 'aws.kms';

@@ -7,13 +7,18 @@ import type { KeyRecord } from '../core/types.js';
 import type { Caller } from '../core/caller.js';
 import type { Clock } from '../core/environment.js';
 import type { GrantTokenClaims, GrantTokenSigner } from './grant-token.js';
-import type { GrantStore } from './store.js';
-import type { GrantOperation } from './types.js';
+import type { GrantOperation, GrantRecord, GrantTombstone } from './types.js';
+
+/** What grant checks read of the grant store (shared/store/grant-store.ts has it all). */
+export interface GrantReader {
+  grantsForMatchKeys(keyId: string, matchKeys: readonly string[]): Promise<GrantRecord[]>;
+  getTombstone(keyId: string, grantId: string): Promise<GrantTombstone | undefined>;
+}
 
 /** What grant checks need of a request's context (the operation context has it all). */
 export interface GrantContext {
   caller: Caller;
-  grants: GrantStore;
+  grants: GrantReader;
   grantTokens: GrantTokenSigner;
   clock: Clock;
 }

@@ -1,7 +1,8 @@
 /** What a scheduled job receives: one region's stores, the instant it runs "as of", and the sinks. */
 import type { MaterialVault } from '../core/material-vault.js';
-import type { GrantStore } from '../grants/store.js';
-import type { KeyStore, PeerKeys, Sinks } from '../ports.js';
+import type { GrantStore } from '../store/grant-store.js';
+import type { KeyStore, PeerKeys } from '../store/ports.js';
+import type { Sinks } from '../core/sinks.js';
 import type { Random } from '../core/environment.js';
 import type { JobStore } from '../store/job-store.js';
 

@@ -21,7 +21,7 @@ import { dueDates } from '../core/due-dates.js';
 import type { KeyRecord } from '../core/types.js';
 import { serviceEventRecord } from '../audit/service-events.js';
 import { deletionEvent, deterministicId } from '../events/kms-events.js';
-import type { Notification } from '../ports.js';
+import type { Notification } from '../core/sinks.js';
 import { retryOnConflict } from '../keys/conflict-retry.js';
 import { scheduleReplicaDeletion, startPrimaryDeletion } from '../core/key-state.js';
 import { isPrimary } from '../core/multi-region.js';

@@ -12,7 +12,7 @@ import { isKeyId, parseKeyReference } from '../core/ids.js';
 import { checkKeyState } from '../core/key-state.js';
 import { KmsError } from '../errors.js';
 import { checkOnDemandRotation } from '../keys/rotation-rules.js';
-import { ConditionFailedError } from '../ports.js';
+import { ConditionFailedError } from '../store/ports.js';
 import { retryOnConflict } from '../keys/conflict-retry.js';
 import type { JobServices } from './context.js';
 import { deliverNow } from '../store/outbox.js';

@@ -6,7 +6,7 @@
  * writers of one item serialize instead of colliding round after round. After `attempts` lost rounds
  * (about 3 s with the defaults) the caller gets a ConflictException, never a 500.
  */
-import { ConditionFailedError } from '../ports.js';
+import { ConditionFailedError } from '../store/ports.js';
 import { ConflictException } from '../errors.js';
 
 /** Thrown inside an attempt to ask for another round (e.g. what it matched was removed meanwhile). */

@@ -8,7 +8,7 @@ import { keyArn } from '../core/ids.js';
 import type { MultiRegionConfiguration } from '../core/key-metadata.js';
 import { isPrimary } from '../core/multi-region.js';
 import type { KeyRecord } from '../core/types.js';
-import type { PeerKeys } from '../ports.js';
+import type { PeerKeys } from '../store/ports.js';
 
 /** The region's own key stands for itself; the others are read from the table (in parallel). */
 async function keysInRegions(peers: PeerKeys, key: KeyRecord, regions: string[]): Promise<KeyRecord[]> {

@@ -8,7 +8,7 @@
  */
 import type { KeyRecord } from '../core/types.js';
 import { deterministicId } from '../events/kms-events.js';
-import type { MetricsRecorder, Notification } from '../ports.js';
+import type { MetricsRecorder, Notification } from '../core/sinks.js';
 import type { Clock } from '../core/environment.js';
 import type { JobStore, PendingDeletionUse } from '../store/job-store.js';
 

@@ -9,7 +9,8 @@ import type { MaterialVault } from '../core/material-vault.js';
 import { asRotation, rotate } from '../core/rotation.js';
 import type { KeyRecord, RotationType } from '../core/types.js';
 import { rotationEvent } from '../events/kms-events.js';
-import type { KeyStore, OutboxEntry } from '../ports.js';
+import type { KeyStore } from '../store/ports.js';
+import type { OutboxEntry } from '../core/sinks.js';
 import { outboxAudit, outboxEvent } from '../store/outbox.js';
 
 export interface RotationDeps {

@@ -6,7 +6,7 @@
  */
 import { aliasArn, keyArn, newKeyId } from '../core/ids.js';
 import type { KeyRecord } from '../core/types.js';
-import { ConditionFailedError } from '../ports.js';
+import { ConditionFailedError } from '../store/ports.js';
 import { NotFoundException } from '../errors.js';
 import type { OperationContext } from '../context/operation-context.js';
 

@@ -1,7 +1,7 @@
 /** CreateAlias: https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateAlias.html */
 import { aliasArn } from '../core/ids.js';
 import { AlreadyExistsException, LimitExceededException } from '../errors.js';
-import { ConditionFailedError } from '../ports.js';
+import { ConditionFailedError } from '../store/ports.js';
 import { checkAliasName, checkTargetIsKey } from './alias-rules.js';
 import type { OperationContext } from '../context/operation-context.js';
 import { resolveKey } from './resolve-key.js';

@@ -1,6 +1,6 @@
 /** DeleteAlias: https://docs.aws.amazon.com/kms/latest/APIReference/API_DeleteAlias.html */
 import { authorize } from '../authz/authorize.js';
-import { ConditionFailedError } from '../ports.js';
+import { ConditionFailedError } from '../store/ports.js';
 import { checkAliasName, existingAlias } from './alias-rules.js';
 import type { OperationContext } from '../context/operation-context.js';
 

@@ -5,7 +5,7 @@
  * the same material restores it (KMS-REFERENCE §9).
  */
 import { keyWithoutMaterial } from '../core/imported-material.js';
-import { ConditionFailedError } from '../ports.js';
+import { ConditionFailedError } from '../store/ports.js';
 import { KMSInternalException, NotFoundException } from '../errors.js';
 import type { OperationContext } from '../context/operation-context.js';
 import { checkExternalOrigin } from './get-parameters-for-import.js';

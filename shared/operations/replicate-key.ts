@@ -18,7 +18,7 @@ import { isPrimary } from '../core/multi-region.js';
 import { applyTags, type Tag } from '../core/tags.js';
 import type { KeyRecord } from '../core/types.js';
 import { defaultKeyPolicy } from '../policy/default-policy.js';
-import { ConditionFailedError } from '../ports.js';
+import { ConditionFailedError } from '../store/ports.js';
 import { AlreadyExistsException, UnsupportedOperationException, ValidationException } from '../errors.js';
 import type { OperationContext } from '../context/operation-context.js';
 import { multiRegionConfiguration } from '../keys/multi-region.js';

@@ -14,7 +14,8 @@ import { parseKeyReference, PARTITION } from '../core/ids.js';
 import type { KeyRecord } from '../core/types.js';
 import type { FailedRegion, JobStore } from '../store/job-store.js';
 import { deliverNow, outboxAudit } from '../store/outbox.js';
-import type { AuditRecord, PeerKeys, Sinks } from '../ports.js';
+import type { PeerKeys } from '../store/ports.js';
+import type { AuditRecord, Sinks } from '../core/sinks.js';
 
 export interface RecoveryContext {
   region: string;

@@ -7,7 +7,8 @@
  */
 import { settled } from '../core/multi-region.js';
 import type { AliasRecord, KeyRecord, WrappedMaterial } from '../core/types.js';
-import type { KeyEffects, KeyStore, OutboxEntry, Page } from '../ports.js';
+import type { KeyEffects, KeyStore, Page } from './ports.js';
+import type { OutboxEntry } from '../core/sinks.js';
 
 interface Entry<T> {
   value: T;

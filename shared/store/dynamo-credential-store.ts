@@ -9,7 +9,8 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { CredentialRecord } from '../core/credentials.js';
-import { ConditionFailedError, type CredentialStore, type OutboxEntry } from '../ports.js';
+import { ConditionFailedError, type CredentialStore } from './ports.js';
+import { type OutboxEntry } from '../core/sinks.js';
 import { credentialItem, credentialsPk, credentialUseItem, credentialUsePk } from './item-keys.js';
 import { outboxItemOf } from './outbox-item.js';
 

@@ -7,7 +7,7 @@
  */
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { ConditionFailedError, type Page } from '../ports.js';
+import { ConditionFailedError, type Page } from './ports.js';
 import {
   GRANT_PREFIX,
   grantByRetiring,
@@ -20,9 +20,9 @@ import {
   grantTombstoneItem,
   prefixRange,
   retiringPk,
-} from '../grants/item-keys.js';
+} from './grant-item-keys.js';
 import { granteeMatchKey, TOMBSTONE_RETENTION_MS } from '../grants/rules.js';
-import type { GrantStore } from '../grants/store.js';
+import type { GrantStore } from './grant-store.js';
 import type { CreateGrantOutcome, GrantRecord, GrantRemoval, GrantTombstone } from '../grants/types.js';
 
 const SCHEMA_VERSION = 1;

@@ -15,9 +15,9 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import type { KeyRecord } from '../core/types.js';
-import { grantPartition } from '../grants/item-keys.js';
+import { grantPartition } from './grant-item-keys.js';
 import type { CleanupEntry, DueEntry, FailedRegion, JobStore, PendingDeletionUse, StoredOutboxEntry } from './job-store.js';
-import type { OutboxEntry } from '../ports.js';
+import type { OutboxEntry } from '../core/sinks.js';
 import { dueIndexes, type DueJob } from './due-index.js';
 import {
   aliasByKey,

@@ -14,7 +14,8 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { AliasRecord, KeyRecord, WrappedMaterial } from '../core/types.js';
 import { defaultKeyPolicy } from '../policy/default-policy.js';
-import { ConditionFailedError, type KeyEffects, type KeyStore, type OutboxEntry, type Page } from '../ports.js';
+import { ConditionFailedError, type KeyEffects, type KeyStore, type Page } from './ports.js';
+import { type OutboxEntry } from '../core/sinks.js';
 import { dueAttributes, dueIndexes, sharedDueAttributes } from './due-index.js';
 import { isPrimary, settled } from '../core/multi-region.js';
 import { sharedFields, withShared } from './multi-region-item.js';

@@ -4,7 +4,7 @@
  * attempts to use keys pending deletion. DynamoDB adapter: shared/store/dynamo-job-store.ts.
  */
 import type { KeyRecord } from '../core/types.js';
-import type { OutboxEntry } from '../ports.js';
+import type { OutboxEntry } from '../core/sinks.js';
 import type { DueJob } from './due-index.js';
 
 export interface DueEntry {

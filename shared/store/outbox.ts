@@ -4,7 +4,7 @@
  * two job runs at once deliver it once; a run that crashes after claiming leaves the claim to lapse and a
  * later run delivers it (at least once; the local sinks also drop ids they have already written).
  */
-import type { AuditRecord, KmsEvent, Notification, OutboxEntry, Sinks } from '../ports.js';
+import type { AuditRecord, KmsEvent, Notification, OutboxEntry, Sinks } from '../core/sinks.js';
 import type { JobStore } from './job-store.js';
 
 /**

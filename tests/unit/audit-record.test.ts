@@ -11,7 +11,7 @@ import { dayFilesInRange, recordInRange, recordNamesKey } from '../../shared/aud
 import { keptMembers, safeRequestParameters, safeResponseElements } from '../../shared/audit/redact.js';
 import type { KeyRecord } from '../../shared/core/types.js';
 import { MetricsAggregator } from '../../shared/observability.js';
-import type { AuditRecord } from '../../shared/ports.js';
+import type { AuditRecord } from '../../shared/core/sinks.js';
 import { model } from '../../shared/model/model.js';
 
 const ARN = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';

@@ -2,7 +2,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { backoffMs, CONCURRENT_CHANGE_MESSAGE, retryOnConflict, RetryConflict } from '../../shared/keys/conflict-retry.js';
-import { ConditionFailedError } from '../../shared/ports.js';
+import { ConditionFailedError } from '../../shared/store/ports.js';
 import { KmsError } from '../../shared/errors.js';
 
 describe('retryOnConflict', () => {

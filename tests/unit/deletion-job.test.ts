@@ -16,7 +16,8 @@ import {
   PENDING_DELETION_KEY_USE_METRIC,
   pendingDeletionUseAlarm,
 } from '../../shared/keys/pending-deletion-use.js';
-import { ConditionFailedError, type KeyStore, type Notification, type OutboxEntry } from '../../shared/ports.js';
+import { ConditionFailedError, type KeyStore } from '../../shared/store/ports.js';
+import { type Notification, type OutboxEntry } from '../../shared/core/sinks.js';
 import { testKey } from '../support/key-record.js';
 
 const DAY = 86_400_000;

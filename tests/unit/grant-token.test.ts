@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { createHmac, randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
-import { CachedGrantStore } from '../../shared/grants/cached-grant-store.js';
+import { CachedGrantStore } from '../../shared/store/cached-grant-store.js';
 import { authorizingGrants, grantAllows, TOKEN_AUTHORITY_MS, verifyGrantTokens } from '../../shared/grants/grant-check.js';
 import type { GrantOperation } from '../../shared/grants/types.js';
 import {
@@ -17,7 +17,7 @@ import {
   verifyGrantToken,
   type GrantTokenClaims,
 } from '../../shared/grants/grant-token.js';
-import { grantItem, granteeItem, granteePrefix, prefixRange } from '../../shared/grants/item-keys.js';
+import { grantItem, granteeItem, granteePrefix, prefixRange } from '../../shared/store/grant-item-keys.js';
 import {
   atLeastAsStrict,
   callerIsAccountRoot,
@@ -31,7 +31,7 @@ import {
   principalMatches,
   validateConstraints,
 } from '../../shared/grants/rules.js';
-import type { GrantStore } from '../../shared/grants/store.js';
+import type { GrantStore } from '../../shared/store/grant-store.js';
 import type { GrantRecord, GrantTombstone } from '../../shared/grants/types.js';
 import type { KeyRecord } from '../../shared/core/types.js';
 import type { OperationContext } from '../../shared/context/operation-context.js';

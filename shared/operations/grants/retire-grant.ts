@@ -15,7 +15,7 @@
 import { accessDenied } from '../../authz/authorize.js';
 import type { KeyRecord } from '../../core/types.js';
 import { callerIsAccountRoot, GRANT_ID, principalMatches } from '../../grants/rules.js';
-import { ConditionFailedError } from '../../ports.js';
+import { ConditionFailedError } from '../../store/ports.js';
 import { InvalidGrantIdException, ValidationException } from '../../errors.js';
 import type { OperationContext } from '../../context/operation-context.js';
 import { findKey } from '../resolve-key.js';

@@ -6,7 +6,7 @@
  * honouring the grant at once, other processes within the grant cache's TTL.
  */
 import { GRANT_ID } from '../../grants/rules.js';
-import { ConditionFailedError } from '../../ports.js';
+import { ConditionFailedError } from '../../store/ports.js';
 import { InvalidGrantIdException, NotFoundException } from '../../errors.js';
 import type { OperationContext } from '../../context/operation-context.js';
 import { resolveKey } from '../resolve-key.js';

@@ -7,9 +7,9 @@
  * A grant token covers the gap for a new grant; tombstones are read uncached, so a token is refused as
  * soon as its grant is removed. Everything but the authorization lookup passes straight through.
  */
-import type { Page } from '../ports.js';
-import type { GrantStore } from './store.js';
-import type { CreateGrantOutcome, GrantRecord, GrantRemoval, GrantTombstone } from './types.js';
+import type { Page } from './ports.js';
+import type { GrantStore } from './grant-store.js';
+import type { CreateGrantOutcome, GrantRecord, GrantRemoval, GrantTombstone } from '../grants/types.js';
 
 interface Entry {
   grants: GrantRecord[];

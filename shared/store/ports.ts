@@ -1,6 +1,7 @@
 /** The narrow interfaces the core uses; adapters in shared/store and shared/adapters implement them. */
-import type { CredentialRecord } from './core/credentials.js';
-import type { AliasRecord, KeyRecord, WrappedMaterial } from './core/types.js';
+import type { CredentialRecord } from '../core/credentials.js';
+import type { OutboxEntry } from '../core/sinks.js';
+import type { AliasRecord, KeyRecord, WrappedMaterial } from '../core/types.js';
 
 export interface Page<T> {
   items: T[];
@@ -80,75 +81,6 @@ export interface KeyEffects {
    * (UpdatePrimaryRegion: the new primary's). By default a primary's own write updates it.
    */
   sharedFrom?: KeyRecord;
-}
-
-/**
- * Something to tell the outside world once a state change is committed: written in the same transaction
- * as the change (transactional outbox), delivered by `deliverOutbox` and then removed. `id` is
- * deterministic for job actions, so a re-run writes the same entry instead of a second one.
- */
-export interface OutboxEntry {
-  id: string;
-  kind: 'event' | 'audit' | 'notification';
-  body: Record<string, unknown>;
-}
-
-/** EventBridge in AWS, the data directory's event log locally. Delivering the same id twice is harmless locally. */
-export interface EventSink {
-  publish(events: KmsEvent[]): Promise<void>;
-}
-
-/** An EventBridge event in AWS's envelope (KMS-REFERENCE §11). */
-export interface KmsEvent {
-  version: '0';
-  id: string;
-  'detail-type': string;
-  source: string;
-  account: string;
-  time: string;
-  region: string;
-  resources: string[];
-  detail: Record<string, unknown>;
-}
-
-/** CloudTrail-format records: a dedicated log group in AWS, files in the data directory locally. */
-export interface AuditSink {
-  write(records: AuditRecord[]): Promise<void>;
-}
-
-export type AuditRecord = Record<string, unknown> & { eventID: string; eventTime: string; eventName: string };
-
-/** Operator notifications (alarms, warnings): SNS in AWS, the data directory's notification log locally. */
-export interface Notifier {
-  notify(notifications: Notification[]): Promise<void>;
-}
-
-export interface Notification {
-  id: string;
-  severity: 'ALARM' | 'WARNING';
-  subject: string;
-  message: string;
-  time: string;
-  region: string;
-  account: string;
-  keyArn?: string;
-  details?: Record<string, unknown>;
-}
-
-/**
- * Counts for CloudWatch (Powertools Metrics in the API and the jobs). The core records through this
- * port and never imports Powertools.
- */
-export interface MetricsRecorder {
-  count(name: string, value?: number): void;
-}
-
-export const noMetrics: MetricsRecorder = { count: () => {} };
-
-export interface Sinks {
-  events: EventSink;
-  audit: AuditSink;
-  notifier: Notifier;
 }
 
 /** Hands out the KeyStore of a region (each region has its own items; see ARCHITECTURE "Home-region writes"). */

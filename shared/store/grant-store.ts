@@ -3,8 +3,8 @@
  * beside their key, so every grant of a key is written by the key's region only.
  * DynamoDB adapter: shared/store/dynamo-grant-store.ts; short-TTL cache: shared/grants/cached-grant-store.ts.
  */
-import type { Page } from '../ports.js';
-import type { CreateGrantOutcome, GrantRecord, GrantRemoval, GrantTombstone } from './types.js';
+import type { Page } from './ports.js';
+import type { CreateGrantOutcome, GrantRecord, GrantRemoval, GrantTombstone } from '../grants/types.js';
 
 export interface GrantStore {
   /**
