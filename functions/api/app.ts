@@ -10,7 +10,8 @@
 import middy, { type MiddyfiedHandler } from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { apiCallRecord } from '../../shared/audit/api-record.js';
+import { apiCallRecordOf } from '../../shared/audit/api-record.js';
+import { useRecorder } from '../../shared/credentials/use-recorder.js';
 import { AuditBuffer, isStreamingAuditSink } from '../../shared/audit/buffer.js';
 import type { Config } from '../../shared/config.js';
 import {
@@ -23,13 +24,12 @@ import {
 import type { OperationContext } from '../../shared/context/operation-context.js';
 import { noMetrics } from '../../shared/core/sinks.js';
 import { model } from '../../shared/model/model.js';
-import { dispatch, type Completion, type DispatchHooks } from '../../shared/protocol/dispatcher.js';
+import { dispatch, type DispatchHooks } from '../../shared/protocol/dispatcher.js';
 import { DependencyTimeoutException, KMSInternalException, KmsError, errorBody } from '../../shared/errors.js';
 import { isStoreUnavailable } from '../../shared/store/unavailable.js';
 import { createCallerResolver } from '../../shared/protocol/caller.js';
 import { createSigV4Verifier } from '../../shared/protocol/sigv4.js';
 import { isQueryProtocol, stsErrorOf, stsResponse } from '../../shared/protocol/sts.js';
-import type { CachedCredential } from '../../shared/credentials/credential-cache.js';
 import { operations } from '../../shared/operations/index.js';
 import { createServices, type Services } from '../../shared/services.js';
 import { header, operationTarget } from '../../shared/protocol/request-headers.js';
@@ -92,9 +92,9 @@ export function createApiHandler(config: Config, services: Services = createServ
       const known = done.operation !== undefined && model.operations[done.operation] !== undefined;
       aggregator.request(known ? done.operation! : 'Unknown', done.error !== undefined, done.durationMs);
       try {
-        if (audit instanceof AuditBuffer) audit.add(auditRecordOf(done));
+        if (audit instanceof AuditBuffer) audit.add(apiCallRecordOf(done));
         // Locally the answer waits for the record to be in its file (group commit): it survives a crash.
-        else return audit.append(auditRecordOf(done));
+        else return audit.append(apiCallRecordOf(done));
       } catch (error) {
         logger.error('audit record could not be built', { operation: done.operation, error: error as Error });
         aggregator.count('AuditWriteError');
@@ -112,7 +112,7 @@ export function createApiHandler(config: Config, services: Services = createServ
 
   // Who is calling: SigV4 verified here against the service's credentials (or, in `iam` mode, API Gateway's word).
   const verifier = createSigV4Verifier({ services: ['kms', 'sts'], lookup: (id) => services.credentials.lookup(id) });
-  const recordUse = useRecorder(services, logger);
+  const recordUse = useRecorder(services.credentialStore, logger);
   const resolveCaller = createCallerResolver({ mode: config.authMode, verifier, defaultRegion: config.defaultRegion, onVerified: recordUse });
 
   const handle = async (event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> => {
@@ -162,40 +162,6 @@ export function createApiHandler(config: Config, services: Services = createServ
   return handler;
 }
 
-function auditRecordOf(done: Completion<OperationContext>) {
-  const error = done.error;
-  return apiCallRecord({
-    operation: done.operation,
-    caller: done.request.caller,
-    region: done.request.region,
-    requestId: done.requestId,
-    input: done.input,
-    output: done.output,
-    errorCode: error?.type,
-    errorMessage: error && error.message !== '' ? error.message : undefined,
-    keys: done.ctx?.trail?.keys,
-    time: done.ctx ? done.ctx.clock.now() : new Date(),
-  });
-}
-
 function errorResponse(error: KmsError, requestId: string): APIGatewayProxyResult {
   return { statusCode: error.statusCode, headers: { 'Content-Type': 'application/x-amz-json-1.1', 'x-amzn-RequestId': requestId }, body: errorBody(error) };
-}
-
-/** How often one instance records a credential's use (its last-use item): at most every 5 minutes per key. */
-const USE_RECORD_INTERVAL_MS = 5 * 60 * 1000;
-
-/** Records credential use off the request path; a failure is only logged (last use is informational). */
-function useRecorder(services: Services, logger: { warn: (message: string, fields: Record<string, unknown>) => void }) {
-  const recorded = new Map<string, number>();
-  return (credential: CachedCredential) => {
-    const now = Date.now();
-    const last = recorded.get(credential.accessKeyId);
-    if (last !== undefined && now - last < USE_RECORD_INTERVAL_MS) return;
-    if (recorded.size >= 10_000) recorded.clear();
-    recorded.set(credential.accessKeyId, now);
-    services.credentialStore.recordUse(credential.accessKeyId, now).catch((error: unknown) =>
-      logger.warn('could not record a credential use', { accessKeyId: credential.accessKeyId, error: String(error) }),
-    );
-  };
 }

@@ -20,6 +20,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { KeyRecord } from '../core/types.js';
 import type { AuditRecord } from '../core/sinks.js';
 import type { Caller } from '../core/caller.js';
+import type { Clock } from '../core/environment.js';
 import { model } from '../model/model.js';
 import { safeRequestParameters, safeResponseElements } from './redact.js';
 
@@ -278,4 +279,32 @@ function resourcesJson(resources: Resource[]): string {
 /** One audit record as a JSON line's text: API records from cached parts, any other with JSON.stringify. */
 export function auditLine(record: AuditRecord): string {
   return record instanceof ApiCallRecord ? record.toLine() : JSON.stringify(record);
+}
+
+/** What the dispatcher knows of a completed request (its Completion, structurally). */
+export interface CompletedCall {
+  operation: string | undefined;
+  request: { caller: Caller; region: string };
+  requestId: string;
+  input: unknown;
+  output: unknown;
+  error: { type: string; message: string } | undefined;
+  ctx: { clock: Clock; trail?: { keys: KeyRecord[] } } | undefined;
+}
+
+/** The audit record of a request the dispatcher completed. */
+export function apiCallRecordOf(done: CompletedCall) {
+  const error = done.error;
+  return apiCallRecord({
+    operation: done.operation,
+    caller: done.request.caller,
+    region: done.request.region,
+    requestId: done.requestId,
+    input: done.input,
+    output: done.output,
+    errorCode: error?.type,
+    errorMessage: error && error.message !== '' ? error.message : undefined,
+    keys: done.ctx?.trail?.keys,
+    time: done.ctx ? done.ctx.clock.now() : new Date(),
+  });
 }

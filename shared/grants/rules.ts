@@ -21,6 +21,7 @@ import type { EncryptionContext } from '../core/encryption-context.js';
 import { PARTITION } from '../core/ids.js';
 import type { KeyRecord } from '../core/types.js';
 import { ValidationException } from '../errors.js';
+import { GRANT_OPERATION_NAMES } from '../model/names.js';
 import type { GrantOperation } from './types.js';
 import type { GrantConstraints, GrantRecord } from './types.js';
 
@@ -130,11 +131,8 @@ export function callerIsAccountRoot(caller: CallerIdentity, account: string): bo
 // ---------------------------------------------------------------------------------------------------
 // Operations
 
-export const GRANT_OPERATIONS: readonly GrantOperation[] = [
-  'Decrypt', 'Encrypt', 'GenerateDataKey', 'GenerateDataKeyWithoutPlaintext', 'ReEncryptFrom', 'ReEncryptTo', 'Sign',
-  'Verify', 'GetPublicKey', 'CreateGrant', 'RetireGrant', 'DescribeKey', 'GenerateDataKeyPair',
-  'GenerateDataKeyPairWithoutPlaintext', 'GenerateMac', 'VerifyMac', 'DeriveSharedSecret',
-];
+/** Every grant operation, as AWS's model lists them. */
+export const GRANT_OPERATIONS: readonly GrantOperation[] = GRANT_OPERATION_NAMES;
 
 const ANY_KEY: GrantOperation[] = ['CreateGrant', 'RetireGrant', 'DescribeKey'];
 

@@ -4,27 +4,10 @@
  * tombstone so that its grant tokens stop working). Dates are epoch milliseconds.
  */
 import type { EncryptionContext } from '../core/encryption-context.js';
+import type { GrantOperationName } from '../model/names.js';
 
-/** The 17 grant operations of AWS's model (GrantOperation enum). */
-export type GrantOperation =
-  | 'Decrypt'
-  | 'Encrypt'
-  | 'GenerateDataKey'
-  | 'GenerateDataKeyWithoutPlaintext'
-  | 'ReEncryptFrom'
-  | 'ReEncryptTo'
-  | 'Sign'
-  | 'Verify'
-  | 'GetPublicKey'
-  | 'CreateGrant'
-  | 'RetireGrant'
-  | 'DescribeKey'
-  | 'GenerateDataKeyPair'
-  | 'GenerateDataKeyPairWithoutPlaintext'
-  | 'GenerateMac'
-  | 'VerifyMac'
-  | 'DeriveSharedSecret';
-
+/** The grant operations of AWS's model (its GrantOperation enum, shared/model/names.ts). */
+export type GrantOperation = GrantOperationName;
 
 /** AWS's GrantConstraints structure, stored and returned as given. */
 export interface GrantConstraints {

@@ -42,8 +42,13 @@ import { generateDataKeyPair, generateDataKeyPairWithoutPlaintext } from './gene
 import { replicateKey } from './replicate-key.js';
 import { updatePrimaryRegion } from './update-primary-region.js';
 import type { Operation } from '../core/caller.js';
+import type { OperationName } from '../model/names.js';
 
-export const operations: Readonly<Record<string, Operation<OperationContext>>> = {
+/**
+ * The operations this service implements, by their name in AWS's model: a name that is not a model
+ * operation does not compile (shared/model/names.ts, generated from the model).
+ */
+export const operations = {
   CancelKeyDeletion: cancelKeyDeletion,
   CreateAlias: createAlias,
   CreateKey: createKey,
@@ -87,4 +92,4 @@ export const operations: Readonly<Record<string, Operation<OperationContext>>> =
   GenerateDataKeyPair: generateDataKeyPair,
   GenerateDataKeyPairWithoutPlaintext: generateDataKeyPairWithoutPlaintext,
   ...grantOperations,
-};
+} satisfies Partial<Record<OperationName, Operation<OperationContext>>>;

@@ -5,6 +5,7 @@
  * check.
  */
 import { aliasArn, keyArn, parseKeyReference, PARTITION } from '../core/ids.js';
+import type { OperationName } from '../model/names.js';
 import { checkKeyState, type StateCheckedOperation } from '../core/key-state.js';
 import type { KeyRecord } from '../core/types.js';
 import { notePendingDeletionUse } from '../keys/pending-deletion-use.js';
@@ -24,7 +25,7 @@ export interface ResolveOptions {
 }
 
 /** Operations AWS lets another account perform on a key (by key ARN or alias ARN), if the policy allows. */
-const crossAccountOperations = new Set<string>([
+const crossAccountOperations = new Set<OperationName>([
   'DescribeKey', 'Encrypt', 'Decrypt', 'ReEncrypt', 'GenerateDataKey', 'GenerateDataKeyWithoutPlaintext',
   'CreateGrant', 'ListGrants', 'RetireGrant', 'RevokeGrant', 'GetKeyRotationStatus',
   'Sign', 'Verify', 'GenerateMac', 'VerifyMac', 'GetPublicKey', 'DeriveSharedSecret',
@@ -38,7 +39,7 @@ export async function resolveKey(
   options: ResolveOptions,
 ): Promise<KeyRecord> {
   const { key, requestAlias } = await locateKey(ctx, value, options);
-  if (key.account !== ctx.caller.account && !crossAccountOperations.has(operation)) {
+  if (key.account !== ctx.caller.account && !crossAccountOperations.has(operation as OperationName)) {
     throw new NotFoundException(`Key '${key.arn}' does not exist`);
   }
   ctx.trail?.keys.push(key); // the audit record's resources, also when authorization fails

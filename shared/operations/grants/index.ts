@@ -1,16 +1,17 @@
 /** The grant operations, by `TrentService.<Operation>` name; spread into shared/operations/index.ts. */
 import type { Operation } from '../../core/caller.js';
 import type { OperationContext } from '../../context/operation-context.js';
+import type { OperationName } from '../../model/names.js';
 import { createGrant } from './create-grant.js';
 import { listGrants } from './list-grants.js';
 import { listRetirableGrants } from './list-retirable-grants.js';
 import { retireGrant } from './retire-grant.js';
 import { revokeGrant } from './revoke-grant.js';
 
-export const grantOperations: Readonly<Record<string, Operation<OperationContext>>> = {
+export const grantOperations = {
   CreateGrant: createGrant,
   ListGrants: listGrants,
   ListRetirableGrants: listRetirableGrants,
   RetireGrant: retireGrant,
   RevokeGrant: revokeGrant,
-};
+} satisfies Partial<Record<OperationName, Operation<OperationContext>>>;

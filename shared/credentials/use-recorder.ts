@@ -1,0 +1,21 @@
+/** The last use of each credential, recorded off the request path (shared/store's per-region use items). */
+import type { CachedCredential } from './credential-cache.js';
+import type { CredentialStore } from '../store/ports.js';
+
+/** How often one instance records a credential's use (its last-use item): at most every 5 minutes per key. */
+const USE_RECORD_INTERVAL_MS = 5 * 60 * 1000;
+
+/** Records credential use off the request path; a failure is only logged (last use is informational). */
+export function useRecorder(store: Pick<CredentialStore, 'recordUse'>, logger: { warn: (message: string, fields: Record<string, unknown>) => void }) {
+  const recorded = new Map<string, number>();
+  return (credential: CachedCredential) => {
+    const now = Date.now();
+    const last = recorded.get(credential.accessKeyId);
+    if (last !== undefined && now - last < USE_RECORD_INTERVAL_MS) return;
+    if (recorded.size >= 10_000) recorded.clear();
+    recorded.set(credential.accessKeyId, now);
+    store.recordUse(credential.accessKeyId, now).catch((error: unknown) =>
+      logger.warn('could not record a credential use', { accessKeyId: credential.accessKeyId, error: String(error) }),
+    );
+  };
+}
