@@ -26,9 +26,7 @@
  * its writes were read, so a restart does not mistake one for a local write.
  */
 import {
-  DeleteItemCommand,
   DynamoDBClient,
-  PutItemCommand,
   type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
 import {
@@ -42,16 +40,15 @@ import {
 import { DYNAMODB_LOCAL_CREDENTIALS } from '../../shared/services.js';
 import { readCheckpoint, writeCheckpoint, type Checkpoint } from './replication-checkpoints.js';
 import { enableStream } from './replication-streams.js';
+import { startDrainers, type Entry } from './replication-apply.js';
 import {
   fingerprintOf,
-  newerVersion,
   observe,
   ownerRegion,
   restoreEmptyMaps,
   stableJson,
   versionTime,
   type ItemState,
-  type Version,
 } from './replication-rules.js';
 
 export interface ReplicatorOptions {
@@ -91,23 +88,6 @@ export interface Replicator {
 
 type Item = Record<string, AttributeValue>;
 
-interface Entry {
-  source: string;
-  shardId: string;
-  seq: string;
-  /** 'mark': nothing to apply, only the checkpoint moves past this record. */
-  kind: 'apply' | 'mark';
-  /** From the item's owner region: applied as it comes, in stream order (no version check, no echo bookkeeping). */
-  owned?: boolean;
-  keys: Item;
-  image?: Item;
-  fingerprint: string;
-  version: Version;
-  createdAt: number;
-  /** When the replicator read the record (the extra delay counts from here). */
-  seenAt: number;
-}
-
 interface ShardCursor {
   shardId: string;
   parentShardId?: string;
@@ -128,8 +108,6 @@ const IDLE_POLL_MS = 1_000;
 const ACTIVE_WINDOW_MS = 2_000;
 /** How long stop() lets replication settle (echoes read, checkpoints past them) before it ends the loops anyway. */
 const STOP_DRAIN_MS = 3_000;
-/** Writes to distinct items applied at once per target. */
-const APPLY_BATCH = 32;
 
 const seqLess = (a: string, b: string) => BigInt(a) < BigInt(b);
 
@@ -407,101 +385,23 @@ export async function startReplicator(options: ReplicatorOptions): Promise<Repli
     dirty.add(source);
   }
 
-  // --- target side: apply the queue in order ------------------------------------------------------
-
-  // Per target: entries already decided (and registered) there, and entries already written there. A
-  // batch's entries after a failed one are kept for the retry, which must neither decide them again (their
-  // version is now the known one) nor write them twice.
-  const registered = new Map(regions.map((region) => [region, new WeakSet<Entry>()]));
-  const written = new Map(regions.map((region) => [region, new WeakSet<Entry>()]));
-
-  const drainers = regions.map((target) =>
-    (async () => {
-      const queue = queues.get(target)!;
-      let failures = 0;
-      while (!stopped) {
-        const entry = queue.entries[0];
-        // A down target receives nothing; its queue waits, in order.
-        if (!entry || isDown(target)) {
-          // Nothing queued: wait until the readers hand over something (or a second passes).
-          await sleep(entry ? pollMs : IDLE_POLL_MS, `drain:${target}`);
-          continue;
-        }
-        const wait = entry.seenAt + delayMs - Date.now();
-        if (wait > 0) {
-          await sleep(wait);
-          continue;
-        }
-        queue.busy = true;
-        // Writes to different items commute, so the head of the queue is applied in parallel up to the
-        // first repeated item (one item's writes stay in order). A PutItem on DynamoDB Local takes tens
-        // of ms: one at a time would fall behind a few dozen writes per second.
-        const batch: Entry[] = [];
-        const itemsInBatch = new Set<string>();
-        for (const next of queue.entries) {
-          const item = stableJson(next.keys);
-          if (batch.length >= APPLY_BATCH || itemsInBatch.has(item)) break;
-          itemsInBatch.add(item);
-          batch.push(next);
-        }
-        const results = await Promise.allSettled(batch.map((next) => (next.kind === 'apply' ? apply(target, next) : undefined)));
-        // The done prefix leaves the queue (and moves the checkpoint); from the first failure on, retry.
-        let done = 0;
-        while (done < batch.length && results[done]!.status === 'fulfilled') done++;
-        try {
-          for (const next of queue.entries.splice(0, done)) markHandled(next.source, target, next.shardId, next.seq);
-          if (done < batch.length) {
-            failures++;
-            const reason = (results[done] as PromiseRejectedResult).reason;
-            log('ERROR', 'replication: applying a write failed, retrying', { from: batch[done]!.source, to: target, error: String(reason) });
-            await sleep(Math.min(MAX_BACKOFF_MS, 50 * 2 ** failures));
-          } else failures = 0;
-        } finally {
-          queue.busy = false;
-        }
-      }
-    })(),
-  );
-
-  /** Applies `entry` to `target` unless the target already has a newer version (last writer wins). */
-  async function apply(target: string, entry: Entry) {
-    if (written.get(target)!.has(entry)) return;
-    if (entry.owned) {
-      // The owner's order is the order: put (or delete) as it comes. Its echo in the target's stream is dropped there.
-      const client = db.get(target)!;
-      if (entry.image) await client.send(new PutItemCommand({ TableName: tableName, Item: entry.image }));
-      else await client.send(new DeleteItemCommand({ TableName: tableName, Key: entry.keys }));
-      written.get(target)!.add(entry);
-      lastWriteAt.set(target, performance.now());
-      options.onApplied?.({ from: entry.source, to: target, keys: entry.keys, createdAt: entry.createdAt, appliedAt: Date.now() });
-      return;
-    }
-    const key = stableJson(entry.keys);
-    if (!registered.get(target)!.has(entry)) {
-      const state: ItemState = stateOf(target, key) ?? { pending: [] };
-      // A repair (source === target) restores a version we already know to be the newest there.
-      const wins = !state.version || (entry.source === target ? !newerVersion(state.version, entry.version) : newerVersion(entry.version, state.version));
-      if (!wins) return;
-      // Registered before the request: the echo can reach the target's reader before the answer reaches us.
-      setState(target, key, { version: entry.version, pending: [...state.pending, entry.fingerprint] });
-      registered.get(target)!.add(entry);
-    }
-    const client = db.get(target)!;
-    // ALL_OLD tells whether the write changed anything: DynamoDB writes no stream record for a put of an
-    // identical item or a delete of a missing one, so no echo will come to consume the fingerprint.
-    const old = entry.image
-      ? (await client.send(new PutItemCommand({ TableName: tableName, Item: entry.image, ReturnValues: 'ALL_OLD' }))).Attributes
-      : (await client.send(new DeleteItemCommand({ TableName: tableName, Key: entry.keys, ReturnValues: 'ALL_OLD' }))).Attributes;
-    const changed = entry.image ? !old || stableJson(old) !== entry.fingerprint : old !== undefined;
-    if (!changed) {
-      const now = stateOf(target, key)!;
-      const at = now.pending.lastIndexOf(entry.fingerprint);
-      if (at >= 0) setState(target, key, { version: now.version, pending: now.pending.filter((_, i) => i !== at) });
-    }
-    written.get(target)!.add(entry);
-    lastWriteAt.set(target, performance.now());
-    options.onApplied?.({ from: entry.source, to: target, keys: entry.keys, createdAt: entry.createdAt, appliedAt: Date.now() });
-  }
+  const drainers = startDrainers({
+    regions,
+    tableName,
+    db,
+    queues,
+    pollMs,
+    delayMs,
+    stopped: () => stopped,
+    isDown,
+    sleep,
+    markHandled,
+    stateOf,
+    setState,
+    lastWriteAt,
+    onApplied: options.onApplied,
+    log,
+  });
 
   // --- housekeeping ---------------------------------------------------------------------------------
 
