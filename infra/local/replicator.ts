@@ -25,31 +25,14 @@
  * a known version (see `observe`). The echo memory is not persisted: stop() waits until the echoes of
  * its writes were read, so a restart does not mistake one for a local write.
  */
-import {
-  DynamoDBClient,
-  type AttributeValue,
-} from '@aws-sdk/client-dynamodb';
-import {
-  DescribeStreamCommand,
-  DynamoDBStreamsClient,
-  GetRecordsCommand,
-  GetShardIteratorCommand,
-  type _Record as StreamRecord,
-  type Shard,
-} from '@aws-sdk/client-dynamodb-streams';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { DYNAMODB_LOCAL_CREDENTIALS } from '../../shared/services.js';
-import { readCheckpoint, writeCheckpoint, type Checkpoint } from './replication-checkpoints.js';
-import { enableStream } from './replication-streams.js';
 import { startDrainers, type Entry } from './replication-apply.js';
-import {
-  fingerprintOf,
-  observe,
-  ownerRegion,
-  restoreEmptyMaps,
-  stableJson,
-  versionTime,
-  type ItemState,
-} from './replication-rules.js';
+import { readCheckpoint, writeCheckpoint, type Checkpoint } from './replication-checkpoints.js';
+import { openReader } from './replication-reader.js';
+import type { ItemState } from './replication-rules.js';
+import { enableStream } from './replication-streams.js';
 
 export interface ReplicatorOptions {
   endpoint: string;
@@ -86,30 +69,14 @@ export interface Replicator {
 // ---------------------------------------------------------------------------------------------------
 // The replicator
 
-type Item = Record<string, AttributeValue>;
-
-interface ShardCursor {
-  shardId: string;
-  parentShardId?: string;
-  iterator?: string;
-  /** The last record read; where to resume if the iterator expires. */
-  lastSeq?: string;
-  closed: boolean;
-}
-
-
 const ITEM_STATE_TTL_MS = 5 * 60_000;
 const CHECKPOINT_EVERY_MS = 500;
-const SHARD_REFRESH_MS = 30_000;
-const MAX_BACKOFF_MS = 2_000;
 /** How often an idle stream is polled; nudge() (a local write) wakes the readers at once. */
 const IDLE_POLL_MS = 1_000;
 /** After activity (records read, or a nudge), streams are polled every pollMs for this long. */
 const ACTIVE_WINDOW_MS = 2_000;
 /** How long stop() lets replication settle (echoes read, checkpoints past them) before it ends the loops anyway. */
 const STOP_DRAIN_MS = 3_000;
-
-const seqLess = (a: string, b: string) => BigInt(a) < BigInt(b);
 
 export async function startReplicator(options: ReplicatorOptions): Promise<Replicator> {
   const { endpoint, tableName, regions } = options;
@@ -189,195 +156,35 @@ export async function startReplicator(options: ReplicatorOptions): Promise<Repli
 
   // --- source side: read a region's stream --------------------------------------------------------
 
-  const readers = await Promise.all(regions.map((region) => openReader(region)));
+  const readers = await Promise.all(
+    regions.map((region) =>
+      openReader(
+        {
+          regions,
+          streams,
+          streamArns,
+          queues,
+          positions,
+          dirty,
+          pollMs,
+          stopped: () => stopped,
+          isDown,
+          sleep,
+          wake,
+          idleWait,
+          active: () => void (activeAt = performance.now()),
+          loadCheckpoint,
+          markHandled,
+          stateOf,
+          setState,
+          log,
+        },
+        region,
+      ),
+    ),
+  );
   /** When the replicator last wrote into each region: its echo is in that region's stream from then on. */
   const lastWriteAt = new Map<string, number>();
-
-  async function openReader(source: string) {
-    const client = streams.get(source)!;
-    const streamArn = streamArns.get(source)!;
-    const targets = regions.filter((region) => region !== source);
-    const cursors = new Map<string, ShardCursor>();
-    const checkpoint = await loadCheckpoint(source);
-    for (const [shardId, byTarget] of Object.entries(checkpoint?.shards ?? {})) {
-      for (const [target, seq] of Object.entries(byTarget)) positions.get(source)!.get(target)?.set(shardId, seq);
-    }
-
-    const describeShards = async (): Promise<Shard[]> => {
-      const shards: Shard[] = [];
-      let start: string | undefined;
-      do {
-        const out = await client.send(new DescribeStreamCommand({ StreamArn: streamArn, ExclusiveStartShardId: start }));
-        shards.push(...(out.StreamDescription?.Shards ?? []));
-        start = out.StreamDescription?.LastEvaluatedShardId;
-      } while (start);
-      return shards;
-    };
-
-    /** Where to resume a shard: after the oldest position any target still needs, if a checkpoint has one. */
-    const resumeSeq = (shardId: string): string | undefined => {
-      let oldest: string | undefined;
-      for (const target of targets) {
-        const seq = positions.get(source)!.get(target)!.get(shardId);
-        if (seq !== undefined && (oldest === undefined || seqLess(seq, oldest))) oldest = seq;
-      }
-      return oldest;
-    };
-
-    const openIterator = async (cursor: ShardCursor) => {
-      // Without a position: from the shard's start (new since the checkpoint, or nothing in it before).
-      const out = await client.send(
-        new GetShardIteratorCommand({
-          StreamArn: streamArn,
-          ShardId: cursor.shardId,
-          ...(cursor.lastSeq ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: cursor.lastSeq } : { ShardIteratorType: 'TRIM_HORIZON' }),
-        }),
-      );
-      cursor.iterator = out.ShardIterator;
-    };
-
-    const addShards = async (fresh: boolean) => {
-      for (const shard of await describeShards()) {
-        if (!shard.ShardId || cursors.has(shard.ShardId)) continue;
-        const cursor: ShardCursor = { shardId: shard.ShardId, parentShardId: shard.ParentShardId, lastSeq: resumeSeq(shard.ShardId), closed: false };
-        cursors.set(shard.ShardId, cursor);
-        if (fresh) await skipHistory(cursor, shard);
-      }
-    };
-
-    /**
-     * First start (no checkpoint): replicate only what is written from now on. Older records would be
-     * applied with no knowledge of the targets' newer writes. Reading to the end (rather than LATEST)
-     * gives a sequence number to checkpoint, so a restart resumes exactly here.
-     */
-    const skipHistory = async (cursor: ShardCursor, shard: Shard) => {
-      const end = shard.SequenceNumberRange?.EndingSequenceNumber;
-      if (end) {
-        cursor.lastSeq = end;
-        cursor.closed = true;
-      } else {
-        await openIterator(cursor);
-        for (;;) {
-          const out = await client.send(new GetRecordsCommand({ ShardIterator: cursor.iterator }));
-          cursor.iterator = out.NextShardIterator;
-          const last = out.Records?.at(-1)?.dynamodb?.SequenceNumber;
-          if (last) cursor.lastSeq = last;
-          if (!out.Records?.length || !cursor.iterator) break;
-        }
-        if (!cursor.iterator) cursor.closed = true;
-      }
-      if (cursor.lastSeq) for (const target of targets) positions.get(source)!.get(target)!.set(cursor.shardId, cursor.lastSeq);
-      dirty.add(source);
-    };
-
-    await addShards(!checkpoint);
-
-    const reader = { region: source, lastIdleCycleAt: -Infinity, done: Promise.resolve() };
-    reader.done = (async () => {
-      let failures = 0;
-      let refreshedAt = performance.now();
-      let refresh = false;
-      while (!stopped) {
-        // A down region's stream is not read; it keeps its records until the region is up.
-        if (isDown(source)) {
-          await sleep(pollMs);
-          continue;
-        }
-        const cycleAt = performance.now();
-        let read = 0;
-        try {
-          if (refresh || cycleAt - refreshedAt > SHARD_REFRESH_MS) {
-            await addShards(false);
-            refresh = false;
-            refreshedAt = cycleAt;
-          }
-          for (const cursor of cursors.values()) {
-            if (cursor.closed || stopped) continue;
-            // A child shard's records follow its parent's: read it once the parent is finished.
-            const parent = cursor.parentShardId ? cursors.get(cursor.parentShardId) : undefined;
-            if (parent && !parent.closed) continue;
-            if (!cursor.iterator) await openIterator(cursor);
-            const out = await getRecords(cursor);
-            for (const record of out.Records ?? []) {
-              handle(source, cursor.shardId, record);
-              cursor.lastSeq = record.dynamodb!.SequenceNumber!;
-            }
-            read += out.Records?.length ?? 0;
-            cursor.iterator = out.NextShardIterator;
-            if (!cursor.iterator) {
-              cursor.closed = true; // its children (if any) are listed by the next DescribeStream
-              refresh = true;
-            }
-          }
-          failures = 0;
-          if (read === 0) reader.lastIdleCycleAt = cycleAt;
-        } catch (error) {
-          failures++;
-          log('ERROR', 'replication: reading the stream failed, retrying', { region: source, error: String(error) });
-          await sleep(Math.min(MAX_BACKOFF_MS, pollMs * 2 ** failures));
-          continue;
-        }
-        // Records came: there may be more right away. None: wait before asking again.
-        if (read === 0) await sleep(idleWait(), 'read');
-        else activeAt = performance.now();
-      }
-    })();
-
-    async function getRecords(cursor: ShardCursor) {
-      try {
-        return await client.send(new GetRecordsCommand({ ShardIterator: cursor.iterator }));
-      } catch (error) {
-        // An iterator lives 15 minutes (e.g. while the region was down): get a new one at the same place.
-        const name = (error as { name?: string }).name;
-        if (name === 'ExpiredIteratorException' || name === 'TrimmedDataAccessException') cursor.iterator = undefined;
-        throw error;
-      }
-    }
-
-    return reader;
-  }
-
-  /** One record of `source`'s stream: our echo (dropped), or a local write sent on to every target. */
-  function handle(source: string, shardId: string, record: StreamRecord) {
-    const data = record.dynamodb!;
-    // The streams client's AttributeValue is the same wire shape as the DynamoDB client's.
-    const keys = data.Keys as unknown as Item;
-    const image = record.eventName === 'REMOVE' ? undefined : restoreEmptyMaps(data.NewImage as unknown as Item);
-    const seq = data.SequenceNumber!;
-    const createdAt = data.ApproximateCreationDateTime?.getTime() ?? Date.now();
-    const key = stableJson(keys);
-    const fingerprint = fingerprintOf(image);
-    const owner = ownerRegion(keys.pk?.S, regions);
-    if (owner !== undefined) {
-      // Only the owner's writes are sent on; anything else in this stream is an echo of ours.
-      const entry: Entry = { source, shardId, seq, kind: owner === source ? 'apply' : 'mark', owned: true, keys, image, fingerprint, version: { at: 0, origin: source }, createdAt, seenAt: Date.now() };
-      for (const target of regions) {
-        if (target === source) continue;
-        const queue = queues.get(target)!;
-        if (entry.kind === 'mark' && queue.entries.length === 0) markHandled(source, target, shardId, seq);
-        else queue.entries.push(entry);
-        wake(`drain:${target}`);
-      }
-      return;
-    }
-    const observation = observe(stateOf(source, key), fingerprint, versionTime(createdAt, Date.now()), source);
-    setState(source, key, observation.state);
-    const entry: Entry = { source, shardId, seq, kind: 'apply', keys, image, fingerprint, version: observation.kind === 'local' ? observation.version : { at: createdAt, origin: source }, createdAt, seenAt: Date.now() };
-    if (observation.kind === 'local' && observation.repair) {
-      log('INFO', 'replication: restoring a local write overwritten by an older replicated one', { region: source, keys: key });
-      queues.get(source)!.entries.push(entry);
-      wake(`drain:${source}`);
-    }
-    for (const target of regions) {
-      if (target === source) continue;
-      const queue = queues.get(target)!;
-      if (observation.kind === 'local') queue.entries.push(entry);
-      // Not for this target, but its checkpoint may move past it only after what is queued before it.
-      else if (queue.entries.length === 0) markHandled(source, target, shardId, seq);
-      else queue.entries.push({ ...entry, kind: 'mark' });
-      wake(`drain:${target}`);
-    }
-  }
 
   function markHandled(source: string, target: string, shardId: string, seq: string) {
     if (source === target) return; // a repair: not part of any checkpoint
