@@ -6,6 +6,7 @@
  * Key material never changes once written, so it is cached without expiry.
  */
 import { settled } from '../core/multi-region.js';
+import { ConditionFailedError } from './ports.js';
 import type { AliasRecord, KeyRecord, WrappedMaterial } from '../core/types.js';
 import type { KeyEffects, KeyStore, Page } from './ports.js';
 import type { OutboxEntry } from '../core/sinks.js';
@@ -49,7 +50,7 @@ export class CachedKeyStore implements KeyStore {
       await this.inner.updateKey(next);
       this.put(this.keys, next.keyId, next);
     } catch (error) {
-      this.keys.delete(next.keyId); // our copy was stale
+      this.afterFailedWrite(next.keyId, error);
       throw error;
     }
   }
@@ -60,9 +61,20 @@ export class CachedKeyStore implements KeyStore {
       this.put(this.keys, next.keyId, next);
       for (const id of effects.deleteMaterials ?? []) this.materials.delete(`${next.keyId}/${id}`);
     } catch (error) {
-      this.keys.delete(next.keyId);
+      this.afterFailedWrite(next.keyId, error);
       throw error;
     }
+  }
+
+  /**
+   * Our copy was stale. A lost race that brought the winner's key back keeps that (the retry reads it
+   * from here, no store read); otherwise the copy goes. A multi-region key's stored item lacks the
+   * shared item's overlay, so it is never cached from a failure.
+   */
+  private afterFailedWrite(keyId: string, error: unknown): void {
+    const current = error instanceof ConditionFailedError ? error.current : undefined;
+    if (current && !current.multiRegion) this.put(this.keys, keyId, current);
+    else this.keys.delete(keyId);
   }
 
   async deleteKey(key: KeyRecord, outbox: OutboxEntry[]): Promise<void> {

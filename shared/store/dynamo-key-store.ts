@@ -3,7 +3,8 @@
  * cannot lose an update: key writes check the revision they were computed from, creations check that
  * nothing exists yet. Failed conditions surface as ConditionFailedError for the operation to translate.
  */
-import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import {
   DeleteCommand,
   GetCommand,
@@ -87,6 +88,8 @@ export class DynamoKeyStore implements KeyStore {
           // Optimistic lock: only if nobody wrote the key since we read revision next.revision - 1.
           ConditionExpression: 'attribute_exists(pk) AND revision = :read',
           ExpressionAttributeValues: { ':read': next.revision - 1 },
+          // The winner's key comes back with the failure: the retry needs no read of its own.
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       ),
     );
@@ -101,6 +104,7 @@ export class DynamoKeyStore implements KeyStore {
           // Optimistic lock, as in updateKey: the change was computed from revision next.revision - 1.
           ConditionExpression: 'attribute_exists(pk) AND revision = :read',
           ExpressionAttributeValues: { ':read': next.revision - 1 },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         },
       },
     ];
@@ -300,12 +304,21 @@ async function conditional<T>(write: () => Promise<T>): Promise<T> {
   try {
     return await write();
   } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) throw new ConditionFailedError(error.message);
+    if (error instanceof ConditionalCheckFailedException) throw new ConditionFailedError(error.message, storedKey(error.Item));
     if (error instanceof TransactionCanceledException && error.CancellationReasons?.some((r) => r.Code === 'ConditionalCheckFailed')) {
-      throw new ConditionFailedError(error.message);
+      // The key's own write is the first item of every transaction here.
+      const first = error.CancellationReasons[0];
+      throw new ConditionFailedError(error.message, first?.Code === 'ConditionalCheckFailed' ? storedKey(first.Item) : undefined);
     }
     throw error;
   }
+}
+
+/** The key item a failed condition returned (marshalled, as DynamoDB sends it), if it is one. */
+function storedKey(item: Record<string, AttributeValue> | undefined): KeyRecord | undefined {
+  if (!item) return undefined;
+  const plain = unmarshall(item);
+  return plain.entity === 'Key' ? toKey(plain) : undefined;
 }
 
 /** The item a key is stored as (exported for bulk seeding in the jobs bench). */

@@ -10,7 +10,18 @@ export interface Page<T> {
 }
 
 /** Thrown by a conditional write whose condition failed (someone else wrote first). */
-export class ConditionFailedError extends Error {}
+export class ConditionFailedError extends Error {
+  constructor(
+    message?: string,
+    /**
+     * The key as the failed write found it stored, when the store could return it with the failure
+     * (DynamoDB's ReturnValuesOnConditionCheckFailure): a retry starts from it without another read.
+     */
+    readonly current?: KeyRecord,
+  ) {
+    super(message);
+  }
+}
 
 /** All state of one region, behind one interface (conventions: ports and adapters). */
 export interface KeyStore {
