@@ -1,9 +1,10 @@
 /**
  * Short-TTL read-through cache in front of a KeyStore (ARCHITECTURE principle 8): a warm Encrypt or
- * Decrypt reads key, alias and material from memory. Writes through this instance refresh or drop the
- * entry at once, so a process sees its own writes immediately; other processes (other Lambda instances)
- * see them within the TTL, which matches AWS KMS's documented eventual consistency.
- * Key material never changes once written, so it is cached without expiry.
+ * Decrypt reads key and alias from memory. Writes through this instance refresh or drop the entry at
+ * once, so a process sees its own writes immediately; other processes (other Lambda instances) see them
+ * within the TTL, which matches AWS KMS's documented eventual consistency.
+ * Key material has one cache, the material vault's (unwrapped, core/material-vault.ts): a wrapped copy
+ * here would only ever be read when the vault misses, which is when it is read from the store anyway.
  */
 import { settled } from '../core/multi-region.js';
 import { ConditionFailedError } from './ports.js';
@@ -21,7 +22,6 @@ const MAX_ENTRIES = 50_000;
 export class CachedKeyStore implements KeyStore {
   private readonly keys = new Map<string, Entry<KeyRecord>>();
   private readonly aliases = new Map<string, Entry<AliasRecord>>();
-  private readonly materials = new Map<string, WrappedMaterial>();
 
   constructor(
     private readonly inner: KeyStore,
@@ -59,7 +59,6 @@ export class CachedKeyStore implements KeyStore {
     try {
       await this.inner.commitKey(next, effects);
       this.put(this.keys, next.keyId, next);
-      for (const id of effects.deleteMaterials ?? []) this.materials.delete(`${next.keyId}/${id}`);
     } catch (error) {
       this.afterFailedWrite(next.keyId, error);
       throw error;
@@ -92,24 +91,16 @@ export class CachedKeyStore implements KeyStore {
   /** Forgets what this process cached about a key (its aliases go with the TTL). */
   forgetKey(keyId: string): void {
     this.keys.delete(keyId);
-    for (const id of this.materials.keys()) if (id.startsWith(`${keyId}/`)) this.materials.delete(id);
   }
 
   listKeys(account: string, limit: number, after?: string): Promise<Page<string>> {
     return this.inner.listKeys(account, limit, after);
   }
 
-  async getMaterial(keyId: string, keyMaterialId: string): Promise<WrappedMaterial | undefined> {
-    const id = `${keyId}/${keyMaterialId}`;
-    const hit = this.materials.get(id);
-    if (hit) return hit;
-    const material = await this.inner.getMaterial(keyId, keyMaterialId);
-    if (material) {
-      if (this.materials.size >= MAX_ENTRIES) this.materials.delete(this.materials.keys().next().value!);
-      this.materials.set(id, material);
-    }
-    return material;
+  getMaterial(keyId: string, keyMaterialId: string): Promise<WrappedMaterial | undefined> {
+    return this.inner.getMaterial(keyId, keyMaterialId);
   }
+
 
   async getAlias(account: string, aliasName: string): Promise<AliasRecord | undefined> {
     const id = `${account}/${aliasName}`;
