@@ -2,9 +2,9 @@
 import { aliasArn } from '../core/ids.js';
 import { AlreadyExistsException, LimitExceededException } from '../errors.js';
 import { ConditionFailedError } from '../store/ports.js';
-import { checkAliasName, checkTargetIsKey } from './alias-rules.js';
+import { checkAliasName, checkTargetIsKey } from '../keys/alias-rules.js';
 import type { OperationContext } from '../context/operation-context.js';
-import { resolveKey } from './resolve-key.js';
+import { resolveKey } from '../keys/resolve-key.js';
 
 export const MAX_ALIASES_PER_KEY = 50;
 

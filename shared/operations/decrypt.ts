@@ -1,8 +1,8 @@
 /** Decrypt: https://docs.aws.amazon.com/kms/latest/APIReference/API_Decrypt.html */
 import type { EncryptionContext } from '../core/encryption-context.js';
-import { isAsymmetricAlgorithm, openAsymmetric } from './asymmetric-crypto.js';
+import { isAsymmetricAlgorithm, openAsymmetric } from '../keys/asymmetric-crypto.js';
 import type { OperationContext } from '../context/operation-context.js';
-import { dryRunSucceeded, open, refuseRecipient, requireCiphertext, SYMMETRIC_DEFAULT } from './symmetric-crypto.js';
+import { dryRunSucceeded, open, refuseRecipient, requireCiphertext, SYMMETRIC_DEFAULT } from '../keys/symmetric-crypto.js';
 
 export interface DecryptRequest {
   CiphertextBlob?: Buffer;

@@ -1,7 +1,7 @@
 /** DeleteAlias: https://docs.aws.amazon.com/kms/latest/APIReference/API_DeleteAlias.html */
 import { authorize } from '../authz/authorize.js';
 import { ConditionFailedError } from '../store/ports.js';
-import { checkAliasName, existingAlias } from './alias-rules.js';
+import { checkAliasName, existingAlias } from '../keys/alias-rules.js';
 import type { OperationContext } from '../context/operation-context.js';
 
 export async function deleteAlias(input: { AliasName: string }, ctx: OperationContext): Promise<void> {

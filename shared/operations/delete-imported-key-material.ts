@@ -9,7 +9,7 @@ import { ConditionFailedError } from '../store/ports.js';
 import { KMSInternalException, NotFoundException } from '../errors.js';
 import type { OperationContext } from '../context/operation-context.js';
 import { checkExternalOrigin } from './get-parameters-for-import.js';
-import { resolveKey } from './resolve-key.js';
+import { resolveKey } from '../keys/resolve-key.js';
 
 export interface DeleteImportedKeyMaterialRequest {
   KeyId: string;

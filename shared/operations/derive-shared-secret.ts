@@ -10,9 +10,9 @@ import { keySpecs } from '../core/key-specs.js';
 import type { KeyRecord } from '../core/types.js';
 import { InvalidKeyUsageException, ValidationException } from '../errors.js';
 import type { OperationContext } from '../context/operation-context.js';
-import { loadAsymmetricKey, requireKeyUsage } from './key-material.js';
-import { resolveKey } from './resolve-key.js';
-import { dryRunSucceeded, refuseRecipient } from './symmetric-crypto.js';
+import { loadAsymmetricKey, requireKeyUsage } from '../keys/key-material.js';
+import { resolveKey } from '../keys/resolve-key.js';
+import { dryRunSucceeded, refuseRecipient } from '../keys/symmetric-crypto.js';
 
 export interface DeriveSharedSecretRequest {
   KeyId: string;

@@ -2,7 +2,7 @@
 import { keyMetadata } from '../core/key-metadata.js';
 import type { OperationContext } from '../context/operation-context.js';
 import { multiRegionConfiguration } from '../keys/multi-region.js';
-import { resolveKey } from './resolve-key.js';
+import { resolveKey } from '../keys/resolve-key.js';
 
 export interface DescribeKeyRequest {
   KeyId: string;

@@ -2,7 +2,7 @@
 import { DEFAULT_ROTATION_PERIOD_DAYS, enableRotation } from '../core/rotation.js';
 import type { OperationContext } from '../context/operation-context.js';
 import { requirePrimaryForRotation, requireRotatableKey } from '../keys/rotation-rules.js';
-import { updateKey } from './update-key.js';
+import { updateKey } from '../keys/update-key.js';
 
 export interface EnableKeyRotationRequest {
   KeyId: string;

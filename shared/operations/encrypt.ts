@@ -1,9 +1,9 @@
 /** Encrypt: https://docs.aws.amazon.com/kms/latest/APIReference/API_Encrypt.html */
 import type { EncryptionContext } from '../core/encryption-context.js';
-import { checkRsaPlaintext, sealAsymmetric } from './asymmetric-crypto.js';
+import { checkRsaPlaintext, sealAsymmetric } from '../keys/asymmetric-crypto.js';
 import type { OperationContext } from '../context/operation-context.js';
-import { resolveKey } from './resolve-key.js';
-import { checkEncryptionKey, dryRunSucceeded, seal, SYMMETRIC_DEFAULT } from './symmetric-crypto.js';
+import { resolveKey } from '../keys/resolve-key.js';
+import { checkEncryptionKey, dryRunSucceeded, seal, SYMMETRIC_DEFAULT } from '../keys/symmetric-crypto.js';
 
 export interface EncryptRequest {
   KeyId: string;

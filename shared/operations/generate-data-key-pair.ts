@@ -11,8 +11,8 @@ import type { EncryptionContext } from '../core/encryption-context.js';
 import { newPrivateMaterial } from '../core/key-pairs.js';
 import { UnsupportedOperationException } from '../errors.js';
 import type { OperationContext } from '../context/operation-context.js';
-import { resolveKey } from './resolve-key.js';
-import { checkSymmetricEncryptionKey, dryRunSucceeded, refuseRecipient, seal } from './symmetric-crypto.js';
+import { resolveKey } from '../keys/resolve-key.js';
+import { checkSymmetricEncryptionKey, dryRunSucceeded, refuseRecipient, seal } from '../keys/symmetric-crypto.js';
 
 export interface GenerateDataKeyPairRequest {
   KeyId: string;

@@ -5,8 +5,8 @@
 import type { EncryptionContext } from '../core/encryption-context.js';
 import { ValidationException } from '../errors.js';
 import type { OperationContext } from '../context/operation-context.js';
-import { resolveKey } from './resolve-key.js';
-import { checkSymmetricEncryptionKey, dryRunSucceeded, refuseRecipient, seal } from './symmetric-crypto.js';
+import { resolveKey } from '../keys/resolve-key.js';
+import { checkSymmetricEncryptionKey, dryRunSucceeded, refuseRecipient, seal } from '../keys/symmetric-crypto.js';
 
 export interface GenerateDataKeyRequest {
   KeyId: string;

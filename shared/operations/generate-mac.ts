@@ -2,9 +2,9 @@
 import { computeMac, incompatibleMacAlgorithm, macDigest } from '../core/hmac.js';
 import { InvalidKeyUsageException } from '../errors.js';
 import type { OperationContext } from '../context/operation-context.js';
-import { currentMaterial, requireKeyUsage } from './key-material.js';
-import { resolveKey } from './resolve-key.js';
-import { dryRunSucceeded } from './symmetric-crypto.js';
+import { currentMaterial, requireKeyUsage } from '../keys/key-material.js';
+import { resolveKey } from '../keys/resolve-key.js';
+import { dryRunSucceeded } from '../keys/symmetric-crypto.js';
 
 export interface GenerateMacRequest {
   Message: Buffer;

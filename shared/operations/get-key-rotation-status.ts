@@ -1,6 +1,6 @@
 /** GetKeyRotationStatus: https://docs.aws.amazon.com/kms/latest/APIReference/API_GetKeyRotationStatus.html */
 import type { OperationContext } from '../context/operation-context.js';
-import { resolveKey } from './resolve-key.js';
+import { resolveKey } from '../keys/resolve-key.js';
 import { requireRotatableKey } from '../keys/rotation-rules.js';
 
 export async function getKeyRotationStatus(input: { KeyId: string }, ctx: OperationContext) {

@@ -9,7 +9,7 @@ import {
 import type { KeyRecord } from '../core/types.js';
 import { UnsupportedOperationException } from '../errors.js';
 import type { OperationContext } from '../context/operation-context.js';
-import { resolveKey } from './resolve-key.js';
+import { resolveKey } from '../keys/resolve-key.js';
 
 export interface GetParametersForImportRequest {
   KeyId: string;

@@ -2,8 +2,8 @@
 import { algorithmLists, keySpecs } from '../core/key-specs.js';
 import { UnsupportedOperationException } from '../errors.js';
 import type { OperationContext } from '../context/operation-context.js';
-import { loadAsymmetricKey } from './key-material.js';
-import { resolveKey } from './resolve-key.js';
+import { loadAsymmetricKey } from '../keys/key-material.js';
+import { resolveKey } from '../keys/resolve-key.js';
 
 export interface GetPublicKeyRequest {
   KeyId: string;

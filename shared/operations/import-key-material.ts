@@ -14,7 +14,7 @@ import {
 } from '../errors.js';
 import type { OperationContext } from '../context/operation-context.js';
 import { checkExternalOrigin } from './get-parameters-for-import.js';
-import { resolveKey } from './resolve-key.js';
+import { resolveKey } from '../keys/resolve-key.js';
 
 export interface ImportKeyMaterialRequest {
   KeyId: string;

@@ -1,8 +1,8 @@
 /** ListAliases: https://docs.aws.amazon.com/kms/latest/APIReference/API_ListAliases.html */
 import { decodeMarker, pageLimit, pageResult } from '../core/pagination.js';
-import { aliasListEntry } from './alias-rules.js';
+import { aliasListEntry } from '../keys/alias-rules.js';
 import type { OperationContext } from '../context/operation-context.js';
-import { resolveKey } from './resolve-key.js';
+import { resolveKey } from '../keys/resolve-key.js';
 
 export interface ListAliasesRequest {
   KeyId?: string;

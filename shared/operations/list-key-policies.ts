@@ -1,7 +1,7 @@
 /** ListKeyPolicies: https://docs.aws.amazon.com/kms/latest/APIReference/API_ListKeyPolicies.html */
 import { NotFoundException } from '../errors.js';
 import type { OperationContext } from '../context/operation-context.js';
-import { resolveKey } from './resolve-key.js';
+import { resolveKey } from '../keys/resolve-key.js';
 
 /** A key has exactly one policy, named "default"; any other name does not exist. */
 export function checkPolicyName(name: string | undefined): void {

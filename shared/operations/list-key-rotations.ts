@@ -3,7 +3,7 @@ import { decodeMarker, pageLimit, pageResult } from '../core/pagination.js';
 import type { WrappedMaterial } from '../core/types.js';
 import { InvalidMarkerException } from '../errors.js';
 import type { OperationContext } from '../context/operation-context.js';
-import { resolveKey } from './resolve-key.js';
+import { resolveKey } from '../keys/resolve-key.js';
 import { requireRotatableKey } from '../keys/rotation-rules.js';
 
 export interface ListKeyRotationsRequest {

@@ -1,7 +1,7 @@
 /** ListResourceTags: https://docs.aws.amazon.com/kms/latest/APIReference/API_ListResourceTags.html */
 import { decodeMarker, pageLimit, pageResult } from '../core/pagination.js';
 import type { OperationContext } from '../context/operation-context.js';
-import { resolveKey } from './resolve-key.js';
+import { resolveKey } from '../keys/resolve-key.js';
 
 export async function listResourceTags(input: { KeyId: string; Limit?: number; Marker?: string }, ctx: OperationContext) {
   const limit = pageLimit(input.Limit, 50, 50);

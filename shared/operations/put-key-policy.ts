@@ -2,7 +2,7 @@
 import { checkNewKeyPolicy } from '../authz/key-policy.js';
 import type { OperationContext } from '../context/operation-context.js';
 import { checkPolicyName } from './list-key-policies.js';
-import { updateKey } from './update-key.js';
+import { updateKey } from '../keys/update-key.js';
 
 export interface PutKeyPolicyRequest {
   KeyId: string;

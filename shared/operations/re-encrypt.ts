@@ -1,10 +1,10 @@
 /** ReEncrypt: https://docs.aws.amazon.com/kms/latest/APIReference/API_ReEncrypt.html */
 import type { EncryptionContext } from '../core/encryption-context.js';
 import type { OperationContext } from '../context/operation-context.js';
-import { findKey, resolveKey } from './resolve-key.js';
+import { findKey, resolveKey } from '../keys/resolve-key.js';
 import { parseCiphertext } from '../core/ciphertext.js';
-import { checkRsaPlaintext, isAsymmetricAlgorithm, openAsymmetric, sealAsymmetric } from './asymmetric-crypto.js';
-import { checkEncryptionKey, dryRunSucceeded, open, requireCiphertext, seal, SYMMETRIC_DEFAULT } from './symmetric-crypto.js';
+import { checkRsaPlaintext, isAsymmetricAlgorithm, openAsymmetric, sealAsymmetric } from '../keys/asymmetric-crypto.js';
+import { checkEncryptionKey, dryRunSucceeded, open, requireCiphertext, seal, SYMMETRIC_DEFAULT } from '../keys/symmetric-crypto.js';
 
 export interface ReEncryptRequest {
   CiphertextBlob?: Buffer;

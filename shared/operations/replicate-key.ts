@@ -22,7 +22,7 @@ import { ConditionFailedError } from '../store/ports.js';
 import { AlreadyExistsException, UnsupportedOperationException, ValidationException } from '../errors.js';
 import type { OperationContext } from '../context/operation-context.js';
 import { multiRegionConfiguration } from '../keys/multi-region.js';
-import { resolveKey } from './resolve-key.js';
+import { resolveKey } from '../keys/resolve-key.js';
 
 export interface ReplicateKeyRequest {
   KeyId: string;

@@ -7,7 +7,7 @@ import { deliverNow } from '../store/outbox.js';
 import { commitRotation } from '../keys/rotate-key.js';
 import { retryOnConflict } from '../keys/conflict-retry.js';
 import type { OperationContext } from '../context/operation-context.js';
-import { resolveKey } from './resolve-key.js';
+import { resolveKey } from '../keys/resolve-key.js';
 import { checkOnDemandRotation } from '../keys/rotation-rules.js';
 
 export async function rotateKeyOnDemand(input: { KeyId: string }, ctx: OperationContext) {

@@ -4,8 +4,8 @@ import { isPrimary } from '../core/multi-region.js';
 import { ValidationException } from '../errors.js';
 import type { OperationContext } from '../context/operation-context.js';
 import { replicasOf } from '../keys/multi-region.js';
-import { findKey } from './resolve-key.js';
-import { updateKey } from './update-key.js';
+import { findKey } from '../keys/resolve-key.js';
+import { updateKey } from '../keys/update-key.js';
 
 export interface ScheduleKeyDeletionRequest {
   KeyId: string;

@@ -2,9 +2,9 @@
 import { checkSigningRequest, signMessage, type MessageType } from '../core/signing.js';
 import type { KeyRecord } from '../core/types.js';
 import type { OperationContext } from '../context/operation-context.js';
-import { loadAsymmetricKey, requireKeyUsage } from './key-material.js';
-import { resolveKey } from './resolve-key.js';
-import { dryRunSucceeded } from './symmetric-crypto.js';
+import { loadAsymmetricKey, requireKeyUsage } from '../keys/key-material.js';
+import { resolveKey } from '../keys/resolve-key.js';
+import { dryRunSucceeded } from '../keys/symmetric-crypto.js';
 
 export interface SignRequest {
   KeyId: string;

@@ -1,7 +1,7 @@
 /** TagResource: https://docs.aws.amazon.com/kms/latest/APIReference/API_TagResource.html */
 import { applyTags, type Tag } from '../core/tags.js';
 import type { OperationContext } from '../context/operation-context.js';
-import { updateKey } from './update-key.js';
+import { updateKey } from '../keys/update-key.js';
 
 export async function tagResource(input: { KeyId: string; Tags: Tag[] }, ctx: OperationContext): Promise<void> {
   await updateKey(

@@ -2,9 +2,9 @@
 import { authorize } from '../authz/authorize.js';
 import { retryOnConflict } from '../keys/conflict-retry.js';
 import { ValidationException } from '../errors.js';
-import { checkAliasName, checkTargetIsKey, existingAlias } from './alias-rules.js';
+import { checkAliasName, checkTargetIsKey, existingAlias } from '../keys/alias-rules.js';
 import type { OperationContext } from '../context/operation-context.js';
-import { resolveKey } from './resolve-key.js';
+import { resolveKey } from '../keys/resolve-key.js';
 
 export async function updateAlias(input: { AliasName: string; TargetKeyId: string }, ctx: OperationContext): Promise<void> {
   checkAliasName(input.AliasName);

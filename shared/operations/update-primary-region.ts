@@ -13,7 +13,7 @@ import { isPrimary } from '../core/multi-region.js';
 import { retryOnConflict } from '../keys/conflict-retry.js';
 import { NotFoundException, UnsupportedOperationException, ValidationException } from '../errors.js';
 import type { OperationContext } from '../context/operation-context.js';
-import { resolveKey } from './resolve-key.js';
+import { resolveKey } from '../keys/resolve-key.js';
 
 export interface UpdatePrimaryRegionRequest {
   KeyId: string;

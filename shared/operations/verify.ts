@@ -2,7 +2,7 @@
 import { verifySignature, type MessageType } from '../core/signing.js';
 import { KMSInvalidSignatureException } from '../errors.js';
 import type { OperationContext } from '../context/operation-context.js';
-import { loadAsymmetricKey } from './key-material.js';
+import { loadAsymmetricKey } from '../keys/key-material.js';
 import { signingKey } from './sign.js';
 
 export interface VerifyRequest {

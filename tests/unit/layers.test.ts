@@ -18,8 +18,10 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['store'], // every persistence adapter: DynamoDB, caches, item keys, job store, outbox
   ['context'], // the operation context
   ['authz'], // key policy and grants, per request
-  ['keys', 'credentials'], // the key lifecycle (rotation, rules, conflict retry, multi-region); service credentials
-  ['jobs', 'recovery'], // scheduled jobs; recovery decrypts for a failed region
+  // The key lifecycle (resolver, state changes, rotation, conflict retry, crypto helpers, multi-region),
+  // service credentials, recovery decrypts for a failed region.
+  ['keys', 'credentials', 'recovery'],
+  ['jobs'], // scheduled jobs
   ['operations'], // one file per KMS operation
   ['protocol'], // SigV4, STS, dispatcher, validation
   ['adapters', 'observability', 'tracing', 'services'], // AWS and file sinks, Powertools, the composition root

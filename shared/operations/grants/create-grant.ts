@@ -28,8 +28,8 @@ import {
 } from '../../grants/rules.js';
 import type { GrantConstraints, GrantRecord } from '../../grants/types.js';
 import type { OperationContext } from '../../context/operation-context.js';
-import { resolveKey } from '../resolve-key.js';
-import { dryRunSucceeded } from '../symmetric-crypto.js';
+import { resolveKey } from '../../keys/resolve-key.js';
+import { dryRunSucceeded } from '../../keys/symmetric-crypto.js';
 
 export interface CreateGrantRequest {
   KeyId: string;

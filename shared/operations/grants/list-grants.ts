@@ -9,7 +9,7 @@ import { decodeMarker, pageLimit, pageResult } from '../../core/pagination.js';
 import { GRANT_ID, grantListEntry } from '../../grants/rules.js';
 import { InvalidGrantIdException, InvalidMarkerException, ValidationException } from '../../errors.js';
 import type { OperationContext } from '../../context/operation-context.js';
-import { resolveKey } from '../resolve-key.js';
+import { resolveKey } from '../../keys/resolve-key.js';
 
 export interface ListGrantsRequest {
   KeyId: string;

@@ -18,8 +18,8 @@ import { callerIsAccountRoot, GRANT_ID, principalMatches } from '../../grants/ru
 import { ConditionFailedError } from '../../store/ports.js';
 import { InvalidGrantIdException, ValidationException } from '../../errors.js';
 import type { OperationContext } from '../../context/operation-context.js';
-import { findKey } from '../resolve-key.js';
-import { dryRunSucceeded } from '../symmetric-crypto.js';
+import { findKey } from '../../keys/resolve-key.js';
+import { dryRunSucceeded } from '../../keys/symmetric-crypto.js';
 import { grantNotFound } from './revoke-grant.js';
 
 export interface RetireGrantRequest {

@@ -9,8 +9,8 @@ import { GRANT_ID } from '../../grants/rules.js';
 import { ConditionFailedError } from '../../store/ports.js';
 import { InvalidGrantIdException, NotFoundException } from '../../errors.js';
 import type { OperationContext } from '../../context/operation-context.js';
-import { resolveKey } from '../resolve-key.js';
-import { dryRunSucceeded } from '../symmetric-crypto.js';
+import { resolveKey } from '../../keys/resolve-key.js';
+import { dryRunSucceeded } from '../../keys/symmetric-crypto.js';
 
 export interface RevokeGrantRequest {
   KeyId: string;

@@ -6,7 +6,7 @@
 import type { RequestConditions } from '../authz/request-conditions.js';
 import type { StateCheckedOperation } from '../core/key-state.js';
 import type { KeyRecord } from '../core/types.js';
-import { retryOnConflict } from '../keys/conflict-retry.js';
+import { retryOnConflict } from './conflict-retry.js';
 import type { OperationContext } from '../context/operation-context.js';
 import { resolveKey } from './resolve-key.js';
 

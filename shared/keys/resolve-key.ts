@@ -8,7 +8,7 @@ import { aliasArn, keyArn, parseKeyReference, PARTITION } from '../core/ids.js';
 import type { OperationName } from '../model/names.js';
 import { checkKeyState, type StateCheckedOperation } from '../core/key-state.js';
 import type { KeyRecord } from '../core/types.js';
-import { notePendingDeletionUse } from '../keys/pending-deletion-use.js';
+import { notePendingDeletionUse } from './pending-deletion-use.js';
 import { authorize } from '../authz/authorize.js';
 import type { RequestConditions } from '../authz/request-conditions.js';
 import { NotFoundException } from '../errors.js';
