@@ -23,6 +23,7 @@ import { serviceEventRecord } from '../audit/service-events.js';
 import { deletionEvent, deterministicId } from '../events/kms-events.js';
 import type { Notification } from '../core/sinks.js';
 import { retryOnConflict } from '../keys/conflict-retry.js';
+import { forEachDueKey, newReport } from './due-keys.js';
 import { scheduleReplicaDeletion, startPrimaryDeletion } from '../core/key-state.js';
 import { isPrimary } from '../core/multi-region.js';
 import { replicasOf } from '../keys/multi-region.js';
@@ -67,7 +68,7 @@ export function deletionWarning(key: KeyRecord, time: Date): Notification {
 }
 
 export async function deletionJob(ctx: JobContext): Promise<JobReport> {
-  const report: JobReport = { job: 'deletion', region: ctx.region, now: ctx.now.toISOString(), due: 0, done: 0, skipped: 0, delivered: 0, failures: [] };
+  const report = newReport(ctx, 'deletion');
   const nowMs = ctx.now.getTime();
   const extra = { cleanups: 0, alarms: 0, warnings: 0, primariesScheduled: 0 };
   const fail = (keyId: string, error: unknown) => {
@@ -118,32 +119,22 @@ export async function deletionJob(ctx: JobContext): Promise<JobReport> {
   } while (after !== undefined);
 
   // 3. Keys whose deletion is due, or a day away.
-  let next: string | undefined;
-  do {
-    const page = await ctx.jobStore.dueKeys('deletion', nowMs + DELETION_WARNING_MS, PAGE, next);
-    report.due += page.items.length;
-    for (const { keyId } of page.items) {
+  await forEachDueKey(ctx, 'deletion', nowMs + DELETION_WARNING_MS, report, async (keyId) => {
+    const outcome = await reconcile(ctx, keyId, nowMs);
+    if (outcome.done === 'deleted') {
+      report.done++;
       try {
-        const outcome = await reconcile(ctx, keyId, nowMs);
-        if (outcome.done === 'deleted') {
-          report.done++;
-          try {
-            const { account, multiRegion } = outcome.key;
-            await ctx.jobStore.cleanupKey({ keyId, account, multiRegion, sharedOwner: isPrimary(outcome.key) });
-            extra.cleanups++;
-          } catch (error) {
-            // The key is gone and its cleanup marker stays: the next run finishes (step 1).
-            fail(keyId, error);
-          }
-        } else if (outcome.done === 'warned') extra.warnings++;
-        else if (outcome.done === 'scheduled') extra.primariesScheduled++;
-        else report.skipped++;
+        const { account, multiRegion } = outcome.key;
+        await ctx.jobStore.cleanupKey({ keyId, account, multiRegion, sharedOwner: isPrimary(outcome.key) });
+        extra.cleanups++;
       } catch (error) {
+        // The key is gone and its cleanup marker stays: the next run finishes (step 1).
         fail(keyId, error);
       }
-    }
-    next = page.next;
-  } while (next !== undefined);
+    } else if (outcome.done === 'warned') extra.warnings++;
+    else if (outcome.done === 'scheduled') extra.primariesScheduled++;
+    else report.skipped++;
+  });
 
   // 4. Events, audit records and notifications of this run (and any a crashed run left).
   report.delivered = await deliverOutbox(ctx.jobStore, ctx.sinks);

@@ -16,39 +16,11 @@ import { serviceEventRecord } from '../audit/service-events.js';
 import { expirationEvent } from '../events/kms-events.js';
 import { retryOnConflict } from '../keys/conflict-retry.js';
 import type { JobContext, JobReport } from './context.js';
-import { deliverOutbox, outboxAudit, outboxEvent } from '../store/outbox.js';
+import { outboxAudit, outboxEvent } from '../store/outbox.js';
+import { keyJob } from './due-keys.js';
 
-const PAGE = 100;
-
-export async function expiryJob(ctx: JobContext): Promise<JobReport> {
-  const report: JobReport = {
-    job: 'expiry',
-    region: ctx.region,
-    now: ctx.now.toISOString(),
-    due: 0,
-    done: 0,
-    skipped: 0,
-    delivered: 0,
-    failures: [],
-  };
-  const nowMs = ctx.now.getTime();
-  let after: string | undefined;
-  do {
-    const page = await ctx.jobStore.dueKeys('expiry', nowMs, PAGE, after);
-    after = page.next;
-    for (const entry of page.items) {
-      report.due++;
-      try {
-        if (await expireKey(ctx, entry.keyId)) report.done++;
-        else report.skipped++;
-      } catch (error) {
-        report.failures.push({ keyId: entry.keyId, error: error instanceof Error ? error.message : String(error) });
-        ctx.log('ERROR', 'expiry failed for a key', { keyId: entry.keyId, error: String(error) });
-      }
-    }
-  } while (after !== undefined);
-  report.delivered = await deliverOutbox(ctx.jobStore, ctx.sinks);
-  return report;
+export function expiryJob(ctx: JobContext): Promise<JobReport> {
+  return keyJob(ctx, 'expiry', (keyId) => expireKey(ctx, keyId));
 }
 
 /** Expires one key's material if a fresh read says it is due; false when there was nothing to do. */

@@ -8,31 +8,11 @@
 import { isDue } from '../core/due-dates.js';
 import { retryOnConflict } from '../keys/conflict-retry.js';
 import type { JobContext, JobReport } from './context.js';
-import { deliverOutbox } from '../store/outbox.js';
 import { commitRotation } from '../keys/rotate-key.js';
+import { keyJob } from './due-keys.js';
 
-const PAGE = 100;
-
-export async function rotationJob(ctx: JobContext): Promise<JobReport> {
-  const report: JobReport = { job: 'rotation', region: ctx.region, now: ctx.now.toISOString(), due: 0, done: 0, skipped: 0, delivered: 0, failures: [] };
-  let after: string | undefined;
-  do {
-    const page = await ctx.jobStore.dueKeys('rotation', ctx.now.getTime(), PAGE, after);
-    after = page.next;
-    report.due += page.items.length;
-    for (const { keyId } of page.items) {
-      try {
-        (await rotateIfDue(ctx, keyId)) ? report.done++ : report.skipped++;
-      } catch (error) {
-        // One bad key must not stop the others (conventions: jobs collect failures and carry on).
-        report.failures.push({ keyId, error: error instanceof Error ? error.message : String(error) });
-        ctx.log('ERROR', 'rotation failed', { keyId, error: error instanceof Error ? error.stack : String(error) });
-      }
-    }
-  } while (after);
-  // Delivers this run's entries and whatever an earlier run committed but could not deliver.
-  report.delivered = await deliverOutbox(ctx.jobStore, ctx.sinks);
-  return report;
+export function rotationJob(ctx: JobContext): Promise<JobReport> {
+  return keyJob(ctx, 'rotation', (keyId) => rotateIfDue(ctx, keyId));
 }
 
 async function rotateIfDue(ctx: JobContext, keyId: string): Promise<boolean> {
