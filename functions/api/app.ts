@@ -10,9 +10,8 @@
 import middy, { type MiddyfiedHandler } from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { apiCallRecordOf } from '../../shared/audit/api-record.js';
+import { apiAuditTrail } from '../../shared/audit/api-trail.js';
 import { useRecorder } from '../../shared/credentials/use-recorder.js';
-import { AuditBuffer, isStreamingAuditSink } from '../../shared/audit/buffer.js';
 import type { Config } from '../../shared/config.js';
 import {
   createObservability,
@@ -67,10 +66,7 @@ export function createApiHandler(config: Config, services: Services = createServ
     logger.error('audit records could not be written', { records, error: error as Error });
     aggregator.count('AuditWriteError', records);
   };
-  // Locally the file sink takes each record as it comes (encoded at once, written within ~20 ms); in
-  // Lambda records are batched and written at the end of the invocation.
-  const sink = services.sinks.audit;
-  const audit = flush === 'timer' && isStreamingAuditSink(sink) ? sink : new AuditBuffer(sink, { flushAfterMs: flush === 'timer' ? (options.auditFlushMs ?? 20) : undefined, onError: onAuditError });
+  const audit = apiAuditTrail(services.sinks.audit, { mode: flush, flushAfterMs: options.auditFlushMs, onError: onAuditError });
   if (flush === 'timer' && localMetricsEnabled()) publishMetricsEvery(aggregator, metrics, options.metricsIntervalMs ?? 60_000);
 
   // Built once: nothing in them depends on the request.
@@ -91,14 +87,7 @@ export function createApiHandler(config: Config, services: Services = createServ
       // Client-chosen names must not become metric dimensions.
       const known = done.operation !== undefined && model.operations[done.operation] !== undefined;
       aggregator.request(known ? done.operation! : 'Unknown', done.error !== undefined, done.durationMs);
-      try {
-        if (audit instanceof AuditBuffer) audit.add(apiCallRecordOf(done));
-        // Locally the answer waits for the record to be in its file (group commit): it survives a crash.
-        else return audit.append(apiCallRecordOf(done));
-      } catch (error) {
-        logger.error('audit record could not be built', { operation: done.operation, error: error as Error });
-        aggregator.count('AuditWriteError');
-      }
+      return audit.record(done);
     },
   };
 
@@ -153,12 +142,7 @@ export function createApiHandler(config: Config, services: Services = createServ
   };
 
   const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>(handle).use(injectLambdaContext(logger));
-  if (flush === 'invocation') {
-    const flushAudit = async () => {
-      await audit.flush();
-    };
-    handler.use({ after: flushAudit, onError: flushAudit }).use(publishAggregatedMetrics(aggregator, metrics));
-  }
+  if (flush === 'invocation') handler.use(audit.flushMiddleware()).use(publishAggregatedMetrics(aggregator, metrics));
   return handler;
 }
 

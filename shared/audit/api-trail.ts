@@ -1,0 +1,47 @@
+/**
+ * The API's audit trail: a CloudTrail-format record of every request the dispatcher completed. Locally
+ * the file sink takes each record as it comes and the answer waits until it is written (group commit);
+ * in Lambda records are batched and written at the end of the invocation (`flushMiddleware`), before
+ * the response leaves.
+ */
+import type { MiddlewareObj } from '@middy/core';
+import type { AuditSink } from '../core/sinks.js';
+import { apiCallRecordOf, type CompletedCall } from './api-record.js';
+import { AuditBuffer, isStreamingAuditSink } from './buffer.js';
+
+export interface ApiAuditTrail {
+  /** Records a completed request; a promise when the answer must wait for the record to be written. */
+  record(done: CompletedCall): void | Promise<void>;
+  /** Middy middleware that writes the buffered records at the end of each invocation (Lambda). */
+  flushMiddleware(): MiddlewareObj;
+}
+
+export interface ApiAuditOptions {
+  /** `invocation`: batched, written at the end of each invocation. `timer`: as they come (or within `flushAfterMs`). */
+  mode: 'invocation' | 'timer';
+  flushAfterMs?: number;
+  /** A record that could not be built or written (the request has been carried out): say so. */
+  onError(error: unknown, records: number): void;
+}
+
+export function apiAuditTrail(sink: AuditSink, options: ApiAuditOptions): ApiAuditTrail {
+  const streaming = options.mode === 'timer' && isStreamingAuditSink(sink) ? sink : undefined;
+  const buffer = streaming ? undefined : new AuditBuffer(sink, { flushAfterMs: options.mode === 'timer' ? (options.flushAfterMs ?? 20) : undefined, onError: options.onError });
+  return {
+    record(done) {
+      try {
+        // Locally the answer waits for the record to be in its file: it survives a crash.
+        if (streaming) return streaming.append(apiCallRecordOf(done));
+        buffer!.add(apiCallRecordOf(done));
+      } catch (error) {
+        options.onError(error, 1);
+      }
+    },
+    flushMiddleware() {
+      const flush = async () => {
+        await (streaming ? streaming.flush() : buffer!.flush());
+      };
+      return { after: flush, onError: flush };
+    },
+  };
+}
