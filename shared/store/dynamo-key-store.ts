@@ -3,8 +3,7 @@
  * cannot lose an update: key writes check the revision they were computed from, creations check that
  * nothing exists yet. Failed conditions surface as ConditionFailedError for the operation to translate.
  */
-import { ConditionalCheckFailedException, TransactionCanceledException, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
   GetCommand,
@@ -14,10 +13,10 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import type { AliasRecord, KeyRecord, WrappedMaterial } from '../core/types.js';
-import { defaultKeyPolicy } from '../policy/default-policy.js';
 import { ConditionFailedError, type KeyEffects, type KeyStore, type Page } from './ports.js';
 import { type OutboxEntry } from '../core/sinks.js';
-import { dueAttributes, dueIndexes, sharedDueAttributes } from './due-index.js';
+import { sharedDueAttributes } from './due-index.js';
+import { aliasToItem, keyToItem, materialToItem, SCHEMA_VERSION, storedKey, toAlias, toKey, toMaterial } from './key-items.js';
 import { isPrimary, settled } from '../core/multi-region.js';
 import { sharedFields, withShared } from './multi-region-item.js';
 import {
@@ -39,7 +38,6 @@ const ONCE_TTL_SECONDS = 7 * 86_400;
 
 type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
 
-const SCHEMA_VERSION = 1;
 
 export class DynamoKeyStore implements KeyStore {
   constructor(
@@ -312,65 +310,4 @@ async function conditional<T>(write: () => Promise<T>): Promise<T> {
     }
     throw error;
   }
-}
-
-/** The key item a failed condition returned (marshalled, as DynamoDB sends it), if it is one. */
-function storedKey(item: Record<string, AttributeValue> | undefined): KeyRecord | undefined {
-  if (!item) return undefined;
-  const plain = unmarshall(item);
-  return plain.entity === 'Key' ? toKey(plain) : undefined;
-}
-
-/** The item a key is stored as (exported for bulk seeding in the jobs bench). */
-export function keyToItem(key: KeyRecord) {
-  // The sparse due-date index attributes follow from the record itself (store/due-index.ts).
-  return { ...keyItem(key.region, key.keyId), entity: 'Key', schemaVersion: SCHEMA_VERSION, ...key, ...dueAttributes(key) };
-}
-
-const dueAttributeNames = Object.values(dueIndexes).flatMap((index) => [index.pk, index.at]);
-
-function toKey(item: Record<string, any>): KeyRecord {
-  const { pk: _pk, sk: _sk, entity: _e, schemaVersion: _v, ...key } = item;
-  for (const name of dueAttributeNames) delete key[name];
-  // Keys stored before key policies existed carry the default policy.
-  return { ...key, tags: key.tags ?? {}, policy: key.policy ?? defaultKeyPolicy(key.account) } as KeyRecord;
-}
-
-function aliasToItem(alias: AliasRecord) {
-  return {
-    ...aliasItem(alias.region, alias.account, alias.aliasName),
-    ...aliasByKey(alias.region, alias.targetKeyId, alias.aliasName),
-    entity: 'Alias',
-    schemaVersion: SCHEMA_VERSION,
-    ...alias,
-  };
-}
-
-function toAlias(item: Record<string, any>): AliasRecord {
-  return {
-    account: item.account,
-    region: item.region,
-    aliasName: item.aliasName,
-    targetKeyId: item.targetKeyId,
-    creationDate: item.creationDate,
-    lastUpdatedDate: item.lastUpdatedDate,
-  };
-}
-
-function toMaterial(item: Record<string, any>): WrappedMaterial {
-  return {
-    keyId: item.keyId,
-    keyMaterialId: item.keyMaterialId,
-    wrapped: Buffer.from(item.wrapped as Uint8Array),
-    rootKeyId: item.rootKeyId,
-    createdAt: item.createdAt,
-    rotationDate: item.rotationDate,
-    rotationType: item.rotationType,
-    imported: item.imported,
-    keyMaterialDescription: item.keyMaterialDescription,
-  };
-}
-
-export function materialToItem(material: WrappedMaterial) {
-  return { ...materialItem(material.keyId, material.keyMaterialId), entity: 'KeyMaterial', schemaVersion: SCHEMA_VERSION, ...material };
 }

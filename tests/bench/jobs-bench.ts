@@ -26,7 +26,7 @@ import { jobs } from '../../shared/jobs/index.js';
 import { rootKeyProvider } from '../../shared/adapters/root-key.js';
 import { systemRandom } from '../../shared/adapters/system.js';
 import { createServices, DYNAMODB_LOCAL_CREDENTIALS } from '../../shared/services.js';
-import { keyToItem, materialToItem } from '../../shared/store/dynamo-key-store.js';
+import { keyToItem, materialToItem } from '../../shared/store/key-items.js';
 import { startDynamoDbLocal } from '../../infra/local/dynamodb-local.js';
 import { ensureTable } from '../../infra/local/tables.js';
 
