@@ -41,8 +41,7 @@ import { deriveSharedSecret } from './derive-shared-secret.js';
 import { generateDataKeyPair, generateDataKeyPairWithoutPlaintext } from './generate-data-key-pair.js';
 import { replicateKey } from './replicate-key.js';
 import { updatePrimaryRegion } from './update-primary-region.js';
-import type { Operation } from '../core/caller.js';
-import type { OperationName } from '../model/names.js';
+import type { OperationTable } from '../model/operation-table.js';
 
 /**
  * The operations this service implements, by their name in AWS's model: a name that is not a model
@@ -92,4 +91,4 @@ export const operations = {
   GenerateDataKeyPair: generateDataKeyPair,
   GenerateDataKeyPairWithoutPlaintext: generateDataKeyPairWithoutPlaintext,
   ...grantOperations,
-} satisfies Partial<Record<OperationName, Operation<OperationContext>>>;
+} satisfies OperationTable<OperationContext>;

@@ -1,7 +1,6 @@
 /** The grant operations, by `TrentService.<Operation>` name; spread into shared/operations/index.ts. */
-import type { Operation } from '../../core/caller.js';
 import type { OperationContext } from '../../context/operation-context.js';
-import type { OperationName } from '../../model/names.js';
+import type { OperationTable } from '../../model/operation-table.js';
 import { createGrant } from './create-grant.js';
 import { listGrants } from './list-grants.js';
 import { listRetirableGrants } from './list-retirable-grants.js';
@@ -14,4 +13,4 @@ export const grantOperations = {
   ListRetirableGrants: listRetirableGrants,
   RetireGrant: retireGrant,
   RevokeGrant: revokeGrant,
-} satisfies Partial<Record<OperationName, Operation<OperationContext>>>;
+} satisfies OperationTable<OperationContext>;
