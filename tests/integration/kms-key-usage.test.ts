@@ -103,12 +103,11 @@ describe('GetPublicKey of a key without a public key: UnsupportedOperationExcept
   });
 });
 
-describe('rotation operations on keys that cannot rotate: UnsupportedOperationException (§3, §8)', () => {
+describe('rotation operations on keys that cannot rotate: UnsupportedOperationException (§3, §8), except GetKeyRotationStatus', () => {
   const notRotatable = ALL_KINDS.filter((kind) => kind !== 'symmetric');
   const rotationCalls: Record<string, (kind: Kind) => Promise<unknown>> = {
     EnableKeyRotation: (k) => client().enableKeyRotation({ KeyId: keys[k].KeyId }),
     DisableKeyRotation: (k) => client().disableKeyRotation({ KeyId: keys[k].KeyId }),
-    GetKeyRotationStatus: (k) => client().getKeyRotationStatus({ KeyId: keys[k].KeyId }),
     RotateKeyOnDemand: (k) => client().rotateKeyOnDemand({ KeyId: keys[k].KeyId }),
     ListKeyRotations: (k) => client().listKeyRotations({ KeyId: keys[k].KeyId }),
   };
@@ -121,6 +120,15 @@ describe('rotation operations on keys that cannot rotate: UnsupportedOperationEx
       }
     });
   }
+
+  test('GetKeyRotationStatus answers KeyRotationEnabled false for them (the API reference: "always false"; Terraform reads it for every key)', async () => {
+    for (const kind of notRotatable) {
+      const status = await client().getKeyRotationStatus({ KeyId: keys[kind].KeyId });
+      assert.equal(status.KeyRotationEnabled, false, kind);
+      assert.equal(status.RotationPeriodInDays, undefined, kind);
+      assert.equal(status.NextRotationDate, undefined, kind);
+    }
+  });
 
   test('a symmetric key (the control) reports and lists its rotation', async () => {
     const status = await client().getKeyRotationStatus({ KeyId: keys.symmetric.KeyId });
