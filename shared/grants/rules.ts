@@ -245,7 +245,8 @@ export function atLeastAsStrict(child: GrantTerms, parent: GrantTerms): boolean 
  */
 export function validateConstraints(constraints: GrantConstraints | undefined): void {
   if (!constraints) return;
-  if (constraints.EncryptionContextSubset && constraints.EncryptionContextEquals) {
+  // An empty map counts as absent (AWS; Terraform's aws_kms_grant sends the unused one empty).
+  if (nonEmpty(constraints.EncryptionContextSubset) && nonEmpty(constraints.EncryptionContextEquals)) {
     throw new ValidationException('A grant can have either an EncryptionContextEquals or an EncryptionContextSubset constraint, but not both.');
   }
   for (const [name, map] of [
@@ -266,17 +267,22 @@ export function validateConstraints(constraints: GrantConstraints | undefined): 
 
 /** The constraint type for kms:GrantConstraintType. */
 export function constraintType(constraints: GrantConstraints | undefined): string | undefined {
-  if (constraints?.EncryptionContextEquals) return 'EncryptionContextEquals';
-  if (constraints?.EncryptionContextSubset) return 'EncryptionContextSubset';
+  if (nonEmpty(constraints?.EncryptionContextEquals)) return 'EncryptionContextEquals';
+  if (nonEmpty(constraints?.EncryptionContextSubset)) return 'EncryptionContextSubset';
   return undefined;
 }
 
-/** Drops empty members so an empty `Constraints: {}` is stored (and listed) as no constraints. */
+const nonEmpty = (map: EncryptionContext | undefined): map is EncryptionContext => map !== undefined && Object.keys(map).length > 0;
+
+/**
+ * Drops empty members, an empty encryption-context map included (it counts as absent), so an empty
+ * `Constraints: {}` is stored (and listed) as no constraints.
+ */
 export function normalizeConstraints(constraints: GrantConstraints | undefined): GrantConstraints | undefined {
   if (!constraints) return undefined;
   const out: GrantConstraints = {};
-  if (constraints.EncryptionContextSubset) out.EncryptionContextSubset = { ...constraints.EncryptionContextSubset };
-  if (constraints.EncryptionContextEquals) out.EncryptionContextEquals = { ...constraints.EncryptionContextEquals };
+  if (nonEmpty(constraints.EncryptionContextSubset)) out.EncryptionContextSubset = { ...constraints.EncryptionContextSubset };
+  if (nonEmpty(constraints.EncryptionContextEquals)) out.EncryptionContextEquals = { ...constraints.EncryptionContextEquals };
   if (constraints.SourceArn !== undefined) out.SourceArn = constraints.SourceArn;
   return Object.keys(out).length > 0 ? out : undefined;
 }

@@ -427,7 +427,7 @@ describe('creating grants', () => {
     await expectKmsError(root().createGrant({ ...base, GranteePrincipal: `arn:aws:iam::${ACCOUNT}:group/admins`, Operations: ['Encrypt'] }), 'InvalidArnException');
     await expectKmsError(root().createGrant({ ...base, RetiringPrincipal: 'bob', Operations: ['Encrypt'] }), 'InvalidArnException');
     await expectKmsError(
-      root().createGrant({ ...base, Operations: ['Encrypt'], Constraints: { EncryptionContextSubset: {}, EncryptionContextEquals: {} } }),
+      root().createGrant({ ...base, Operations: ['Encrypt'], Constraints: { EncryptionContextSubset: { a: 'b' }, EncryptionContextEquals: { a: 'b' } } }),
       'ValidationException',
     );
     const nine = Object.fromEntries(Array.from({ length: 9 }, (_, i) => [`k${i}`, 'v']));
@@ -506,5 +506,29 @@ describe('grant store (DynamoDB Local)', () => {
     assert.deepEqual(await s.grantsForMatchKeys(keyId, ['principal:' + ALICE]), []);
     // The name is free again.
     assert.deepEqual(await s.createGrant({ ...grant(keyId), name: 'n', nameKey: 'digest' }, 10), { kind: 'created' });
+  });
+});
+
+describe('grant constraints with an empty map (as Terraform\'s aws_kms_grant sends the unused one)', () => {
+  test('an empty EncryptionContextEquals beside a non-empty EncryptionContextSubset counts as absent', async () => {
+    const { KeyMetadata } = await root().createKey({});
+    const created = await root().createGrant({
+      KeyId: KeyMetadata!.KeyId,
+      GranteePrincipal: DAVE,
+      Operations: ['Encrypt'],
+      Constraints: { EncryptionContextSubset: { Dept: 'Fin' }, EncryptionContextEquals: {} },
+    });
+    const listed = (await allGrants(root(), KeyMetadata!.KeyId!)).find((grant) => grant.GrantId === created.GrantId);
+    assert.deepEqual(listed?.Constraints, { EncryptionContextSubset: { Dept: 'Fin' } });
+    // Both non-empty is still refused.
+    await expectKmsError(
+      root().createGrant({
+        KeyId: KeyMetadata!.KeyId,
+        GranteePrincipal: DAVE,
+        Operations: ['Encrypt'],
+        Constraints: { EncryptionContextSubset: { Dept: 'Fin' }, EncryptionContextEquals: { Dept: 'Fin' } },
+      }),
+      'ValidationException',
+    );
   });
 });

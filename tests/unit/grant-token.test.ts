@@ -318,7 +318,10 @@ describe('grant constraints and operations', () => {
       assert.throws(() => validateConstraints(c), (e: unknown) => e instanceof KmsError && e.type === 'ValidationException', JSON.stringify(c).slice(0, 80));
     invalid({ EncryptionContextSubset: pairs(9) });
     invalid({ EncryptionContextEquals: { k: 'v'.repeat(384) } });
-    invalid({ EncryptionContextSubset: {}, EncryptionContextEquals: {} });
+    invalid({ EncryptionContextSubset: { a: 'b' }, EncryptionContextEquals: { a: 'b' } });
+    // An empty map counts as absent (as Terraform's aws_kms_grant sends the unused one).
+    validateConstraints({ EncryptionContextSubset: { a: 'b' }, EncryptionContextEquals: {} });
+    validateConstraints({ EncryptionContextSubset: {}, EncryptionContextEquals: {} });
   });
 
   test('grant operations by key type', () => {
