@@ -25,8 +25,8 @@ export function buildEvent({ req, body, requestId, stage, requestPath, resourceP
   // One pass over rawHeaders: API Gateway keeps the client's header-name case, the last value wins in
   // `headers`, every value is kept in `multiValueHeaders`.
   const raw = req.rawHeaders;
-  const headers: Record<string, string> = {};
-  const multiValueHeaders: Record<string, string[]> = {};
+  const headers: Record<string, string> = Object.create(null); // request data: `__proto__` is a name like any other
+  const multiValueHeaders: Record<string, string[]> = Object.create(null); // request data: `__proto__` is a name like any other
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
     const value = raw[i + 1]!;
@@ -90,8 +90,8 @@ export function buildEvent({ req, body, requestId, stage, requestPath, resourceP
 }
 
 function queryParameters(search: string) {
-  const single: Record<string, string> = {};
-  const multi: Record<string, string[]> = {};
+  const single: Record<string, string> = Object.create(null); // request data: `__proto__` is a name like any other
+  const multi: Record<string, string[]> = Object.create(null); // request data: `__proto__` is a name like any other
   for (const [name, value] of new URLSearchParams(search)) {
     single[name] = value;
     (multi[name] ??= []).push(value);

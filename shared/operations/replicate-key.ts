@@ -15,23 +15,15 @@ import { deliverNow, outboxAudit } from '../store/outbox.js';
 import { keyArn } from '../core/ids.js';
 import { keyMetadata } from '../core/key-metadata.js';
 import { isPrimary } from '../core/multi-region.js';
-import { applyTags, type Tag } from '../core/tags.js';
+import { applyTags } from '../core/tags.js';
 import type { KeyRecord } from '../core/types.js';
 import { defaultKeyPolicy } from '../policy/default-policy.js';
 import { ConditionFailedError } from '../store/ports.js';
 import { AlreadyExistsException, UnsupportedOperationException, ValidationException } from '../errors.js';
+import type { ReplicateKeyRequest } from '../model/types.js';
 import type { OperationContext } from '../context/operation-context.js';
 import { multiRegionConfiguration } from '../keys/multi-region.js';
 import { resolveKey } from '../keys/resolve-key.js';
-
-export interface ReplicateKeyRequest {
-  KeyId: string;
-  ReplicaRegion: string;
-  Policy?: string;
-  BypassPolicyLockoutSafetyCheck?: boolean;
-  Description?: string;
-  Tags?: Tag[];
-}
 
 export async function replicateKey(input: ReplicateKeyRequest, ctx: OperationContext) {
   const region = input.ReplicaRegion;

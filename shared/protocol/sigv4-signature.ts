@@ -48,12 +48,12 @@ let canonicalizer: Canonicalizer | undefined; // made on first use (NodeSha256 i
 
 export function signatureOf(request: SignedRequest, auth: SignatureScope, payloadHash: string, credential: VerifiableCredential): string {
   // Only the headers the client says it signed, each as its values joined (SigV4's rule for repeats).
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = Object.create(null); // request data: `__proto__` is a name like any other
   for (const name of auth.signedHeaders) {
     const values = request.headers[name];
     if (values !== undefined) headers[name] = values.join(',');
   }
-  const query: Record<string, string | string[]> = {};
+  const query: Record<string, string | string[]> = Object.create(null); // request data: `__proto__` is a name like any other
   for (const name of Object.keys(request.query)) {
     const values = request.query[name]!;
     query[name] = values.length === 1 ? values[0]! : [...values];

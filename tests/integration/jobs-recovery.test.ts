@@ -6,29 +6,20 @@
  * back through the API.
  */
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { test } from 'node:test';
-import { loadConfig } from '../../shared/config.js';
 import type { JobContext } from '../../shared/jobs/context.js';
 import { rotationJob } from '../../shared/jobs/rotation-job.js';
 import type { KeyStore } from '../../shared/store/ports.js';
 import type { Sinks } from '../../shared/core/sinks.js';
 import { createServices } from '../../shared/services.js';
 import { kms, utf8, assertBytesEqual } from './helpers.js';
-import { dataDir, daysFrom, readJsonLines } from './jobs.js';
+import { daysFrom, readJsonLines, serviceConfig } from './jobs.js';
 
 const REGION = 'ap-northeast-1';
 const client = () => kms(REGION);
 
 function services() {
-  const config = loadConfig({
-    KMS_TABLE_NAME: process.env.KMS_TABLE_NAME,
-    KMS_DYNAMODB_ENDPOINT: process.env.KMS_DYNAMODB_ENDPOINT,
-    KMS_ROOT_KEY_FILE: join(dataDir(), 'root-key'),
-    KMS_DATA_DIR: dataDir(),
-    KMS_CACHE_TTL_MS: '0',
-  });
-  return createServices(config);
+  return createServices(serviceConfig(0));
 }
 
 /** A store that works for `calls` commits and then fails like a dead process. */

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadConfig, type Config } from '../../shared/config.js';
 import type { JobReport } from '../../shared/jobs/context.js';
 import { endpoint } from './helpers.js';
 
@@ -41,3 +42,14 @@ export function readJsonLines<T = Record<string, any>>(name: string): T[] {
 
 export const DAY_MS = 86_400_000;
 export const daysFrom = (date: Date | number, days: number) => new Date(new Date(date).getTime() + days * DAY_MS);
+
+/** The running service's configuration (its table, root key and data directory), for services built in a test's own process. */
+export function serviceConfig(cacheTtlMs: number): Config {
+  return loadConfig({
+    KMS_TABLE_NAME: process.env.KMS_TABLE_NAME,
+    KMS_DYNAMODB_ENDPOINT: process.env.KMS_DYNAMODB_ENDPOINT,
+    KMS_ROOT_KEY_FILE: join(dataDir(), 'root-key'),
+    KMS_DATA_DIR: dataDir(),
+    KMS_CACHE_TTL_MS: String(cacheTtlMs),
+  });
+}

@@ -4,23 +4,15 @@
  * Two services over the service's table stand for two Lambda instances writing one key.
  */
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { loadConfig } from '../../shared/config.js';
 import { createServices } from '../../shared/services.js';
 import { ConditionFailedError } from '../../shared/store/ports.js';
 import { createKey } from './helpers.js';
-import { dataDir } from './jobs.js';
+import { serviceConfig } from './jobs.js';
 
 function instance(reads: { count: number }) {
-  const config = loadConfig({
-    KMS_TABLE_NAME: process.env.KMS_TABLE_NAME,
-    KMS_DYNAMODB_ENDPOINT: process.env.KMS_DYNAMODB_ENDPOINT,
-    KMS_ROOT_KEY_FILE: join(dataDir(), 'root-key'),
-    KMS_DATA_DIR: dataDir(),
-    KMS_CACHE_TTL_MS: '60000',
-  });
+  const config = serviceConfig(60_000);
   const countReads = (client: DynamoDBDocumentClient) => {
     client.middlewareStack.add(
       (next, context) => async (args) => {

@@ -45,10 +45,17 @@ describe('buildEvent', () => {
     assert.equal(event.requestContext.stage, 'dev');
   });
 
+  it('keeps a header or query parameter named __proto__ as data (no crash, nothing dropped)', () => {
+    const event = buildEvent({ req: fakeRequest(['__proto__', 'x', '__proto__', 'y'], '/?__proto__=1'), body: '', ...at });
+    assert.equal(Object.hasOwn(event.headers, '__proto__'), true);
+    assert.deepEqual(event.multiValueHeaders['__proto__'], ['x', 'y']);
+    assert.deepEqual(event.multiValueQueryStringParameters?.['__proto__'], ['1']);
+  });
+
   it('parses a query string like API Gateway', () => {
     const event = buildEvent({ req: fakeRequest([], '/?a=1&a=2&b=x'), body: '', ...at });
-    assert.deepEqual(event.queryStringParameters, { a: '2', b: 'x' });
-    assert.deepEqual(event.multiValueQueryStringParameters, { a: ['1', '2'], b: ['x'] });
+    assert.deepEqual({ ...event.queryStringParameters }, { a: '2', b: 'x' });
+    assert.deepEqual({ ...event.multiValueQueryStringParameters }, { a: ['1', '2'], b: ['x'] });
   });
 });
 

@@ -27,22 +27,10 @@ import {
   validateConstraints,
 } from '../../grants/rules.js';
 import type { GrantConstraints, GrantRecord } from '../../grants/types.js';
+import type { CreateGrantRequest } from '../../model/types.js';
 import type { OperationContext } from '../../context/operation-context.js';
 import { resolveKey } from '../../keys/resolve-key.js';
 import { dryRunSucceeded } from '../../keys/symmetric-crypto.js';
-
-export interface CreateGrantRequest {
-  KeyId: string;
-  GranteePrincipal?: string;
-  RetiringPrincipal?: string;
-  Operations: GrantOperation[];
-  Constraints?: GrantConstraints;
-  GrantTokens?: string[];
-  Name?: string;
-  DryRun?: boolean;
-  GranteeServicePrincipal?: string;
-  RetiringServicePrincipal?: string;
-}
 
 export async function createGrant(input: CreateGrantRequest, ctx: OperationContext) {
   const operations = distinctOperations(input.Operations);
