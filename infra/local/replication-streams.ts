@@ -22,7 +22,8 @@ export async function enableStream(client: DynamoDBClient, tableName: string, re
   }
 }
 
-const WRITE_COMMANDS = new Set(['PutCommand', 'UpdateCommand', 'DeleteCommand', 'TransactWriteCommand', 'BatchWriteCommand']);
+// The middleware sees the low-level client's command names, also when the document client sent it.
+const WRITE_COMMANDS = new Set(['PutItemCommand', 'UpdateItemCommand', 'DeleteItemCommand', 'TransactWriteItemsCommand', 'BatchWriteItemCommand']);
 
 /** Makes a document client call `onWrite` after each write it makes (the local service nudges the replicator). */
 export function notifyingWrites(client: DynamoDBDocumentClient, onWrite: () => void): DynamoDBDocumentClient {

@@ -15,6 +15,8 @@ import { startDynamoDbLocal } from './dynamodb-local.js';
 import { RegionHealth } from './region-health.js';
 import { startReplicator, type Replicator } from './replicator.js';
 import { notifyingWrites } from './replication-streams.js';
+import { durableTransactions } from './commit-barrier.js';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { localRootKeyEnv } from './root-key.js';
 import { startScheduler } from './scheduler.js';
 import { tableEnsurer } from './tables.js';
@@ -118,9 +120,14 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
         : undefined;
 
     // One set of services for the API and the jobs, so a job's writes reach the API's caches at once.
-    // Every write of the service nudges the replicator, which otherwise polls idle streams only every second.
+    // Every write of the service nudges the replicator, which otherwise polls idle streams only every second;
+    // no transaction is acknowledged before DynamoDB Local has committed it.
     const replication = replicator;
-    const services = createServices(config, replication ? { wrapClient: (client) => notifyingWrites(client, () => replication.nudge()) } : {});
+    const wrapClient = (client: DynamoDBDocumentClient) => {
+      const durable = durableTransactions(client);
+      return replication ? notifyingWrites(durable, () => replication.nudge()) : durable;
+    };
+    const services = createServices(config, { wrapClient });
     // The credentials file seeds the credential store (the same store, and verifier, as in AWS).
     const seeded = await seedCredentials(services.credentialAdmin(), credentials.principals, credentials.source);
     logger.info('credentials seeded', { source: credentials.source, outcomes: seeded });
