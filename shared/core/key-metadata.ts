@@ -35,7 +35,8 @@ export function keyMetadata(key: KeyRecord, multiRegionConfiguration?: MultiRegi
     // A primary waiting for its replicas' deletion has a window but no date yet (KMS-REFERENCE §7).
     PendingDeletionWindowInDays: key.keyState === 'PendingReplicaDeletion' ? key.pendingWindowInDays : undefined,
     MacAlgorithms: algorithms.MacAlgorithms,
-    CurrentKeyMaterialId: symmetric ? key.currentKeyMaterialId : undefined,
+    // An imported key whose material was deleted (or expired) still names it, as AWS does [obs].
+    CurrentKeyMaterialId: symmetric ? (key.currentKeyMaterialId ?? key.importedKeyMaterialId) : undefined,
     // Imported material (KMS-REFERENCE §9): how and when the current material expires, while the key has
     // it; AWS shows neither on an EXTERNAL key waiting for its material (PendingImport).
     ExpirationModel: key.origin === 'EXTERNAL' && key.currentKeyMaterialId !== undefined ? key.expirationModel : undefined,

@@ -146,9 +146,7 @@ export async function open(ctx: OperationContext, request: OpenRequest) {
       return recovered;
     });
     if (named.keyId !== parsed.keyId) {
-      // A key that cannot decrypt at all is refused for its usage, whatever the blob (as for Encrypt).
-      requireKeyUsage(named, 'ENCRYPT_DECRYPT', request.operation);
-      if (named.keySpec !== SYMMETRIC_DEFAULT) missingAlgorithm(named, request);
+      // Whatever the named key's usage or spec (recorded from AWS with an HMAC key named).
       throw new IncorrectKeyException('The key ID in the request does not identify a CMK that can perform this operation.');
     }
   }

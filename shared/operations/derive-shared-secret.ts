@@ -40,7 +40,7 @@ export async function deriveSharedSecret(input: DeriveSharedSecretRequest, ctx: 
   try {
     sharedSecret = diffieHellman({ privateKey: privateKey!, publicKey: peer });
   } catch {
-    throw invalidPublicKey(key); // e.g. a point OpenSSL accepted when parsing but not for the derivation
+    throw invalidPublicKey(); // e.g. a point OpenSSL accepted when parsing but not for the derivation
   }
   return {
     KeyId: key.arn,
@@ -52,22 +52,19 @@ export async function deriveSharedSecret(input: DeriveSharedSecretRequest, ctx: 
 
 /**
  * The peer's key must be a DER SPKI EC public key on the KMS key's curve; anything else (garbage, PEM,
- * another curve, an RSA key) is ValidationException [unverified: AWS's wording unknown, ours].
+ * another curve, an RSA key) is ValidationException with no message, as AWS answers [obs].
  */
 function peerPublicKey(key: KeyRecord, der: Buffer): KeyObject {
   let peer: KeyObject;
   try {
     peer = createPublicKey({ key: der, format: 'der', type: 'spki' });
   } catch {
-    throw invalidPublicKey(key);
+    throw invalidPublicKey();
   }
   if (peer.asymmetricKeyType !== 'ec' || peer.asymmetricKeyDetails?.namedCurve !== keySpecs[key.keySpec]?.curve) {
-    throw invalidPublicKey(key);
+    throw invalidPublicKey();
   }
   return peer;
 }
 
-const invalidPublicKey = (key: KeyRecord) =>
-  new ValidationException(
-    `PublicKey must be a DER-encoded X.509 SubjectPublicKeyInfo of an EC public key on the curve of key spec ${key.keySpec}.`,
-  );
+const invalidPublicKey = () => new ValidationException();

@@ -261,7 +261,7 @@ describe('DeleteImportedKeyMaterial and re-import', () => {
     const metadata = await describeKey(KeyId!, REGION);
     assert.equal(metadata.KeyState, 'PendingImport');
     assert.equal(metadata.Enabled, false);
-    assert.equal(metadata.CurrentKeyMaterialId, undefined);
+    assert.equal(metadata.CurrentKeyMaterialId, imported.KeyMaterialId, 'the deleted material is still named [obs]');
     assert.equal(metadata.ExpirationModel, undefined);
     await expectKmsError(client().decrypt({ CiphertextBlob: blob }), 'KMSInvalidStateException', `${Arn} is pending import.`);
     // Deleting again has no effect.
@@ -277,12 +277,12 @@ describe('DeleteImportedKeyMaterial and re-import', () => {
 
   test('a key pending deletion loses its material and stays PendingDeletion', async () => {
     const { KeyId } = await externalKey();
-    await importMaterial(KeyId!, randomBytes(32));
+    const imported = await importMaterial(KeyId!, randomBytes(32));
     await client().scheduleKeyDeletion({ KeyId, PendingWindowInDays: 7 });
     await client().deleteImportedKeyMaterial({ KeyId });
     const metadata = await describeKey(KeyId!, REGION);
     assert.equal(metadata.KeyState, 'PendingDeletion');
-    assert.equal(metadata.CurrentKeyMaterialId, undefined);
+    assert.equal(metadata.CurrentKeyMaterialId, imported.KeyMaterialId, 'the deleted material is still named [obs]');
   });
 });
 
@@ -318,7 +318,7 @@ describe('the expiry job', () => {
     metadata = await describeKey(KeyId!, REGION);
     assert.equal(metadata.KeyState, 'PendingImport');
     assert.equal(metadata.Enabled, false);
-    assert.equal(metadata.CurrentKeyMaterialId, undefined);
+    assert.equal(metadata.CurrentKeyMaterialId, imported.KeyMaterialId, 'the expired material is still named');
     assert.equal(metadata.ValidTo, undefined);
     await expectKmsError(client().encrypt({ KeyId, Plaintext: utf8('x') }), 'KMSInvalidStateException', `${Arn} is pending import.`);
     // The material itself is gone from the table, not only unreferenced.
@@ -355,7 +355,7 @@ describe('the expiry job', () => {
     const pending = await externalKey();
     const validTo = new Date(Math.floor((Date.now() + 3 * DAY_MS) / 1000) * 1000);
     await importMaterial(one.KeyId!, randomBytes(32), { validTo });
-    await importMaterial(pending.KeyId!, randomBytes(32), { validTo });
+    const pendingImport = await importMaterial(pending.KeyId!, randomBytes(32), { validTo });
     await client().scheduleKeyDeletion({ KeyId: pending.KeyId, PendingWindowInDays: 30 });
 
     const now = new Date(validTo.getTime() + 1000);
@@ -367,7 +367,7 @@ describe('the expiry job', () => {
     assert.equal((await describeKey(one.KeyId!, REGION)).KeyState, 'PendingImport');
     const pendingMetadata = await describeKey(pending.KeyId!, REGION);
     assert.equal(pendingMetadata.KeyState, 'PendingDeletion');
-    assert.equal(pendingMetadata.CurrentKeyMaterialId, undefined);
+    assert.equal(pendingMetadata.CurrentKeyMaterialId, pendingImport.KeyMaterialId, 'the expired material is still named');
     for (const key of [one, pending]) {
       assert.equal(expirationEvents(key.KeyId!).length, 1);
       assert.equal(auditRecords(key.Arn!).length, 1);

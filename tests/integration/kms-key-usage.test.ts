@@ -1,7 +1,8 @@
 /**
  * Every operation used with the wrong kind of key gives AWS's error (KMS-REFERENCE §3, §5, §13):
  * cryptographic operations → InvalidKeyUsageException `<key ARN> key usage is <USAGE> which is not valid
- * for <Operation>.` [obs]; rotation operations on asymmetric and HMAC keys → UnsupportedOperationException;
+ * for <Operation>.` [obs], except that Decrypt and ReEncrypt naming a key that did not make a symmetric
+ * ciphertext answer IncorrectKeyException whatever its usage [obs]; rotation operations on asymmetric and HMAC keys → UnsupportedOperationException;
  * CreateGrant with operations the key type does not support → ValidationException. Keys live in
  * eu-central-1; one key of each kind is shared by the tests of this file (none changes it).
  */
@@ -9,7 +10,7 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { before, describe, test } from 'node:test';
 import type { GrantOperation, KeyMetadata } from '@aws-sdk/client-kms';
-import { createKey, expectKmsError, kms, utf8 } from './helpers.js';
+import { createKey, expectKmsError, INCORRECT_KEY_MESSAGE, kms, utf8 } from './helpers.js';
 import { PRINCIPALS } from './principals.js';
 
 const REGION = 'eu-central-1';
@@ -44,8 +45,8 @@ async function someCiphertext(): Promise<Uint8Array> {
 /** One request per operation, naming the key of `kind`; inputs are valid apart from the key. */
 const calls: Record<string, (kind: Kind) => Promise<unknown>> = {
   Encrypt: (k) => client().encrypt({ KeyId: keys[k].KeyId, Plaintext: utf8('x') }),
-  // The usage of the named key is checked before the blob (a symmetric blob here, of another key).
-  Decrypt: async (k) => client().decrypt({ KeyId: keys[k].KeyId, CiphertextBlob: await someCiphertext() }),
+  // The usage of the named key is checked before the blob (a blob that does not parse: it names no key).
+  Decrypt: (k) => client().decrypt({ KeyId: keys[k].KeyId, CiphertextBlob: randomBytes(64) }),
   GenerateDataKey: (k) => client().generateDataKey({ KeyId: keys[k].KeyId, KeySpec: 'AES_256' }),
   GenerateDataKeyWithoutPlaintext: (k) => client().generateDataKeyWithoutPlaintext({ KeyId: keys[k].KeyId, KeySpec: 'AES_256' }),
   GenerateDataKeyPair: (k) => client().generateDataKeyPair({ KeyId: keys[k].KeyId, KeyPairSpec: 'ECC_NIST_P256' }),
@@ -91,6 +92,22 @@ describe('cryptographic operations with a key of the wrong usage: InvalidKeyUsag
       }
     });
   }
+});
+
+describe('Decrypt and ReEncrypt naming a key that did not make the symmetric ciphertext', () => {
+  test('IncorrectKeyException whatever the named key\'s usage [obs: an HMAC key named]', async () => {
+    const blob = await someCiphertext();
+    for (const kind of ALL_KINDS.filter((k) => k !== 'symmetric')) {
+      await expectKmsError(client().decrypt({ KeyId: keys[kind].KeyId, CiphertextBlob: blob }), 'IncorrectKeyException', INCORRECT_KEY_MESSAGE).catch(
+        (error: Error) => assert.fail(`Decrypt naming the ${kind} key: ${error.message}`),
+      );
+      await expectKmsError(
+        client().reEncrypt({ SourceKeyId: keys[kind].KeyId, CiphertextBlob: blob, DestinationKeyId: keys.symmetric.KeyId }),
+        'IncorrectKeyException',
+        INCORRECT_KEY_MESSAGE,
+      ).catch((error: Error) => assert.fail(`ReEncrypt naming the ${kind} key: ${error.message}`));
+    }
+  });
 });
 
 describe('GetPublicKey of a key without a public key: UnsupportedOperationException (§1; message unverified)', () => {
