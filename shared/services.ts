@@ -66,6 +66,11 @@ export interface ServiceOptions {
   sinks?: Sinks;
   /** Where operations' counts go (the API passes Powertools Metrics). */
   metrics?: MetricsRecorder;
+  /**
+   * The global table's regions when they can change while running (the local service: a region joins on
+   * ReplicateKey); by default KMS_REGIONS.
+   */
+  globalTable?: { regions(): readonly string[]; join(region: string): Promise<void> };
   /** Wraps each region's DynamoDB document client (the jobs bench counts the items read). */
   wrapClient?: (client: DynamoDBDocumentClient) => DynamoDBDocumentClient;
 }
@@ -79,6 +84,8 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
   const sinks = options.sinks ?? (config.dataDir ? fileSinks(config.dataDir) : awsSinks(config));
   const regions = new Map<string, RegionStores>();
   const metrics = options.metrics ?? noMetrics;
+
+  const globalRegions = () => options.globalTable?.regions() ?? config.regions;
 
   const clients = new Map<string, DynamoDBDocumentClient>();
   const dbFor = (region: string): DynamoDBDocumentClient => {
@@ -116,7 +123,10 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
         grants: new CachedGrantStore(new DynamoGrantStore(db, config.tableName, region), config.cacheTtlMs),
         jobs: new DynamoJobStore(db, config.tableName, region),
         peers: {
-          regions: config.regions,
+          get regions() {
+            return globalRegions();
+          },
+          join: options.globalTable && ((joining: string) => options.globalTable!.join(joining)),
           keyIn: (itemRegion, keyId) => viewOf(itemRegion).getKey(keyId),
           viewOf,
           storeIn: (otherRegion) => storesFor(otherRegion).keys,
@@ -142,7 +152,7 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
       vault,
       random,
       clock,
-      regions: [...new Set([config.defaultRegion, ...config.regions])],
+      regions: [...new Set([config.defaultRegion, ...globalRegions()])],
       changed: (accessKeyId) => credentials.forget(accessKeyId),
     }),
     storeFor: (region) => storesFor(region).keys,

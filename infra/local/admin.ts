@@ -58,8 +58,8 @@ export interface AdminOptions {
   defaultRegion: string;
   /** Regions taken down; their jobs do not run. */
   health?: RegionHealth;
-  /** The global table's regions (KMS_REGIONS). */
-  globalRegions?: readonly string[];
+  /** The global table's regions now (KMS_REGIONS, then any that joined). */
+  globalRegions?: () => readonly string[];
   /** Whether regions may be declared failed (KMS_RECOVERY_DECRYPT). */
   recoveryDecrypt?: boolean;
   /** The local replication, when the global table has more than one region. */
@@ -130,14 +130,15 @@ export function createAdminHandler(options: AdminOptions) {
   }
 
   async function regionStatus(): Promise<[number, object]> {
-    const regions = [...new Set([...(options.globalRegions ?? []), ...options.regions()])];
+    const globalTable = options.globalRegions?.() ?? [];
+    const regions = [...new Set([...globalTable, ...options.regions()])];
     const failed: Record<string, unknown[]> = {};
-    for (const region of options.globalRegions ?? []) {
+    for (const region of globalTable) {
       if (options.health?.isDown(region)) continue;
       const declared = await options.services.jobContext(region, new Date()).jobStore.failedRegions();
       if (declared.length > 0) failed[region] = declared;
     }
-    return [200, { globalTable: options.globalRegions ?? [], regions, down: options.health?.downRegions() ?? [], failedRegionsByRecoveryRegion: failed }];
+    return [200, { globalTable, regions, down: options.health?.downRegions() ?? [], failedRegionsByRecoveryRegion: failed }];
   }
 
   async function regionAction(region: string, action: 'down' | 'up' | 'fail' | 'restore', raw: string): Promise<[number, object]> {

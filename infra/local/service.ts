@@ -13,7 +13,7 @@ import { createApiGatewayServer, type ApiHandler, type EmulatorLogger } from './
 import { loadCredentials } from './credentials.js';
 import { startDynamoDbLocal } from './dynamodb-local.js';
 import { RegionHealth } from './region-health.js';
-import { startReplicator, type Replicator } from './replicator.js';
+import { startGlobalTable, type GlobalTable } from './global-table.js';
 import { notifyingWrites } from './replication-streams.js';
 import { durableTransactions } from './commit-barrier.js';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -53,8 +53,8 @@ export interface LocalServiceOptions {
 export interface LocalService {
   endpoint: string;
   dynamodbEndpoint: string;
-  /** The regions that replicate as one global table (KMS_REGIONS). */
-  globalRegions: string[];
+  /** The regions that replicate as one global table at start (KMS_REGIONS, then any that joined before). */
+  globalRegions: readonly string[];
   /** What startup cost, for the curious and for the report in start.ts. */
   timings: { dynamodbLocalMs: number; totalMs: number };
   stop(): Promise<void>;
@@ -95,39 +95,34 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
     },
   });
   let server: Server | undefined;
-  let replicator: Replicator | undefined;
+  let globalTable: GlobalTable | undefined;
   try {
     const rootKeyEnv = await localRootKeyEnv(env, dataDir);
     // Events, audit records and notifications go to files in the data directory (shared/adapters/file-sinks.ts).
     const config = loadConfig({ ...env, ...rootKeyEnv, KMS_DYNAMODB_ENDPOINT: dynamodb.endpoint, KMS_DATA_DIR: dataDir });
     const tables = tableEnsurer(dynamodb.endpoint, config.tableName);
-    // The global table's regions exist from the start (and replicate); any other region gets its table on its first request.
-    await Promise.all([...new Set([...config.regions, config.defaultRegion])].map((region) => tables.ensure(region)));
+    // The global table's regions exist from the start (and replicate); any other region gets its table on its
+    // first request, and joins the table when a multi-region key is replicated to it (infra/local/global-table.ts).
+    await tables.ensure(config.defaultRegion);
     const health = new RegionHealth(dataDir);
-    // Global-table replication between the configured regions, from DynamoDB Streams (infra/local/replicator.ts).
-    replicator =
-      config.regions.length > 1
-        ? await startReplicator({
-            endpoint: dynamodb.endpoint,
-            tableName: config.tableName,
-            regions: config.regions,
-            dataDir,
-            pollMs: positiveSetting(env, 'KMS_REPLICATION_POLL_MS'),
-            delayMs: positiveSetting(env, 'KMS_REPLICATION_DELAY_MS', { allowZero: true }),
-            isDown: health.isDown,
-            log: (level, message, fields) => (level === 'INFO' ? logger.info(message, fields) : logger.error(message, fields)),
-          })
-        : undefined;
+    globalTable = await startGlobalTable({
+      endpoint: dynamodb.endpoint,
+      tableName: config.tableName,
+      configured: config.regions,
+      ensureTable: tables.ensure,
+      dataDir,
+      pollMs: positiveSetting(env, 'KMS_REPLICATION_POLL_MS'),
+      delayMs: positiveSetting(env, 'KMS_REPLICATION_DELAY_MS', { allowZero: true }),
+      isDown: health.isDown,
+      log: (level, message, fields) => (level === 'INFO' ? logger.info(message, fields) : logger.error(message, fields)),
+    });
 
     // One set of services for the API and the jobs, so a job's writes reach the API's caches at once.
     // Every write of the service nudges the replicator, which otherwise polls idle streams only every second;
     // no transaction is acknowledged before DynamoDB Local has committed it.
-    const replication = replicator;
-    const wrapClient = (client: DynamoDBDocumentClient) => {
-      const durable = durableTransactions(client);
-      return replication ? notifyingWrites(durable, () => replication.nudge()) : durable;
-    };
-    const services = createServices(config, { wrapClient });
+    const replication = globalTable;
+    const wrapClient = (client: DynamoDBDocumentClient) => notifyingWrites(durableTransactions(client), () => replication.nudge());
+    const services = createServices(config, { wrapClient, globalTable: replication });
     // The credentials file seeds the credential store (the same store, and verifier, as in AWS).
     const seeded = await seedCredentials(services.credentialAdmin(), credentials.principals, credentials.source);
     logger.info('credentials seeded', { source: credentials.source, outcomes: seeded });
@@ -150,9 +145,9 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
       log: jobLog,
       defaultRegion: config.defaultRegion,
       health,
-      globalRegions: config.regions,
+      globalRegions: () => replication.regions(),
       recoveryDecrypt: config.recoveryDecrypt,
-      replication: replicator,
+      replication,
       credentials: () => services.credentialAdmin(),
     });
     const healthOf = () => {
@@ -200,13 +195,13 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
     return {
       endpoint,
       dynamodbEndpoint: dynamodb.endpoint,
-      globalRegions: config.regions,
+      globalRegions: [...replication.regions()],
       timings: { dynamodbLocalMs: dynamodb.startupMs, totalMs: Math.round(performance.now() - started) },
       stop,
     };
   } catch (error) {
     if (server?.listening) await closeServer(server);
-    await replicator?.stop();
+    await globalTable?.stop();
     await dynamodb.stop();
     throw error;
   }

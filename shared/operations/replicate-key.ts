@@ -34,7 +34,8 @@ export async function replicateKey(input: ReplicateKeyRequest, ctx: OperationCon
   if (!isPrimary(key)) throw new UnsupportedOperationException(`${key.arn} is not a multi-region primary key.`);
   // Wording ours: AWS's answers for these two are not recorded.
   if (region === ctx.region) throw new ValidationException(`The replica Region must differ from the primary key's Region (${ctx.region}).`);
-  if (!ctx.peers.regions.includes(region)) {
+  const joins = !ctx.peers.regions.includes(region);
+  if (joins && !ctx.peers.join) {
     throw new UnsupportedOperationException(
       `${region} is not a Region of this service's global table (${ctx.peers.regions.join(', ')}); a replica cannot be created there.`,
     );
@@ -60,6 +61,8 @@ export async function replicateKey(input: ReplicateKeyRequest, ctx: OperationCon
     policy,
     revision: 1,
   };
+  // Locally every region is served: one outside the global table joins it now (deployed: refused above).
+  if (joins) await ctx.peers.join!(region);
   try {
     await ctx.peers.storeIn(region).createKey(replica);
   } catch (error) {

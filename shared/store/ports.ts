@@ -68,8 +68,13 @@ export interface KeyStore {
  * recovery decrypts for a region declared failed). What it reads may lag behind the other region.
  */
 export interface PeerKeys {
-  /** The regions of the global table (KMS_REGIONS), in configuration order. */
+  /** The regions of the global table (KMS_REGIONS, then any that joined locally), in that order. */
   readonly regions: readonly string[];
+  /**
+   * Locally, where every region is served: makes a region outside the global table join it (its table,
+   * a copy of the items, replication). Deployed stacks have no such thing: their stage's regions are the table's.
+   */
+  join?(region: string): Promise<void>;
   /** Another region's key, read from this region's table. */
   keyIn(region: string, keyId: string): Promise<KeyRecord | undefined>;
   /** Another region's items as this region's table holds them (ReplicateKey records the new replica here too). */

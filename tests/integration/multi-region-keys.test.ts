@@ -138,8 +138,6 @@ describe('ReplicateKey', () => {
     const single = (await kms(P).createKey({})).KeyMetadata!;
     await rejects(kms(P).replicateKey({ KeyId: single.KeyId!, ReplicaRegion: R }), 'UnsupportedOperationException', `${single.Arn} is not a multi-region primary key.`);
     await rejects(kms(P).replicateKey({ KeyId: keyId, ReplicaRegion: P }), 'ValidationException');
-    // A region outside the global table cannot hold a replica.
-    await rejects(kms(P).replicateKey({ KeyId: keyId, ReplicaRegion: 'sa-east-1' }), 'UnsupportedOperationException');
     // The model's pattern for ReplicaRegion.
     await rejects(kms(P).replicateKey({ KeyId: keyId, ReplicaRegion: 'Not_A_Region' }), 'ValidationException');
     await rejects(kms(P).replicateKey({ KeyId: `mrk-${'0'.repeat(32)}`, ReplicaRegion: R }), 'NotFoundException');
@@ -256,6 +254,37 @@ describe('automatic rotation of a multi-region key', () => {
     assert.equal((await kms(P).listKeyRotations({ KeyId: keyId })).Rotations!.length, 1);
     await runJob('rotation', { region: R, now: next });
     assert.equal((await kms(R).listKeyRotations({ KeyId: keyId })).Rotations!.length, 2);
+  });
+});
+
+describe('ReplicateKey to a region outside the global table (locally every region is served)', () => {
+  const JOINER = 'sa-east-1'; // no other test uses it
+
+  it('makes the region join the table: its replica works, the table\'s items are there, and it replicates both ways', async () => {
+    const before = (await kms(P).createKey({ Description: 'made before the join' })).KeyMetadata!;
+    const primary = await createPrimary('joins a region');
+    const blob = (await kms(P).encrypt({ KeyId: primary.KeyId!, Plaintext: utf8('across the join') })).CiphertextBlob!;
+    const out = await kms(P).replicateKey({ KeyId: primary.KeyId!, ReplicaRegion: JOINER });
+    assert.equal(out.ReplicaKeyMetadata!.Arn, keyArn(primary.KeyId!, JOINER));
+    await syncReplication();
+    await eventually(async () => assert.equal((await kms(JOINER).describeKey({ KeyId: primary.KeyId! })).KeyMetadata!.KeyState, 'Enabled'));
+    assertBytesEqual((await kms(JOINER).decrypt({ CiphertextBlob: blob })).Plaintext, utf8('across the join'));
+    // The joined region's table holds what the table held before the join.
+    const items = await scanTable(JOINER);
+    assert.ok(items.some((item) => item.pk === `KEY#${P}#${before.KeyId}`), 'a key made before the join was copied');
+    // Writes in the joined region replicate out: it becomes the primary, and P learns so.
+    await kms(P).updatePrimaryRegion({ KeyId: primary.KeyId!, PrimaryRegion: JOINER });
+    await syncReplication();
+    await eventually(async () => {
+      const inP = (await kms(P).describeKey({ KeyId: primary.KeyId! })).KeyMetadata!;
+      assert.equal(inP.MultiRegionConfiguration!.MultiRegionKeyType, 'REPLICA');
+      assert.equal(inP.MultiRegionConfiguration!.PrimaryKey!.Region, JOINER);
+    });
+    // Once joined, a later key replicates there like to any region of the table.
+    const later = await createPrimary('after the join');
+    await kms(P).replicateKey({ KeyId: later.KeyId!, ReplicaRegion: JOINER });
+    await syncReplication();
+    await eventually(async () => assert.equal((await kms(JOINER).describeKey({ KeyId: later.KeyId! })).KeyMetadata!.KeyState, 'Enabled'));
   });
 });
 
