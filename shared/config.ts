@@ -44,6 +44,8 @@ export interface Config {
   authMode: 'service' | 'iam';
   /** How long a verified credential is trusted from memory (KMS_CREDENTIAL_CACHE_TTL_MS, default 10 s): the delay of a revocation. */
   credentialCacheTtlMs: number;
+  /** GetKeyLastUsage: each instance writes a key's last use at most this often (KMS_KEY_USAGE_INTERVAL_MS, 60 s). */
+  keyUsageIntervalMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -67,6 +69,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     recoveryDecrypt: booleanSetting(env, 'KMS_RECOVERY_DECRYPT'),
     authMode: authModeSetting(env.KMS_AUTH_MODE),
     credentialCacheTtlMs: intSetting(env, 'KMS_CREDENTIAL_CACHE_TTL_MS', 10_000),
+    keyUsageIntervalMs: intSetting(env, 'KMS_KEY_USAGE_INTERVAL_MS', 60_000),
   };
 }
 

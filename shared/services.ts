@@ -14,7 +14,9 @@ import { MaterialVault } from './core/material-vault.js';
 import type { JobContext } from './jobs/context.js';
 import type { JobStore } from './store/job-store.js';
 import type { OperationContext } from './context/operation-context.js';
-import { type CredentialStore, type KeyStore, type PeerKeys } from './store/ports.js';
+import { type CredentialStore, type KeyStore, type KeyUsage, type PeerKeys } from './store/ports.js';
+import { DynamoKeyUsageStore } from './store/dynamo-key-usage-store.js';
+import { KeyUsageRecorder } from './keys/key-usage.js';
 import { noMetrics, type MetricsRecorder, type Sinks } from './core/sinks.js';
 import type { Clock, Random } from './core/environment.js';
 import type { RequestScope } from './core/caller.js';
@@ -50,6 +52,8 @@ export interface Services {
   /** A job run's context in `region`, acting as of `now`. */
   jobContext(region: string, now: Date, log?: JobContext['log']): JobContext;
   sinks: Sinks;
+  /** Each key's last cryptographic use: the API records it, GetKeyLastUsage reads it. */
+  keyUsage: KeyUsageRecorder;
 }
 
 interface RegionStores {
@@ -57,6 +61,7 @@ interface RegionStores {
   grants: GrantStore;
   jobs: JobStore;
   peers: PeerKeys;
+  keyUsage: { last(keyId: string): Promise<KeyUsage | undefined> };
 }
 
 export interface ServiceOptions {
@@ -86,6 +91,9 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
   const metrics = options.metrics ?? noMetrics;
 
   const globalRegions = () => options.globalTable?.regions() ?? config.regions;
+  const keyUsage = new KeyUsageRecorder((region) => new DynamoKeyUsageStore(dbFor(region), config.tableName, region), {
+    intervalMs: config.keyUsageIntervalMs,
+  });
 
   const clients = new Map<string, DynamoDBDocumentClient>();
   const dbFor = (region: string): DynamoDBDocumentClient => {
@@ -131,6 +139,7 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
           viewOf,
           storeIn: (otherRegion) => storesFor(otherRegion).keys,
         },
+        keyUsage: { last: (keyId) => keyUsage.last(region, keyId) },
       };
       regions.set(region, stores);
     }
@@ -142,6 +151,7 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
 
   return {
     sinks,
+    keyUsage,
     credentials,
     credentialStore,
     credentialAdmin: () => ({
@@ -174,6 +184,7 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
         eventSource: config.eventSource,
         metrics,
         peers: stores.peers,
+        keyUsage: stores.keyUsage,
         recoveryDecrypt: config.recoveryDecrypt,
         // In the literal (not added later): every context keeps one shape, so property reads stay fast.
         trail: { keys: [] },

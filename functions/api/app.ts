@@ -11,6 +11,7 @@ import middy, { type MiddyfiedHandler } from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { apiAuditTrail } from '../../shared/audit/api-trail.js';
+import { recordKeyUsage } from '../../shared/keys/key-usage.js';
 import { useRecorder } from '../../shared/credentials/use-recorder.js';
 import type { Config } from '../../shared/config.js';
 import {
@@ -66,7 +67,16 @@ export function createApiHandler(config: Config, services: Services = createServ
     logger.error('audit records could not be written', { records, error: error as Error });
     aggregator.count('AuditWriteError', records);
   };
-  const audit = apiAuditTrail(services.sinks.audit, { mode: flush, flushAfterMs: options.auditFlushMs, onError: onAuditError });
+  services.keyUsage.onError = (error, keyId) => {
+    logger.warn('could not record a key use', { keyId, error: String(error) });
+    aggregator.count('KeyUsageWriteError');
+  };
+  const audit = apiAuditTrail(services.sinks.audit, {
+    mode: flush,
+    flushAfterMs: options.auditFlushMs,
+    onError: onAuditError,
+    onRecorded: (eventId, done) => recordKeyUsage(services.keyUsage, eventId, done),
+  });
   if (flush === 'timer' && localMetricsEnabled()) publishMetricsEvery(aggregator, metrics, options.metricsIntervalMs ?? 60_000);
 
   // Built once: nothing in them depends on the request.

@@ -188,6 +188,7 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
         clearInterval(retentionTimer);
         await scheduler.stop();
         await closeServer(running);
+        await services.keyUsage.flush();
         await replication?.stop();
         await rm(runtimeFilePath(dataDir), { force: true });
         await dynamodb.stop();

@@ -22,6 +22,8 @@ export interface ApiAuditOptions {
   flushAfterMs?: number;
   /** A record that could not be built or written (the request has been carried out): say so. */
   onError(error: unknown, records: number): void;
+  /** Each record once built, with its request (GetKeyLastUsage names the record of a key's last use). */
+  onRecorded?(eventId: string, done: CompletedCall): void;
 }
 
 export function apiAuditTrail(sink: AuditSink, options: ApiAuditOptions): ApiAuditTrail {
@@ -30,9 +32,11 @@ export function apiAuditTrail(sink: AuditSink, options: ApiAuditOptions): ApiAud
   return {
     record(done) {
       try {
+        const record = apiCallRecordOf(done);
+        options.onRecorded?.(record.eventID, done);
         // Locally the answer waits for the record to be in its file: it survives a crash.
-        if (streaming) return streaming.append(apiCallRecordOf(done));
-        buffer!.add(apiCallRecordOf(done));
+        if (streaming) return streaming.append(record);
+        buffer!.add(record);
       } catch (error) {
         options.onError(error, 1);
       }

@@ -4,7 +4,7 @@ import type { GrantTokenSigner } from '../grants/grant-token.js';
 import type { GrantStore } from '../store/grant-store.js';
 import type { Caller } from '../core/caller.js';
 import type { JobStore } from '../store/job-store.js';
-import type { KeyStore, PeerKeys } from '../store/ports.js';
+import type { KeyStore, KeyUsage, PeerKeys } from '../store/ports.js';
 import type { MetricsRecorder, Sinks } from '../core/sinks.js';
 import type { Clock, Random } from '../core/environment.js';
 
@@ -31,6 +31,8 @@ export interface OperationContext {
   metrics: MetricsRecorder;
   /** Other regions' keys as this region's table holds them (multi-region keys). */
   peers: PeerKeys;
+  /** Each key's last successful cryptographic use in this region (shared/keys/key-usage.ts). */
+  keyUsage: { last(keyId: string): Promise<KeyUsage | undefined> };
   /** Whether keys of regions declared failed may be decrypted here (shared/recovery/failed-regions.ts). */
   recoveryDecrypt: boolean;
   /** Per request: the keys it resolved (resolveKey, open), for the audit record's `resources`. */

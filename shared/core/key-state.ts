@@ -41,6 +41,7 @@ export const keyStateTable = {
   GetPublicKey: cryptographic,
   DeriveSharedSecret: cryptographic,
   DescribeKey: anyState,
+  GetKeyLastUsage: anyState,
   ListResourceTags: anyState,
   ListAliases: anyState,
   DeleteAlias: anyState,

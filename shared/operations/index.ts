@@ -27,6 +27,7 @@ import { updateKeyDescription } from './update-key-description.js';
 import { enableKeyRotation } from './enable-key-rotation.js';
 import { disableKeyRotation } from './disable-key-rotation.js';
 import { getKeyRotationStatus } from './get-key-rotation-status.js';
+import { getKeyLastUsage } from './get-key-last-usage.js';
 import { rotateKeyOnDemand } from './rotate-key-on-demand.js';
 import { listKeyRotations } from './list-key-rotations.js';
 import { getParametersForImport } from './get-parameters-for-import.js';
@@ -77,6 +78,7 @@ export const operations = {
   EnableKeyRotation: enableKeyRotation,
   DisableKeyRotation: disableKeyRotation,
   GetKeyRotationStatus: getKeyRotationStatus,
+  GetKeyLastUsage: getKeyLastUsage,
   RotateKeyOnDemand: rotateKeyOnDemand,
   ListKeyRotations: listKeyRotations,
   GetParametersForImport: getParametersForImport,

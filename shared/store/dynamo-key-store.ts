@@ -26,6 +26,7 @@ import {
   cleanupItem,
   keyItem,
   keyListItem,
+  keyUsageItem,
   keyListPk,
   materialItem,
   multiRegionItem,
@@ -141,6 +142,7 @@ export class DynamoKeyStore implements KeyStore {
         },
       },
       { Delete: { TableName: this.tableName, Key: keyListItem(key.region, key.account, key.keyId) } },
+      { Delete: { TableName: this.tableName, Key: keyUsageItem(key.region, key.keyId) } },
       {
         Put: {
           TableName: this.tableName,

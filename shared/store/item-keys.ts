@@ -4,6 +4,8 @@
  * region (ARCHITECTURE "Home-region writes"); key material is shared by all regions of a multi-region key.
  */
 export const keyItem = (region: string, keyId: string) => ({ pk: `KEY#${region}#${keyId}`, sk: 'META' });
+/** The key's last successful cryptographic use in its region (GetKeyLastUsage): beside the key, not in it, so use never races a change of the key. */
+export const keyUsageItem = (region: string, keyId: string) => ({ pk: `KEY#${region}#${keyId}`, sk: 'LAST_USAGE' });
 
 /** One entry per key under its account, so ListKeys is a Query in key-id order. */
 export const keyListPk = (region: string, account: string) => `KEYS#${region}#${account}`;

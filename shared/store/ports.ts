@@ -125,3 +125,20 @@ export interface CredentialStore {
   /** The latest use of each credential over `regions`. */
   lastUses(regions: readonly string[]): Promise<Map<string, number>>;
 }
+
+/** A key's last successful cryptographic use in a region (GetKeyLastUsage). */
+export interface KeyUsage {
+  operation: string;
+  /** Milliseconds since the epoch. */
+  at: number;
+  /** The API call's audit record (its CloudTrail eventID) and request id. */
+  eventId: string;
+  requestId: string;
+}
+
+/** Where each key's last use in one region is kept (one item beside the key, written at most once a minute per instance). */
+export interface KeyUsageStore {
+  /** Keeps `usage` unless a later one is stored already. */
+  recordUsage(keyId: string, usage: KeyUsage): Promise<void>;
+  lastUsage(keyId: string): Promise<KeyUsage | undefined>;
+}

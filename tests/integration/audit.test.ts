@@ -6,50 +6,15 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { ACCOUNT, createKey, expectKmsError, kms, keyArn, rawCall, REGION, unknownKeyId } from './helpers.js';
 import { clientFor, PRINCIPALS } from './principals.js';
+import { auditRecords as records, auditText, dataDir, waitForRecord, type AuditRecord } from './audit-files.js';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
-type AuditRecord = Record<string, any>;
-
-function dataDir(): string {
-  const value = process.env.KMS_DATA_DIR;
-  if (!value) throw new Error('KMS_DATA_DIR is not set (tests/run.ts sets it)');
-  return value;
-}
-
-function auditText(): string {
-  const dir = join(dataDir(), 'audit');
-  let names: string[] = [];
-  try {
-    names = readdirSync(dir).filter((n) => /^\d{4}-\d{2}-\d{2}\.jsonl$/.test(n));
-  } catch {
-    return '';
-  }
-  return names.map((n) => readFileSync(join(dir, n), 'utf8')).join('');
-}
-
-const records = (): AuditRecord[] =>
-  auditText()
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as AuditRecord);
-
-/** Records are written in batches shortly after the request: poll for up to 2 s. */
-async function waitForRecord(what: string, match: (r: AuditRecord) => boolean): Promise<AuditRecord> {
-  const deadline = Date.now() + 2000;
-  for (;;) {
-    const found = records().find(match);
-    if (found) return found;
-    if (Date.now() > deadline) assert.fail(`no audit record of ${what} within 2 s`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 function assertCommonShape(r: AuditRecord): void {
   assert.equal(r.eventVersion, '1.08');
