@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { before, describe, test } from 'node:test';
-import type { GrantOperation, KeyMetadata } from '@aws-sdk/client-kms';
+import { GetKeyLastUsageCommand, type GrantOperation, type KeyMetadata } from '@aws-sdk/client-kms';
 import { createKey, expectKmsError, INCORRECT_KEY_MESSAGE, kms, utf8 } from './helpers.js';
 import { PRINCIPALS } from './principals.js';
 
@@ -189,4 +189,31 @@ describe('CreateGrant with operations the key does not support: ValidationExcept
       await client().revokeGrant({ KeyId: keys[kind].KeyId, GrantId: grant.GrantId });
     });
   }
+});
+
+describe('read-only operations answer for every kind of key, as AWS does (issue 14, item 3)', () => {
+  test('DescribeKey, GetKeyRotationStatus, GetKeyPolicy, ListKeyPolicies, ListGrants, ListResourceTags, ListAliases, GetKeyLastUsage', async () => {
+    const external = await createKey({ Origin: 'EXTERNAL' }, REGION); // PendingImport: no material yet
+    const managed = (await client().describeKey({ KeyId: 'alias/aws/ssm' })).KeyMetadata!;
+    const subjects: Record<string, KeyMetadata> = { ...keys, external, awsManaged: managed };
+    for (const [kind, key] of Object.entries(subjects)) {
+      const KeyId = key.KeyId!;
+      const reads: Record<string, () => Promise<unknown>> = {
+        DescribeKey: () => client().describeKey({ KeyId }),
+        GetKeyRotationStatus: () => client().getKeyRotationStatus({ KeyId }),
+        GetKeyPolicy: () => client().getKeyPolicy({ KeyId, PolicyName: 'default' }),
+        ListKeyPolicies: () => client().listKeyPolicies({ KeyId }),
+        ListGrants: () => client().listGrants({ KeyId }),
+        ListResourceTags: () => client().listResourceTags({ KeyId }),
+        ListAliases: () => client().listAliases({ KeyId }),
+        GetKeyLastUsage: () => client().send(new GetKeyLastUsageCommand({ KeyId })),
+      };
+      for (const [operation, read] of Object.entries(reads)) {
+        await read().catch((error: Error) => assert.fail(`${operation} of the ${kind} key: ${error.name}: ${error.message}`));
+      }
+      const rotation = await client().getKeyRotationStatus({ KeyId });
+      // Only symmetric keys with their own material rotate automatically; AWS managed keys always do.
+      assert.equal(rotation.KeyRotationEnabled, kind === 'awsManaged', `${kind}: KeyRotationEnabled`);
+    }
+  });
 });
