@@ -11,3 +11,12 @@ export function keyWithoutMaterial(key: KeyRecord): KeyRecord {
   const keyState = key.keyState === 'PendingDeletion' || key.keyState === 'PendingReplicaDeletion' ? key.keyState : 'PendingImport';
   return { ...rest, keyState, revision: key.revision + 1 };
 }
+
+/**
+ * The material items to delete with a key's imported material. A multi-region key's material item is
+ * shared by its regions, each of which imported the same bytes and may still have them: only the
+ * region's key loses its reference (its state keeps the material from being used there).
+ */
+export function materialItemsToDelete(key: KeyRecord, keyMaterialId: string): string[] {
+  return key.multiRegion ? [] : [keyMaterialId];
+}

@@ -19,5 +19,7 @@ export function isReplica(key: KeyRecord): boolean {
 export const REPLICA_CREATION_MS = 1_000;
 
 export function settled(key: KeyRecord, nowMs: number): KeyRecord {
-  return key.keyState === 'Creating' && nowMs >= key.creationDate + REPLICA_CREATION_MS ? { ...key, keyState: 'Enabled' } : key;
+  if (key.keyState !== 'Creating' || nowMs < key.creationDate + REPLICA_CREATION_MS) return key;
+  // A replica of an imported key waits for its own copy of the material.
+  return { ...key, keyState: key.origin === 'EXTERNAL' && key.currentKeyMaterialId === undefined ? 'PendingImport' : 'Enabled' };
 }

@@ -11,7 +11,7 @@
  * and the run carries on.
  */
 import { isDue } from '../core/due-dates.js';
-import { keyWithoutMaterial } from '../core/imported-material.js';
+import { keyWithoutMaterial, materialItemsToDelete } from '../core/imported-material.js';
 import { serviceEventRecord } from '../audit/service-events.js';
 import { expirationEvent } from '../events/kms-events.js';
 import { retryOnConflict } from '../keys/conflict-retry.js';
@@ -35,7 +35,7 @@ async function expireKey(ctx: JobContext, keyId: string): Promise<boolean> {
     const time = new Date(key.validTo!);
     const next = keyWithoutMaterial(key);
     await ctx.store.commitKey(next, {
-        deleteMaterials: [keyMaterialId],
+        deleteMaterials: materialItemsToDelete(key, keyMaterialId),
         outbox: [
           outboxEvent(expirationEvent(key, keyMaterialId, time, ctx.eventSource)),
           outboxAudit(

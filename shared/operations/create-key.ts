@@ -41,17 +41,13 @@ export async function createKey(input: CreateKeyRequest, ctx: OperationContext) 
     throw new UnsupportedOperationException('KeySpec SM2 is only supported in the China Regions.');
   }
   const origin = input.Origin ?? 'AWS_KMS';
-  // EXTERNAL: the key starts without material, PendingImport (KMS-REFERENCE §9). Custom key stores are
-  // not built. Multi-Region EXTERNAL keys are refused for now: each replica would need its own import,
-  // and key replication copies the primary's material (a later issue).
+  // EXTERNAL: the key starts without material, PendingImport (KMS-REFERENCE §9), also a multi-Region one
+  // (each of its replicas gets the same material imported on its own). Custom key stores are not built.
   if ((origin !== 'AWS_KMS' && origin !== 'EXTERNAL') || input.CustomKeyStoreId || input.XksKeyId) {
     throw new UnsupportedOperationException(`Origin ${origin} is not supported by this service yet.`);
   }
   if (origin === 'EXTERNAL' && keySpec !== 'SYMMETRIC_DEFAULT') {
     throw new UnsupportedOperationException(`Importing key material into ${keySpec} keys is not supported by this service yet.`);
-  }
-  if (origin === 'EXTERNAL' && input.MultiRegion === true) {
-    throw new UnsupportedOperationException('Multi-Region keys with Origin EXTERNAL are not supported by this service yet.');
   }
   const tags = applyTags({}, input.Tags ?? []);
 

@@ -4,7 +4,7 @@
  * and makes the key PendingImport, except that a key pending deletion stays PendingDeletion. Re-importing
  * the same material restores it (KMS-REFERENCE §9).
  */
-import { keyWithoutMaterial } from '../core/imported-material.js';
+import { keyWithoutMaterial, materialItemsToDelete } from '../core/imported-material.js';
 import { ConditionFailedError } from '../store/ports.js';
 import { KMSInternalException, NotFoundException } from '../errors.js';
 import type { OperationContext } from '../context/operation-context.js';
@@ -31,7 +31,7 @@ export async function deleteImportedKeyMaterial(input: DeleteImportedKeyMaterial
       throw new NotFoundException(`Key material ${input.KeyMaterialId} is not associated with ${key.arn}.`);
     }
     try {
-      await ctx.store.commitKey(keyWithoutMaterial(key), { deleteMaterials: [current] });
+      await ctx.store.commitKey(keyWithoutMaterial(key), { deleteMaterials: materialItemsToDelete(key, current) });
       ctx.vault.forget(key.keyId, current);
       return { KeyId: key.arn, KeyMaterialId: current };
     } catch (error) {

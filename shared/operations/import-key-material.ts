@@ -15,6 +15,7 @@ import {
 import type { OperationContext } from '../context/operation-context.js';
 import { checkExternalOrigin } from './get-parameters-for-import.js';
 import { resolveKey } from '../keys/resolve-key.js';
+import { isReplica } from '../core/multi-region.js';
 
 export interface ImportKeyMaterialRequest {
   KeyId: string;
@@ -123,7 +124,9 @@ async function checkSameMaterial(
   keyMaterialId: string,
 ): Promise<WrappedMaterial | undefined> {
   const stored = await ctx.store.listMaterials(key.keyId);
-  const known = key.importedKeyMaterialId ?? key.currentKeyMaterialId ?? stored[0]?.keyMaterialId;
+  // A multi-region replica takes exactly the material of its primary (AWS: the same bytes in every region).
+  const primary = isReplica(key) ? await ctx.peers.keyIn(key.primaryRegion!, key.keyId) : undefined;
+  const known = key.importedKeyMaterialId ?? key.currentKeyMaterialId ?? primary?.importedKeyMaterialId ?? stored[0]?.keyMaterialId;
   const importType = input.ImportType ?? (known ? 'EXISTING_KEY_MATERIAL' : 'NEW_KEY_MATERIAL');
   if (importType === 'NEW_KEY_MATERIAL') {
     // AWS: a KeyMaterialId cannot be given with NEW_KEY_MATERIAL (wording ours).

@@ -47,7 +47,9 @@ export async function replicateKey(input: ReplicateKeyRequest, ctx: OperationCon
   if (input.Policy !== undefined) checkNewKeyPolicy(ctx, input.Policy, arn, input.BypassPolicyLockoutSafetyCheck === true);
   const tags = applyTags({}, input.Tags ?? []);
 
-  const { deletionDate: _d, pendingWindowInDays: _p, deletionWarningSentFor: _w, ...shared } = key;
+  const { deletionDate: _d, pendingWindowInDays: _p, deletionWarningSentFor: _w, ...copied } = key;
+  // An imported key's replica starts without material: the same bytes are imported into it separately.
+  const shared = key.origin === 'EXTERNAL' ? withoutImportedMaterial(copied) : copied;
   const replica: KeyRecord = {
     ...shared, // key id, spec, usage, origin, and a copy of the shared properties (the shared item rules)
     region,
@@ -93,4 +95,9 @@ export async function replicateKey(input: ReplicateKeyRequest, ctx: OperationCon
       .sort()
       .map((k) => ({ TagKey: k, TagValue: tags[k]! })),
   };
+}
+
+function withoutImportedMaterial<T extends Partial<KeyRecord>>(key: T): T {
+  const { currentKeyMaterialId: _c, importedKeyMaterialId: _i, expirationModel: _e, validTo: _v, ...rest } = key;
+  return rest as T;
 }

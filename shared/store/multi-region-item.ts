@@ -35,6 +35,10 @@ export function sharedFields(key: KeyRecord): SharedFields {
 export function withShared(key: KeyRecord, shared: Record<string, unknown> | undefined): KeyRecord {
   if (!shared) return { ...key, primaryRegion: key.primaryRegion ?? key.region };
   const merged: Record<string, unknown> = { ...key, primaryRegion: shared.primaryRegion };
-  for (const name of SHARED_FIELDS) merged[name] = shared[name];
+  for (const name of SHARED_FIELDS) {
+    // Imported material is imported into each region's key on its own (AWS): whether a region has it is the region's.
+    if (name === 'currentKeyMaterialId' && key.origin === 'EXTERNAL') continue;
+    merged[name] = shared[name];
+  }
   return merged as unknown as KeyRecord;
 }

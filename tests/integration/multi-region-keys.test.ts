@@ -11,6 +11,8 @@ import { ACCOUNT, assertBytesEqual, keyArn, kms, uniqueAlias, utf8 } from './hel
 import { daysFrom, readJsonLines, runJob } from './jobs.js';
 import { eventually, MRK_PRIMARY as P, MRK_REPLICA as R, syncReplication } from './regions.js';
 import { scanTable } from './table.js';
+import { wrapKeyMaterial } from '../support/wrap-key-material.js';
+import { randomBytes } from 'node:crypto';
 
 async function createPrimary(description = 'mrk test'): Promise<KeyMetadata> {
   const out = await kms(P).createKey({ MultiRegion: true, Description: description });
@@ -285,6 +287,59 @@ describe('ReplicateKey to a region outside the global table (locally every regio
     await kms(P).replicateKey({ KeyId: later.KeyId!, ReplicaRegion: JOINER });
     await syncReplication();
     await eventually(async () => assert.equal((await kms(JOINER).describeKey({ KeyId: later.KeyId! })).KeyMetadata!.KeyState, 'Enabled'));
+  });
+});
+
+describe('multi-region keys with imported material', () => {
+  /** GetParametersForImport, wrap, ImportKeyMaterial in `region`: what a user does. */
+  async function importInto(region: string, keyId: string, material: Buffer) {
+    const params = await kms(region).getParametersForImport({ KeyId: keyId, WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingKeySpec: 'RSA_2048' });
+    return kms(region).importKeyMaterial({
+      KeyId: keyId,
+      ImportToken: params.ImportToken,
+      EncryptedKeyMaterial: wrapKeyMaterial(params.PublicKey!, 'RSAES_OAEP_SHA_256', material),
+      ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE',
+    });
+  }
+
+  it('the replica starts PendingImport, takes only the primary\'s material, and then shares its ciphertexts', async () => {
+    const primary = (await kms(P).createKey({ MultiRegion: true, Origin: 'EXTERNAL' })).KeyMetadata!;
+    assert.match(primary.KeyId!, /^mrk-/);
+    assert.equal(primary.KeyState, 'PendingImport');
+    const material = randomBytes(32);
+    const imported = await importInto(P, primary.KeyId!, material);
+    assert.equal((await kms(P).describeKey({ KeyId: primary.KeyId! })).KeyMetadata!.KeyState, 'Enabled');
+
+    const replicated = await kms(P).replicateKey({ KeyId: primary.KeyId!, ReplicaRegion: R });
+    assert.equal(replicated.ReplicaKeyMetadata!.Origin, 'EXTERNAL');
+    assert.equal(replicated.ReplicaKeyMetadata!.CurrentKeyMaterialId, undefined);
+    await syncReplication();
+    const replica = await eventually(async () => {
+      const { KeyMetadata } = await kms(R).describeKey({ KeyId: primary.KeyId! });
+      assert.equal(KeyMetadata!.KeyState, 'PendingImport');
+      return KeyMetadata!;
+    });
+    assert.equal(replica.CurrentKeyMaterialId, undefined);
+    assert.equal(replica.MultiRegionConfiguration!.MultiRegionKeyType, 'REPLICA');
+    const fromPrimary = await kms(P).encrypt({ KeyId: primary.KeyId!, Plaintext: utf8('imported mrk') });
+    await rejects(kms(R).decrypt({ CiphertextBlob: fromPrimary.CiphertextBlob! }), 'KMSInvalidStateException');
+
+    // Other bytes are refused; the primary's bytes make the replica usable, with the same material id.
+    await rejects(importInto(R, primary.KeyId!, randomBytes(32)), 'IncorrectKeyMaterialException');
+    const inReplica = await importInto(R, primary.KeyId!, material);
+    assert.equal(inReplica.KeyMaterialId, imported.KeyMaterialId);
+    assert.equal((await kms(R).describeKey({ KeyId: primary.KeyId! })).KeyMetadata!.KeyState, 'Enabled');
+    assertBytesEqual((await kms(R).decrypt({ CiphertextBlob: fromPrimary.CiphertextBlob! })).Plaintext, utf8('imported mrk'));
+    const fromReplica = await kms(R).encrypt({ KeyId: primary.KeyId!, Plaintext: utf8('back') });
+    assertBytesEqual((await kms(P).decrypt({ CiphertextBlob: fromReplica.CiphertextBlob! })).Plaintext, utf8('back'));
+
+    // Deleting the replica's material leaves the primary working; the replica takes the same bytes again.
+    await kms(R).deleteImportedKeyMaterial({ KeyId: primary.KeyId! });
+    assert.equal((await kms(R).describeKey({ KeyId: primary.KeyId! })).KeyMetadata!.KeyState, 'PendingImport');
+    await syncReplication();
+    assertBytesEqual((await kms(P).decrypt({ CiphertextBlob: fromReplica.CiphertextBlob! })).Plaintext, utf8('back'));
+    await importInto(R, primary.KeyId!, material);
+    assertBytesEqual((await kms(R).decrypt({ CiphertextBlob: fromPrimary.CiphertextBlob! })).Plaintext, utf8('imported mrk'));
   });
 });
 
