@@ -23,6 +23,15 @@ export function isAwsManagedAlias(aliasName: string): boolean {
   return aliasName.startsWith(PREFIX) && services.has(aliasName.slice(PREFIX.length));
 }
 
+/**
+ * Every predefined AWS managed alias name (`alias/aws/<service>`), in the order the store sorts alias
+ * names (plain code-unit order: alias names are ASCII, so it matches DynamoDB's byte order). ListAliases
+ * shows these in every account before the key exists (KMS-REFERENCE §12).
+ */
+export const predefinedAwsManagedAliases: readonly string[] = Object.freeze(
+  [...services].map((service) => PREFIX + service).sort(),
+);
+
 export async function createAwsManagedKey(ctx: OperationContext, aliasName: string): Promise<KeyRecord> {
   const service = aliasName.slice(PREFIX.length);
   const account = ctx.caller.account;

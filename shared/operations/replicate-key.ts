@@ -34,8 +34,8 @@ export async function replicateKey(input: ReplicateKeyRequest, ctx: OperationCon
   if (!isPrimary(key)) throw new UnsupportedOperationException(`${key.arn} is not a multi-region primary key.`);
   // Wording ours: AWS's answers for these two are not recorded.
   if (region === ctx.region) throw new ValidationException(`The replica Region must differ from the primary key's Region (${ctx.region}).`);
-  const joins = !ctx.peers.regions.includes(region);
-  if (joins && !ctx.peers.join) {
+  const joins = [ctx.region, region].filter((r) => !ctx.peers.regions.includes(r));
+  if (joins.length > 0 && !ctx.peers.join) {
     throw new UnsupportedOperationException(
       `${region} is not a Region of this service's global table (${ctx.peers.regions.join(', ')}); a replica cannot be created there.`,
     );
@@ -63,8 +63,9 @@ export async function replicateKey(input: ReplicateKeyRequest, ctx: OperationCon
     policy,
     revision: 1,
   };
-  // Locally every region is served: one outside the global table joins it now (deployed: refused above).
-  if (joins) await ctx.peers.join!(region);
+  // Locally every region is served: the primary's and the replica's join the global table now if they
+  // are outside it (deployed: refused above).
+  for (const joining of joins) await ctx.peers.join!(joining);
   try {
     await ctx.peers.storeIn(region).createKey(replica);
   } catch (error) {

@@ -288,6 +288,18 @@ describe('ReplicateKey to a region outside the global table (locally every regio
     await syncReplication();
     await eventually(async () => assert.equal((await kms(JOINER).describeKey({ KeyId: later.KeyId! })).KeyMetadata!.KeyState, 'Enabled'));
   });
+
+  it('a primary in a region outside the table makes that region join too, and its rotations reach the replica', async () => {
+    const HOME = 'ca-central-1'; // no other test uses it
+    const primary = (await kms(HOME).createKey({ MultiRegion: true })).KeyMetadata!;
+    await kms(HOME).replicateKey({ KeyId: primary.KeyId!, ReplicaRegion: JOINER });
+    await kms(HOME).rotateKeyOnDemand({ KeyId: primary.KeyId! });
+    const blob = (await kms(HOME).encrypt({ KeyId: primary.KeyId!, Plaintext: utf8('rotated at home') })).CiphertextBlob!;
+    await syncReplication();
+    await eventually(async () => {
+      assertBytesEqual((await kms(JOINER).decrypt({ CiphertextBlob: blob })).Plaintext, utf8('rotated at home'));
+    });
+  });
 });
 
 describe('multi-region keys with imported material', () => {
