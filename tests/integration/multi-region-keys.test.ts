@@ -260,7 +260,7 @@ describe('automatic rotation of a multi-region key', () => {
 });
 
 describe('ReplicateKey to a region outside the global table (locally every region is served)', () => {
-  const JOINER = 'sa-east-1'; // no other test uses it
+  const JOINER = 'ap-southeast-5'; // no other test uses it
 
   it('makes the region join the table: its replica works, the table\'s items are there, and it replicates both ways', async () => {
     const before = (await kms(P).createKey({ Description: 'made before the join' })).KeyMetadata!;
@@ -290,7 +290,7 @@ describe('ReplicateKey to a region outside the global table (locally every regio
   });
 
   it('a primary in a region outside the table makes that region join too, and its rotations reach the replica', async () => {
-    const HOME = 'ca-central-1'; // no other test uses it
+    const HOME = 'mx-central-1'; // no other test uses it
     const primary = (await kms(HOME).createKey({ MultiRegion: true })).KeyMetadata!;
     await kms(HOME).replicateKey({ KeyId: primary.KeyId!, ReplicaRegion: JOINER });
     await kms(HOME).rotateKeyOnDemand({ KeyId: primary.KeyId! });
