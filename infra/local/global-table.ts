@@ -75,8 +75,19 @@ export async function startGlobalTable(options: GlobalTableOptions): Promise<Glo
     },
     nudge: () => replicator?.nudge(),
     async caughtUp(timeoutMs) {
-      await joining;
-      await replicator?.caughtUp(timeoutMs);
+      for (;;) {
+        const turn = joining;
+        await turn;
+        const current = replicator;
+        try {
+          await current?.caughtUp(timeoutMs);
+        } catch (error) {
+          // A join stopped the replicator we waited on: wait for the one that replaced it.
+          if (joining !== turn && !stopped) continue;
+          throw error;
+        }
+        if (joining === turn) return;
+      }
     },
     async stop() {
       await joining;

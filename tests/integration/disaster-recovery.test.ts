@@ -132,7 +132,7 @@ describe('a replica that appears after its primary was scheduled for deletion', 
     // What a ReplicateKey racing that ScheduleKeyDeletion would leave: a replica in B, written in B's own
     // table (as ReplicateKey writes it) and reaching A only through replication.
     const db = new DynamoDBClient({ region: B, endpoint: process.env.KMS_DYNAMODB_ENDPOINT, credentials: DYNAMODB_LOCAL_CREDENTIALS });
-    const home = (await scanTable(A)).find((item) => item.pk === `KEY#${A}#${key.KeyId}`)!;
+    const home = (await scanTable(A)).find((item) => item.pk === `KEY#${A}#${key.KeyId}` && item.sk === 'META')!;
     const { deletionDate: _d, pendingWindowInDays: _p, dueDeletionPk: _dp, dueDeletionAt: _da, ...enabled } = home;
     const replica = { ...enabled, pk: `KEY#${B}#${key.KeyId}`, region: B, arn: keyArn(key.KeyId!, B), keyState: 'Enabled', primaryRegion: A, revision: 1 };
     await db.send(new PutItemCommand({ TableName: process.env.KMS_TABLE_NAME, Item: marshall(replica, { removeUndefinedValues: true }) }));
