@@ -98,3 +98,42 @@ export function asymmetricKey(keySpec: string, materialId: string, material: Buf
 }
 
 export { ML_DSA };
+
+/**
+ * Imported material (ImportKeyMaterial) as the vault stores a generated key of the same spec, or
+ * undefined when it is not material of that spec: 32 bytes for a symmetric key, the spec's size for
+ * HMAC, the 32-byte seed for ML-DSA, a PKCS#8 DER private key of the spec's type, size or curve for RSA,
+ * ECC and Ed25519 (re-encoded, so one key always gives the same bytes and the same material id).
+ */
+export function importedMaterial(keySpec: string, bytes: Buffer): Buffer | undefined {
+  const info = keySpecs[keySpec];
+  if (!info) return undefined;
+  switch (info.family) {
+    case 'symmetric':
+      return bytes.length === 32 ? bytes : undefined;
+    case 'hmac':
+      return bytes.length === info.hmacBytes ? bytes : undefined;
+    case 'ml-dsa':
+      return bytes.length === ML_DSA_SEED_BYTES ? bytes : undefined;
+    case 'rsa':
+    case 'ecc':
+    case 'ed25519': {
+      let key: KeyObject;
+      try {
+        key = createPrivateKey({ key: bytes, format: 'der', type: 'pkcs8' });
+      } catch {
+        return undefined;
+      }
+      const details = key.asymmetricKeyDetails ?? {};
+      const fits =
+        info.family === 'rsa'
+          ? key.asymmetricKeyType === 'rsa' && details.modulusLength === info.rsaBits
+          : info.family === 'ecc'
+            ? key.asymmetricKeyType === 'ec' && details.namedCurve === info.curve
+            : key.asymmetricKeyType === 'ed25519';
+      return fits ? (key.export({ format: 'der', type: 'pkcs8' }) as Buffer) : undefined;
+    }
+    default:
+      return undefined;
+  }
+}

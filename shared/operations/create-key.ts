@@ -46,9 +46,6 @@ export async function createKey(input: CreateKeyRequest, ctx: OperationContext) 
   if ((origin !== 'AWS_KMS' && origin !== 'EXTERNAL') || input.CustomKeyStoreId || input.XksKeyId) {
     throw new UnsupportedOperationException(`Origin ${origin} is not supported by this service yet.`);
   }
-  if (origin === 'EXTERNAL' && keySpec !== 'SYMMETRIC_DEFAULT') {
-    throw new UnsupportedOperationException(`Importing key material into ${keySpec} keys is not supported by this service yet.`);
-  }
   const tags = applyTags({}, input.Tags ?? []);
 
   const now = ctx.clock.now().getTime();

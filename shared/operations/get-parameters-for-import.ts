@@ -32,9 +32,8 @@ export async function getParametersForImport(input: GetParametersForImportReques
     },
   });
   checkExternalOrigin(key);
-  // Only symmetric keys can be created with Origin EXTERNAL so far, and every RSA spec and wrapping
-  // algorithm can carry their 32 bytes; asymmetric material (RSAES_OAEP cannot wrap RSA private keys) is
-  // a later issue.
+  // Every key spec can be imported; which wrapping can carry which material is plain arithmetic (RSAES_OAEP
+  // cannot carry an RSA private key), so a combination that cannot work fails when the client wraps.
   checkWrappingParameters(input.WrappingAlgorithm, input.WrappingKeySpec);
   const spec = input.WrappingKeySpec as WrappingKeySpec;
   const parametersValidTo = ctx.clock.now().getTime() + IMPORT_PARAMETERS_TTL_MS;

@@ -5,6 +5,8 @@
  * expiry or deletion restores the same material id and old ciphertexts decrypt again.
  */
 import { openImportToken, unwrapKeyMaterial } from '../core/import-token.js';
+import { importedMaterial } from '../core/key-pairs.js';
+import { keySpecs } from '../core/key-specs.js';
 import type { ExpirationModel, KeyRecord, WrappedMaterial } from '../core/types.js';
 import { retryOnConflict } from '../keys/conflict-retry.js';
 import {
@@ -31,8 +33,15 @@ export interface ImportKeyMaterialRequest {
 const DAY_MS = 86_400_000;
 /** AWS: ValidTo at most 365 days from the request date. */
 const MAX_VALID_TO_MS = 365 * DAY_MS;
-/** A symmetric key's material is 256 bits. */
-const SYMMETRIC_MATERIAL_BYTES = 32;
+/** What ImportKeyMaterial takes per key family (KMS-REFERENCE §9), for the refusal's message. */
+const MATERIAL_FORMATS: Record<string, string> = {
+  symmetric: '256 bits (32 bytes)',
+  hmac: 'raw bytes of the HMAC key spec\'s size (28, 32, 48 or 64 bytes for HMAC_224 to HMAC_512)',
+  'ml-dsa': 'the 32-byte seed',
+  rsa: 'a DER PKCS#8 RSA private key of the key spec\'s size',
+  ecc: 'a DER PKCS#8 EC private key on the key spec\'s curve',
+  ed25519: 'a DER PKCS#8 Ed25519 private key',
+};
 
 const incorrectMaterial = () =>
   new IncorrectKeyMaterialException('The key material does not match the key material previously imported into this KMS key.');
@@ -69,9 +78,6 @@ export async function importKeyMaterial(input: ImportKeyMaterialRequest, ctx: Op
   return retryOnConflict(async () => {
     const key = await resolveKey(ctx, input.KeyId, 'ImportKeyMaterial', { allowAlias: false, conditions });
     checkExternalOrigin(key);
-    if (key.keySpec !== 'SYMMETRIC_DEFAULT') {
-      throw new UnsupportedOperationException(`Importing key material into ${key.keySpec} keys is not supported by this service yet.`);
-    }
     // Token and unwrap once; a retry after a lost race only re-reads the key.
     material ??= await unwrap(ctx, key, input);
     const existing = await checkSameMaterial(ctx, key, input, material.keyMaterialId);
@@ -104,12 +110,10 @@ export async function importKeyMaterial(input: ImportKeyMaterialRequest, ctx: Op
 
 async function unwrap(ctx: OperationContext, key: KeyRecord, input: ImportKeyMaterialRequest) {
   const parameters = await openImportToken(ctx.vault, input.ImportToken, key.arn, ctx.clock.now().getTime());
-  const bytes = unwrapKeyMaterial(parameters, input.EncryptedKeyMaterial);
-  if (bytes.length !== SYMMETRIC_MATERIAL_BYTES) {
-    // AWS's wording for a wrong-length symmetric material is unverified.
-    throw new ValidationException('The key material of a SYMMETRIC_DEFAULT key must be 256 bits (32 bytes).');
-  }
-  return { keyMaterialId: await ctx.vault.importedMaterialId(key.keyId, bytes), bytes };
+  const material = importedMaterial(key.keySpec, unwrapKeyMaterial(parameters, input.EncryptedKeyMaterial));
+  // AWS's wording for material that does not fit the key spec is unverified.
+  if (!material) throw new ValidationException(`The key material is not valid for a ${key.keySpec} key: ${MATERIAL_FORMATS[keySpecs[key.keySpec]?.family ?? ''] ?? 'see the key spec'}.`);
+  return { keyMaterialId: await ctx.vault.importedMaterialId(key.keyId, material), bytes: material };
 }
 
 /**

@@ -10,6 +10,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { AWS_CLI, awsCli } from '../support/aws-cli.js';
 import { createPublicKey, randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,7 +19,6 @@ import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { wrapKeyMaterial } from '../support/wrap-key-material.js';
 import { eventually, MRK_PRIMARY, MRK_REPLICA, syncReplication } from '../integration/regions.js';
 
-const AWS = '/usr/bin/aws';
 const REGION = 'us-east-1';
 const ACCOUNT = '111122223333';
 const KEY_ARN = new RegExp(`^arn:aws:kms:${REGION}:${ACCOUNT}:key/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`);
@@ -37,53 +37,7 @@ async function ensureEndpoint(dir: string): Promise<void> {
   stopOwnService = () => service.stop();
 }
 
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function aws(args: string[], options: { output?: 'json' | 'text'; region?: string } = {}): Promise<CliResult> {
-  const env: NodeJS.ProcessEnv = {
-    PATH: '/usr/bin:/bin',
-    HOME: workDir,
-    LANG: 'C.UTF-8',
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
-    AWS_REGION: REGION,
-    AWS_DEFAULT_REGION: REGION,
-    AWS_PAGER: '',
-    AWS_CONFIG_FILE: '/dev/null',
-    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-    AWS_EC2_METADATA_DISABLED: 'true',
-  };
-  const argv = ['kms', ...args, '--endpoint-url', endpoint, '--region', options.region ?? REGION, '--output', options.output ?? 'json'];
-  return new Promise((resolve) => {
-    execFile(AWS, argv, { env, timeout: 60_000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-/** Runs the CLI, expects success, parses its JSON output. */
-async function awsJson<T = Record<string, any>>(args: string[], region?: string): Promise<T> {
-  const result = await aws(args, { region });
-  assert.equal(result.code, 0, `aws kms ${args.join(' ')} failed (exit ${result.code}):\n${result.stderr}`);
-  return (result.stdout.trim() === '' ? {} : JSON.parse(result.stdout)) as T;
-}
-
-/** Runs the CLI, expects the error line AWS's CLI prints for a service error and exit code 254. */
-async function awsError(args: string[], type: string, operation: string): Promise<string> {
-  const result = await aws(args);
-  assert.equal(result.code, 254, `expected exit 254 from aws kms ${args.join(' ')}, got ${result.code}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`);
-  const prefix = `An error occurred (${type}) when calling the ${operation} operation: `;
-  const line = result.stderr.split(/\r?\n/).find((l) => l.includes('An error occurred'))?.trimStart();
-  assert.ok(line, `no error line in stderr: ${result.stderr}`);
-  // AWS omits the message of some exceptions (InvalidCiphertextException): the line then ends after ': '.
-  assert.ok(line.startsWith(prefix) || line === prefix.trimEnd(), `stderr line ${JSON.stringify(line)} does not start with ${JSON.stringify(prefix)}`);
-  return line.slice(prefix.length);
-}
+const { aws, awsJson, awsError } = awsCli({ endpoint: () => endpoint, home: () => workDir, region: REGION });
 
 function file(name: string, content: Buffer): string {
   const path = join(workDir, `${randomUUID()}-${name}`);
@@ -105,7 +59,7 @@ const aliasName = (): string => `alias/cli-test-${randomBytes(6).toString('hex')
 
 describe('AWS CLI v2 compatibility', { concurrency: 4 }, () => {
   before(async () => {
-    assert.ok(existsSync(AWS), `${AWS} is missing: apt-get install -y awscli (npm test installs it)`);
+    assert.ok(existsSync(AWS_CLI), `${AWS_CLI} is missing: apt-get install -y awscli (npm test installs it)`);
     workDir = mkdtempSync(join(tmpdir(), 'kms-cli-'));
     await ensureEndpoint(workDir);
     sdk = new KMSClient({ endpoint, region: REGION, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });

@@ -5,7 +5,8 @@
  * the root key, which also proves that what is stored is wrapped under it.
  */
 import assert from 'node:assert/strict';
-import { createDecipheriv, randomBytes } from 'node:crypto';
+import { createDecipheriv, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { wrapKeyMaterial } from '../support/wrap-key-material.js';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -73,6 +74,25 @@ test('no plaintext key material, data key or plaintext reaches the table, the lo
     await client.encrypt({ KeyId: keyId, Plaintext: plaintext });
     // A failing request must not echo its secret either.
     await assert.rejects(client.decrypt({ CiphertextBlob: dataKey.CiphertextBlob, EncryptionContext: { t: 'wrong' } }));
+  }
+
+  // Imported material (bring your own key): an EC private key and an HMAC key made outside, wrapped for import.
+  const imports: [string, string, Buffer][] = [
+    ['ECC_NIST_P256', 'SIGN_VERIFY', generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({ format: 'der', type: 'pkcs8' })],
+    ['HMAC_256', 'GENERATE_VERIFY_MAC', randomBytes(32)],
+  ];
+  for (const [KeySpec, KeyUsage, material] of imports) {
+    secrets.push(material);
+    const keyId = (await kms(REGION).createKey({ Origin: 'EXTERNAL', KeySpec: KeySpec as never, KeyUsage: KeyUsage as never })).KeyMetadata!.KeyId!;
+    const params = await kms(REGION).getParametersForImport({ KeyId: keyId, WrappingAlgorithm: 'RSA_AES_KEY_WRAP_SHA_256', WrappingKeySpec: 'RSA_3072' });
+    await kms(REGION).importKeyMaterial({
+      KeyId: keyId,
+      ImportToken: params.ImportToken,
+      EncryptedKeyMaterial: wrapKeyMaterial(params.PublicKey!, 'RSA_AES_KEY_WRAP_SHA_256', material),
+      ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE',
+    });
+    if (KeyUsage === 'SIGN_VERIFY') await kms(REGION).sign({ KeyId: keyId, Message: Buffer.from('x'), MessageType: 'RAW', SigningAlgorithm: 'ECDSA_SHA_256' });
+    else await kms(REGION).generateMac({ KeyId: keyId, Message: Buffer.from('x'), MacAlgorithm: 'HMAC_SHA_256' });
   }
 
   // A multi-region key: its material is replicated to the replica region's table (wrapped, as everywhere).
