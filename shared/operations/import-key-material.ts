@@ -78,6 +78,10 @@ export async function importKeyMaterial(input: ImportKeyMaterialRequest, ctx: Op
   return retryOnConflict(async () => {
     const key = await resolveKey(ctx, input.KeyId, 'ImportKeyMaterial', { allowAlias: false, conditions });
     checkExternalOrigin(key);
+    // Only symmetric keys hold several materials; AWS rejects ImportType for the others [doc] (wording ours).
+    if (key.keySpec !== 'SYMMETRIC_DEFAULT' && input.ImportType !== undefined) {
+      throw new ValidationException(`ImportType is not supported for ${key.keySpec} keys: they hold exactly one key material.`);
+    }
     // Token and unwrap once; a retry after a lost race only re-reads the key.
     material ??= await unwrap(ctx, key, input);
     const existing = await checkSameMaterial(ctx, key, input, material.keyMaterialId);

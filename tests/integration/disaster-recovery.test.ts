@@ -25,6 +25,8 @@ import { ACCOUNT, assertBytesEqual, endpoint, keyArn, kms, utf8 } from './helper
 import { daysFrom, readJsonLines, runJob } from './jobs.js';
 import { clientFor } from './principals.js';
 import { scanTable } from './table.js';
+import { importInto } from './import-material.js';
+import { randomBytes } from 'node:crypto';
 import { declareFailed, DR_HOME as A, DR_RECOVERY as B, eventually, regionDown, regionUp, syncReplication, withdrawFailure } from './regions.js';
 
 after(async () => {
@@ -117,6 +119,27 @@ describe('a region that is down', () => {
       const opened = await kms(B).decrypt({ CiphertextBlob: made.CiphertextBlob! });
       assertBytesEqual(opened.Plaintext, utf8('new material'));
       assert.equal(opened.KeyMaterialId, current);
+    } finally {
+      await regionUp(A);
+    }
+  });
+});
+
+describe('a multi-region key with imported material', () => {
+  it('decrypts in the replica region, which has the same bytes imported, while the primary\'s region is down', async () => {
+    const key = (await kms(A).createKey({ MultiRegion: true, Origin: 'EXTERNAL' })).KeyMetadata!;
+    const material = randomBytes(32);
+    await importInto(A, key.KeyId!, material);
+    await kms(A).replicateKey({ KeyId: key.KeyId!, ReplicaRegion: B });
+    await syncReplication();
+    await eventually(async () => assert.equal((await kms(B).describeKey({ KeyId: key.KeyId! })).KeyMetadata!.KeyState, 'PendingImport'));
+    await importInto(B, key.KeyId!, material);
+    const made = await kms(A).encrypt({ KeyId: key.KeyId!, Plaintext: utf8('imported, then the region failed') });
+    await regionDown(A);
+    try {
+      await assert.rejects(kms(A).decrypt({ CiphertextBlob: made.CiphertextBlob! }), { name: 'ServiceUnavailableException' });
+      const opened = await kms(B).decrypt({ CiphertextBlob: made.CiphertextBlob! });
+      assertBytesEqual(opened.Plaintext, utf8('imported, then the region failed'));
     } finally {
       await regionUp(A);
     }

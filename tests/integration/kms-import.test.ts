@@ -248,6 +248,24 @@ describe('ImportKeyMaterial', () => {
   });
 });
 
+describe('keys of other specs hold one material', () => {
+  test('ImportType is refused for an HMAC key (ValidationException); without it the material imports', async () => {
+    const { KeyId } = await createKey({ Origin: 'EXTERNAL', KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' }, REGION);
+    const material = randomBytes(32);
+    const params = await client().getParametersForImport({ KeyId, WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingKeySpec: 'RSA_2048' });
+    const request = {
+      KeyId,
+      ImportToken: params.ImportToken,
+      EncryptedKeyMaterial: wrapKeyMaterial(params.PublicKey!, 'RSAES_OAEP_SHA_256', material),
+      ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE' as const,
+    };
+    await expectKmsError(client().importKeyMaterial({ ...request, ImportType: 'NEW_KEY_MATERIAL' }), 'ValidationException');
+    assert.equal((await describeKey(KeyId!, REGION)).KeyState, 'PendingImport');
+    await client().importKeyMaterial(request);
+    assert.equal((await describeKey(KeyId!, REGION)).KeyState, 'Enabled');
+  });
+});
+
 describe('DeleteImportedKeyMaterial and re-import', () => {
   test('deleting makes the key PendingImport; re-importing the same material restores it and old ciphertexts decrypt', async () => {
     const { KeyId, Arn } = await externalKey();

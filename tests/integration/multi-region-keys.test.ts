@@ -11,7 +11,7 @@ import { ACCOUNT, assertBytesEqual, keyArn, kms, uniqueAlias, utf8 } from './hel
 import { daysFrom, readJsonLines, runJob } from './jobs.js';
 import { eventually, MRK_PRIMARY as P, MRK_REPLICA as R, syncReplication } from './regions.js';
 import { scanTable } from './table.js';
-import { wrapKeyMaterial } from '../support/wrap-key-material.js';
+import { importInto } from './import-material.js';
 import { randomBytes } from 'node:crypto';
 
 async function createPrimary(description = 'mrk test'): Promise<KeyMetadata> {
@@ -303,17 +303,6 @@ describe('ReplicateKey to a region outside the global table (locally every regio
 });
 
 describe('multi-region keys with imported material', () => {
-  /** GetParametersForImport, wrap, ImportKeyMaterial in `region`: what a user does. */
-  async function importInto(region: string, keyId: string, material: Buffer) {
-    const params = await kms(region).getParametersForImport({ KeyId: keyId, WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingKeySpec: 'RSA_2048' });
-    return kms(region).importKeyMaterial({
-      KeyId: keyId,
-      ImportToken: params.ImportToken,
-      EncryptedKeyMaterial: wrapKeyMaterial(params.PublicKey!, 'RSAES_OAEP_SHA_256', material),
-      ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE',
-    });
-  }
-
   it('the replica starts PendingImport, takes only the primary\'s material, and then shares its ciphertexts', async () => {
     const primary = (await kms(P).createKey({ MultiRegion: true, Origin: 'EXTERNAL' })).KeyMetadata!;
     assert.match(primary.KeyId!, /^mrk-/);
