@@ -21,15 +21,9 @@ export function dueDates(key: KeyRecord): Partial<Record<DueJob, number>> {
   if ((key.keyState === 'PendingDeletion' || key.keyState === 'PendingReplicaDeletion') && key.deletionDate !== undefined) {
     due.deletion = key.deletionDate;
   }
-  // Imported material that expires, while the key has it (a key in any state loses it at ValidTo).
-  if (
-    key.origin === 'EXTERNAL' &&
-    key.expirationModel === 'KEY_MATERIAL_EXPIRES' &&
-    key.validTo !== undefined &&
-    key.currentKeyMaterialId !== undefined
-  ) {
-    due.expiry = key.validTo;
-  }
+  // Imported material that expires (validTo: the earliest expiry of the key's imported materials; a key
+  // in any state loses it then).
+  if (key.origin === 'EXTERNAL' && key.validTo !== undefined) due.expiry = key.validTo;
   return due;
 }
 

@@ -1,10 +1,17 @@
-/** Pure transitions of imported (EXTERNAL origin) key material (KMS-REFERENCE §9). */
-import type { KeyRecord } from './types.js';
+/**
+ * Pure transitions of imported (EXTERNAL origin) key material (KMS-REFERENCE §9). A symmetric key may
+ * hold several imported materials: the current one, earlier ones (non-current, decrypt only) and one
+ * pending rotation. Each material's record keeps its own import state and expiry; a material that expired
+ * or was deleted keeps its record without the bytes (PENDING_IMPORT), so ListKeyRotations shows it and
+ * only it may be imported again. The key is usable only while every material permanently associated with
+ * it (all but the one pending rotation) is imported.
+ */
+import type { KeyRecord, WrappedMaterial } from './types.js';
 
 /**
- * An imported key loses its material (expiry or DeleteImportedKeyMaterial): it becomes PendingImport,
- * except that a key pending deletion stays so (deletion can still be cancelled). The material's id stays
- * in importedKeyMaterialId, since only that material may be imported again.
+ * An imported key loses material it needs (expiry or DeleteImportedKeyMaterial): it becomes PendingImport,
+ * except that a key pending deletion stays so (deletion can still be cancelled). The current material's
+ * id stays in importedKeyMaterialId, so that it becomes current again once everything is re-imported.
  */
 export function keyWithoutMaterial(key: KeyRecord): KeyRecord {
   const { currentKeyMaterialId: _c, validTo: _v, expirationModel: _e, ...rest } = key;
@@ -12,11 +19,32 @@ export function keyWithoutMaterial(key: KeyRecord): KeyRecord {
   return { ...rest, keyState, revision: key.revision + 1 };
 }
 
+/** A material's record once its import is undone (expired or deleted): no bytes, PENDING_IMPORT. */
+export function undoneImport(material: WrappedMaterial): WrappedMaterial {
+  return { ...material, wrapped: Buffer.alloc(0), importState: 'PENDING_IMPORT' };
+}
+
+export const isImported = (material: WrappedMaterial) => material.importState !== 'PENDING_IMPORT';
+
+/** Whether a material the key needs (any but the one pending rotation) is not imported. */
+export function lacksMaterial(materials: readonly WrappedMaterial[]): boolean {
+  return materials.some((m) => !m.pendingRotation && !isImported(m));
+}
+
+/** The earliest expiry of the imported materials (the expiry job's due date), or undefined. */
+export function earliestExpiry(materials: readonly WrappedMaterial[]): number | undefined {
+  let earliest: number | undefined;
+  for (const m of materials) {
+    if (isImported(m) && m.validTo !== undefined && (earliest === undefined || m.validTo < earliest)) earliest = m.validTo;
+  }
+  return earliest;
+}
+
 /**
- * The material items to delete with a key's imported material. A multi-region key's material item is
+ * The record changes when a key's imported material is undone. A multi-region key's material record is
  * shared by its regions, each of which imported the same bytes and may still have them: only the
- * region's key loses its reference (its state keeps the material from being used there).
+ * region's key loses it (its state keeps the material from being used there).
  */
-export function materialItemsToDelete(key: KeyRecord, keyMaterialId: string): string[] {
-  return key.multiRegion ? [] : [keyMaterialId];
+export function undoEffects(key: KeyRecord, material: WrappedMaterial | undefined): { replaceMaterials?: WrappedMaterial[] } {
+  return key.multiRegion || !material ? {} : { replaceMaterials: [undoneImport(material)] };
 }

@@ -57,14 +57,20 @@ export interface KeyRecord {
   nextRotationDate?: number;
   /** On-demand rotations made so far (AWS allows 25 per key). */
   onDemandRotationCount?: number;
-  /** EXTERNAL origin: how the current imported material expires, and when (epoch ms). */
+  /**
+   * EXTERNAL origin: how the current imported material expires; validTo is the earliest expiry (epoch ms)
+   * of the key's imported materials, pending rotation included (the expiry job's due date).
+   */
   expirationModel?: ExpirationModel;
   validTo?: number;
   /**
-   * EXTERNAL origin: the id of the material first imported into the key, kept after that material expires
-   * or is deleted, because only the same material may be imported again (IncorrectKeyMaterialException).
+   * EXTERNAL origin: the id of the key's current imported material, kept while the key lacks material
+   * (currentKeyMaterialId is then unset: a material expired or was deleted), so that re-importing what is
+   * missing makes it current again. Only materials of the key may be imported again.
    */
   importedKeyMaterialId?: string;
+  /** EXTERNAL symmetric keys: imported material waiting for RotateKeyOnDemand to become current. */
+  pendingKeyMaterialId?: string;
   /** The deletion date for which the one-day warning was sent (the deletion job sends it once). */
   deletionWarningSentFor?: number;
   /** Bumped by every write; writes are conditional on the revision they read (optimistic locking). */
@@ -95,4 +101,14 @@ export interface WrappedMaterial {
   /** Imported (EXTERNAL origin) material. */
   imported?: boolean;
   keyMaterialDescription?: string;
+  /**
+   * Imported material that expired or was deleted: its record stays (ListKeyRotations shows it, and only
+   * it may be imported again) without the wrapped bytes (`wrapped` is then empty).
+   */
+  importState?: 'IMPORTED' | 'PENDING_IMPORT';
+  /** Imported material: how this material expires, and when (epoch ms). */
+  expirationModel?: ExpirationModel;
+  validTo?: number;
+  /** Imported material waiting for RotateKeyOnDemand (not yet permanently associated with the key). */
+  pendingRotation?: boolean;
 }

@@ -12,6 +12,7 @@ import { rotationEvent } from '../events/kms-events.js';
 import type { KeyStore } from '../store/ports.js';
 import type { OutboxEntry } from '../core/sinks.js';
 import { outboxAudit, outboxEvent } from '../store/outbox.js';
+import { KMSInvalidStateException } from '../errors.js';
 
 export interface RotationDeps {
   store: KeyStore;
@@ -28,18 +29,46 @@ export async function commitRotation(
 ): Promise<{ key: KeyRecord; outbox: OutboxEntry[] }> {
   const material = asRotation(await deps.vault.create(key.keyId, now.getTime()), rotationType, now);
   const next = rotate(key, material, rotationType, now);
-  const previousKeyMaterialId = key.currentKeyMaterialId;
-  const outbox = [
-    outboxEvent(
-      rotationEvent(next, { rotationType, previousKeyMaterialId, currentKeyMaterialId: material.keyMaterialId }, now, deps.eventSource),
-    ),
+  const outbox = rotationRecords(next, rotationType, key.currentKeyMaterialId, material.keyMaterialId, now, deps.eventSource);
+  await deps.store.commitKey(next, { putMaterials: [material], outbox, idempotencyKey });
+  return { key: next, outbox };
+}
+
+/**
+ * The on-demand rotation of an imported symmetric key: its material pending rotation becomes current
+ * (the earlier ones decrypt only), with the same event and audit record as any rotation, in one
+ * transaction conditional on the key's revision. KMSInvalidStateException if the pending material's
+ * import was undone meanwhile.
+ */
+export async function commitImportedRotation(deps: RotationDeps, key: KeyRecord, now: Date): Promise<{ key: KeyRecord; outbox: OutboxEntry[] }> {
+  const pending = await deps.store.getMaterial(key.keyId, key.pendingKeyMaterialId!);
+  if (!pending) throw new KMSInvalidStateException(`No available key material pending rotation for the key: ${key.arn}.`);
+  const { pendingRotation: _p, ...rest } = pending;
+  const material = asRotation(rest, 'ON_DEMAND', now);
+  const { pendingKeyMaterialId: _k, ...unpending } = rotate(key, material, 'ON_DEMAND', now);
+  const next: KeyRecord = { ...unpending, importedKeyMaterialId: material.keyMaterialId };
+  if (material.expirationModel !== undefined) next.expirationModel = material.expirationModel;
+  const outbox = rotationRecords(next, 'ON_DEMAND', key.currentKeyMaterialId, material.keyMaterialId, now, deps.eventSource);
+  await deps.store.commitKey(next, { replaceMaterials: [material], outbox });
+  return { key: next, outbox };
+}
+
+/** The `KMS CMK Rotation` event and the `RotateKey` audit record of a rotation. */
+function rotationRecords(
+  next: KeyRecord,
+  rotationType: RotationType,
+  previousKeyMaterialId: string | undefined,
+  currentKeyMaterialId: string,
+  now: Date,
+  eventSource: string,
+): OutboxEntry[] {
+  return [
+    outboxEvent(rotationEvent(next, { rotationType, previousKeyMaterialId, currentKeyMaterialId }, now, eventSource)),
     outboxAudit(
       serviceEventRecord('RotateKey', next, now, {
-        serviceEventDetails: { keyId: next.arn, rotationType, previousKeyMaterialId, currentKeyMaterialId: material.keyMaterialId },
-        idParts: [key.keyId, material.keyMaterialId],
+        serviceEventDetails: { keyId: next.arn, rotationType, previousKeyMaterialId, currentKeyMaterialId },
+        idParts: [next.keyId, currentKeyMaterialId],
       }),
     ),
   ];
-  await deps.store.commitKey(next, { putMaterials: [material], outbox, idempotencyKey });
-  return { key: next, outbox };
 }

@@ -24,11 +24,14 @@ export function requirePrimaryForRotation(key: KeyRecord): void {
 
 /** AWS's refusals, in the order the reference gives them (KMS-REFERENCE §8). */
 export function checkOnDemandRotation(key: KeyRecord, now: Date): void {
-  if (key.origin === 'EXTERNAL') {
-    // Imported keys rotate only to imported material pending rotation, which this service does not hold.
-    throw new KMSInvalidStateException(`No available key material pending rotation for the key: ${key.arn}.`);
+  if (key.origin === 'EXTERNAL' && key.keySpec === 'SYMMETRIC_DEFAULT') {
+    // An imported symmetric key rotates to the material imported for it (NEW_KEY_MATERIAL) [obs message].
+    if (key.pendingKeyMaterialId === undefined) {
+      throw new KMSInvalidStateException(`No available key material pending rotation for the key: ${key.arn}.`);
+    }
+  } else {
+    requireRotatableKey(key);
   }
-  requireRotatableKey(key);
   requirePrimaryForRotation(key);
   if ((key.onDemandRotationCount ?? 0) >= ON_DEMAND_ROTATION_LIMIT) {
     throw new LimitExceededException(

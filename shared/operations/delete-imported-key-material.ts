@@ -1,14 +1,16 @@
 /**
  * DeleteImportedKeyMaterial: https://docs.aws.amazon.com/kms/latest/APIReference/API_DeleteImportedKeyMaterial.html
- * Deletes the key's imported material (the material item and the key's reference to it, one transaction)
- * and makes the key PendingImport, except that a key pending deletion stays PendingDeletion. Re-importing
- * the same material restores it (KMS-REFERENCE §9).
+ * Undoes the import of one material (KeyMaterialId, by default the current one): its bytes go, its record
+ * stays PENDING_IMPORT (core/imported-material.ts), in one transaction with the key. Losing a material
+ * the key needs makes it PendingImport (a key pending deletion stays so); a material pending rotation
+ * goes alone. Re-importing the same material restores it (KMS-REFERENCE §9).
  */
-import { keyWithoutMaterial, materialItemsToDelete } from '../core/imported-material.js';
-import { ConditionFailedError } from '../store/ports.js';
-import { KMSInternalException, NotFoundException } from '../errors.js';
+import { keyWithoutMaterial, earliestExpiry, isImported, undoEffects } from '../core/imported-material.js';
+import type { KeyRecord } from '../core/types.js';
+import { NotFoundException } from '../errors.js';
 import type { OperationContext } from '../context/operation-context.js';
 import { checkExternalOrigin } from './get-parameters-for-import.js';
+import { retryOnConflict } from '../keys/conflict-retry.js';
 import { resolveKey } from '../keys/resolve-key.js';
 
 export interface DeleteImportedKeyMaterialRequest {
@@ -16,28 +18,30 @@ export interface DeleteImportedKeyMaterialRequest {
   KeyMaterialId?: string;
 }
 
-const ATTEMPTS = 25;
-
 export async function deleteImportedKeyMaterial(input: DeleteImportedKeyMaterialRequest, ctx: OperationContext) {
-  for (let attempt = 1; ; attempt++) {
+  return retryOnConflict(async () => {
     const key = await resolveKey(ctx, input.KeyId, 'DeleteImportedKeyMaterial', { allowAlias: false });
     checkExternalOrigin(key);
-    const current = key.currentKeyMaterialId;
-    // Without material (PendingImport, or deleted while PendingDeletion) the call has no effect; AWS then
-    // returns an empty KeyMaterialId (KMS-REFERENCE §9).
-    if (current === undefined) return { KeyId: key.arn, KeyMaterialId: input.KeyMaterialId ?? '' };
-    // One material per imported key here, so any other id names nothing of this key (AWS's error unverified).
-    if (input.KeyMaterialId !== undefined && input.KeyMaterialId !== current) {
-      throw new NotFoundException(`Key material ${input.KeyMaterialId} is not associated with ${key.arn}.`);
-    }
-    try {
-      await ctx.store.commitKey(keyWithoutMaterial(key), { deleteMaterials: materialItemsToDelete(key, current) });
-      ctx.vault.forget(key.keyId, current);
-      return { KeyId: key.arn, KeyMaterialId: current };
-    } catch (error) {
-      if (!(error instanceof ConditionFailedError)) throw error;
-      if (attempt === ATTEMPTS) throw new KMSInternalException('The key was changed concurrently; try again.');
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * attempt * 2));
-    }
-  }
+    const targetId = input.KeyMaterialId ?? key.currentKeyMaterialId;
+    // Without current material (PendingImport, or deleted while PendingDeletion) and no id named, the call
+    // has no effect; AWS then returns an empty KeyMaterialId (KMS-REFERENCE §9).
+    if (targetId === undefined) return { KeyId: key.arn, KeyMaterialId: '' };
+    const materials = await ctx.store.listMaterials(key.keyId);
+    const material = materials.find((m) => m.keyMaterialId === targetId);
+    const ofKey = material !== undefined || targetId === key.currentKeyMaterialId || targetId === key.importedKeyMaterialId;
+    // AWS's error for an id that names no material of the key is unverified.
+    if (!ofKey) throw new NotFoundException(`Key material ${targetId} is not associated with ${key.arn}.`);
+    // Already undone (or a record from before records were kept): nothing changes.
+    if (material ? !isImported(material) : targetId !== key.currentKeyMaterialId) return { KeyId: key.arn, KeyMaterialId: targetId };
+
+    const needed = !material?.pendingRotation;
+    const next: KeyRecord = needed ? keyWithoutMaterial(key) : { ...key, revision: key.revision + 1 };
+    const remaining = materials.filter((m) => m.keyMaterialId !== targetId);
+    const earliest = key.multiRegion ? undefined : earliestExpiry(remaining);
+    if (earliest !== undefined) next.validTo = earliest;
+    else delete next.validTo;
+    await ctx.store.commitKey(next, undoEffects(key, material));
+    ctx.vault.forget(key.keyId, targetId);
+    return { KeyId: key.arn, KeyMaterialId: targetId };
+  });
 }

@@ -11,6 +11,7 @@ import type { ExpirationModel, KeyRecord, WrappedMaterial } from '../core/types.
 import { retryOnConflict } from '../keys/conflict-retry.js';
 import {
   IncorrectKeyMaterialException,
+  KMSInvalidStateException,
   UnsupportedOperationException,
   ValidationException,
 } from '../errors.js';
@@ -18,6 +19,7 @@ import type { OperationContext } from '../context/operation-context.js';
 import { checkExternalOrigin } from './get-parameters-for-import.js';
 import { resolveKey } from '../keys/resolve-key.js';
 import { isReplica } from '../core/multi-region.js';
+import { earliestExpiry, isImported, lacksMaterial } from '../core/imported-material.js';
 
 export interface ImportKeyMaterialRequest {
   KeyId: string;
@@ -84,30 +86,41 @@ export async function importKeyMaterial(input: ImportKeyMaterialRequest, ctx: Op
     }
     // Token and unwrap once; a retry after a lost race only re-reads the key.
     material ??= await unwrap(ctx, key, input);
-    const existing = await checkSameMaterial(ctx, key, input, material.keyMaterialId);
+    const plan = await planImport(ctx, key, input, material.keyMaterialId);
+    const now = ctx.clock.now().getTime();
+    const record: WrappedMaterial = {
+      ...(plan.record ?? {}),
+      ...(await ctx.vault.wrap(key.keyId, material.keyMaterialId, material.bytes, plan.record?.createdAt ?? now)),
+      imported: true,
+      importState: 'IMPORTED',
+      expirationModel: model,
+    };
+    if (validTo !== undefined) record.validTo = validTo;
+    else delete record.validTo;
+    if (input.KeyMaterialDescription !== undefined) record.keyMaterialDescription = input.KeyMaterialDescription;
+    if (plan.kind === 'pending') record.pendingRotation = true;
+    const materials = [...plan.materials.filter((m) => m.keyMaterialId !== record.keyMaterialId && m.keyMaterialId !== plan.replacesPending), record];
 
-    const next: KeyRecord = {
-      ...key,
+    const next: KeyRecord = { ...key, revision: key.revision + 1 };
+    if (plan.kind === 'pending') {
+      next.pendingKeyMaterialId = record.keyMaterialId;
+    } else if (!lacksMaterial(materials)) {
+      // Everything the key needs is imported: its current material is usable again (or for the first time).
       // PendingImport becomes Enabled; a Disabled key stays Disabled (AWS re-imports into a disabled key
       // without enabling it), and a PendingDeletion key was refused by the state table.
-      keyState: key.keyState === 'PendingImport' ? 'Enabled' : key.keyState,
-      currentKeyMaterialId: material.keyMaterialId,
-      importedKeyMaterialId: material.keyMaterialId,
-      expirationModel: model,
-      validTo,
-      revision: key.revision + 1,
-    };
-    if (validTo === undefined) delete next.validTo;
-    // Re-import while the material is still there (to change ExpirationModel or ValidTo) only updates the
-    // key; otherwise the material item is written again (the store refuses to overwrite one).
-    const putMaterials: WrappedMaterial[] = [];
-    if (!existing) {
-      const wrapped = await ctx.vault.wrap(key.keyId, material.keyMaterialId, material.bytes, ctx.clock.now().getTime());
-      wrapped.imported = true;
-      if (input.KeyMaterialDescription !== undefined) wrapped.keyMaterialDescription = input.KeyMaterialDescription;
-      putMaterials.push(wrapped);
+      const current = key.importedKeyMaterialId ?? record.keyMaterialId;
+      next.currentKeyMaterialId = current;
+      next.importedKeyMaterialId = current;
+      next.keyState = key.keyState === 'PendingImport' ? 'Enabled' : key.keyState;
+      next.expirationModel = materials.find((m) => m.keyMaterialId === current)?.expirationModel ?? model;
     }
-    await ctx.store.commitKey(next, { putMaterials });
+    const earliest = earliestExpiry(materials);
+    if (earliest !== undefined) next.validTo = earliest;
+    else delete next.validTo;
+    await ctx.store.commitKey(next, {
+      ...(plan.record ? { replaceMaterials: [record] } : { putMaterials: [record] }),
+      ...(plan.replacesPending !== undefined ? { deleteMaterials: [plan.replacesPending] } : {}),
+    });
     return { KeyId: key.arn, KeyMaterialId: material.keyMaterialId };
   });
 }
@@ -120,38 +133,57 @@ async function unwrap(ctx: OperationContext, key: KeyRecord, input: ImportKeyMat
   return { keyMaterialId: await ctx.vault.importedMaterialId(key.keyId, material), bytes: material };
 }
 
+interface ImportPlan {
+  /** `current`: a first import or a re-import of one of the key's materials; `pending`: new material for rotation. */
+  kind: 'current' | 'pending';
+  /** The key's material records before the import. */
+  materials: WrappedMaterial[];
+  /** The record of the material re-imported, if the key has one. */
+  record?: WrappedMaterial;
+  /** A material pending rotation whose import was undone, replaced by the new one. */
+  replacesPending?: string;
+}
+
 /**
- * Only the material first imported may ever be imported again (one material per key here: importing new
- * material into a symmetric key for on-demand rotation is not built). Returns the stored material item
- * if it still exists.
+ * What an import does (KMS-REFERENCE §8-9). NEW_KEY_MATERIAL (the default for a key that never had
+ * material) is the key's first material, or, for a symmetric key that has some, new material pending
+ * rotation (one at a time). EXISTING_KEY_MATERIAL (the default afterwards) must be one of the key's
+ * materials: the id KMS derives from key and material tells (IncorrectKeyMaterialException otherwise).
  */
-async function checkSameMaterial(
-  ctx: OperationContext,
-  key: KeyRecord,
-  input: ImportKeyMaterialRequest,
-  keyMaterialId: string,
-): Promise<WrappedMaterial | undefined> {
-  const stored = await ctx.store.listMaterials(key.keyId);
+async function planImport(ctx: OperationContext, key: KeyRecord, input: ImportKeyMaterialRequest, keyMaterialId: string): Promise<ImportPlan> {
+  const materials = await ctx.store.listMaterials(key.keyId);
+  const record = materials.find((m) => m.keyMaterialId === keyMaterialId);
   // A multi-region replica takes exactly the material of its primary (AWS: the same bytes in every region).
   const primary = isReplica(key) ? await ctx.peers.keyIn(key.primaryRegion!, key.keyId) : undefined;
-  const known = key.importedKeyMaterialId ?? key.currentKeyMaterialId ?? primary?.importedKeyMaterialId ?? stored[0]?.keyMaterialId;
-  const importType = input.ImportType ?? (known ? 'EXISTING_KEY_MATERIAL' : 'NEW_KEY_MATERIAL');
+  const known = key.importedKeyMaterialId ?? key.currentKeyMaterialId ?? primary?.importedKeyMaterialId;
+  const associated = known !== undefined || materials.length > 0;
+  const importType = input.ImportType ?? (associated ? 'EXISTING_KEY_MATERIAL' : 'NEW_KEY_MATERIAL');
   if (importType === 'NEW_KEY_MATERIAL') {
     // AWS: a KeyMaterialId cannot be given with NEW_KEY_MATERIAL (wording ours).
     if (input.KeyMaterialId !== undefined) {
       throw new ValidationException('A KeyMaterialId cannot be specified when the ImportType is NEW_KEY_MATERIAL');
     }
-    // AWS would import it as a second material, pending on-demand rotation; this service keeps one
-    // material per imported key, so new material for a key that already had some is refused (our choice).
-    if (known) {
+    if (!associated) return { kind: 'current', materials };
+    if (key.multiRegion) {
       throw new UnsupportedOperationException(
-        `${key.arn} already has imported key material; importing NEW_KEY_MATERIAL for on-demand rotation is not supported by this service yet.`,
+        `${key.arn} is a multi-Region key: importing NEW_KEY_MATERIAL for on-demand rotation of multi-Region keys is not supported by this service yet.`,
       );
     }
-    return undefined;
+    // Wording ours: the material is one of the key's already.
+    if (record || keyMaterialId === known) {
+      throw new IncorrectKeyMaterialException(`Key material ${keyMaterialId} is already associated with ${key.arn}; import it with EXISTING_KEY_MATERIAL.`);
+    }
+    const pending = key.pendingKeyMaterialId === undefined ? undefined : materials.find((m) => m.keyMaterialId === key.pendingKeyMaterialId);
+    if (pending && isImported(pending)) {
+      throw new KMSInvalidStateException(
+        `New key material (id: ${keyMaterialId}) cannot be imported into KMS key ${key.keyId}, because another key material (id: ${pending.keyMaterialId}) is pending rotation.`,
+      );
+    }
+    return { kind: 'pending', materials, replacesPending: pending?.keyMaterialId };
   }
-  // EXISTING_KEY_MATERIAL: AWS derives the id and checks it against the named one and the key's materials.
-  if (!known || keyMaterialId !== known || stored.some((m) => m.keyMaterialId !== keyMaterialId)) throw incorrectMaterial();
+  // EXISTING_KEY_MATERIAL: one of the key's materials, and the one named if a KeyMaterialId is given.
+  if (!record && keyMaterialId !== known) throw incorrectMaterial();
   if (input.KeyMaterialId !== undefined && input.KeyMaterialId !== keyMaterialId) throw incorrectMaterial();
-  return stored.find((m) => m.keyMaterialId === keyMaterialId);
+  if (record?.pendingRotation) return { kind: 'pending', materials, record };
+  return { kind: 'current', materials, record };
 }

@@ -20,7 +20,8 @@ export async function listKeyRotations(input: ListKeyRotationsRequest, ctx: Oper
   // Imported symmetric keys can rotate on demand since 2025-06; other key types cannot rotate at all.
   if (key.origin !== 'EXTERNAL') requireRotatableKey(key);
   const materials = (await ctx.store.listMaterials(key.keyId)).filter(
-    // ROTATIONS_ONLY (the default) lists what completed rotations made, not the original material.
+    // ROTATIONS_ONLY (the default) lists what completed rotations made, not the original material or
+    // material pending rotation.
     (m) => input.IncludeKeyMaterial === 'ALL_KEY_MATERIAL' || m.rotationDate !== undefined,
   );
   // Oldest first; the marker is the id of the last material returned.
@@ -29,19 +30,24 @@ export async function listKeyRotations(input: ListKeyRotationsRequest, ctx: Oper
   const pageItems = materials.slice(start, start + limit);
   const more = start + limit < materials.length;
   const { items, ...paging } = pageResult(pageItems, more ? pageItems[pageItems.length - 1]!.keyMaterialId : undefined);
+  const current = key.currentKeyMaterialId ?? key.importedKeyMaterialId;
   return {
-    Rotations: items.map((m) => rotationEntry(key.keyId, m, m.keyMaterialId === key.currentKeyMaterialId, key.origin === 'EXTERNAL')),
+    Rotations: items.map((m) => rotationEntry(key.keyId, m, current, key.origin === 'EXTERNAL')),
     ...paging,
   };
 }
 
-function rotationEntry(keyId: string, material: WrappedMaterial, current: boolean, imported: boolean) {
+function rotationEntry(keyId: string, material: WrappedMaterial, current: string | undefined, imported: boolean) {
+  const state = material.pendingRotation ? 'PENDING_ROTATION' : material.keyMaterialId === current ? 'CURRENT' : 'NON_CURRENT';
   return {
     KeyId: keyId,
     KeyMaterialId: material.keyMaterialId,
+    // Imported material only (EXTERNAL origin): its description, import state and expiry.
     KeyMaterialDescription: imported ? material.keyMaterialDescription : undefined,
-    ImportState: imported ? 'IMPORTED' : undefined,
-    KeyMaterialState: current ? 'CURRENT' : 'NON_CURRENT',
+    ImportState: imported ? (material.importState ?? 'IMPORTED') : undefined,
+    KeyMaterialState: state,
+    ExpirationModel: imported ? material.expirationModel : undefined,
+    ValidTo: imported && material.validTo !== undefined ? new Date(material.validTo) : undefined,
     RotationDate: material.rotationDate !== undefined ? new Date(material.rotationDate) : undefined,
     RotationType: material.rotationType,
   };

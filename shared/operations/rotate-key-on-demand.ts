@@ -4,7 +4,7 @@
  * (GetKeyRotationStatus never shows OnDemandRotationStartDate) and the next Encrypt uses the new material.
  */
 import { deliverNow } from '../store/outbox.js';
-import { commitRotation } from '../keys/rotate-key.js';
+import { commitImportedRotation, commitRotation } from '../keys/rotate-key.js';
 import { retryOnConflict } from '../keys/conflict-retry.js';
 import type { OperationContext } from '../context/operation-context.js';
 import { resolveKey } from '../keys/resolve-key.js';
@@ -16,6 +16,8 @@ export async function rotateKeyOnDemand(input: { KeyId: string }, ctx: Operation
   const { key, outbox } = await retryOnConflict(async () => {
     const key = await resolveKey(ctx, input.KeyId, 'RotateKeyOnDemand', { allowAlias: false });
     checkOnDemandRotation(key, ctx.clock.now());
+    // An imported key rotates to its material pending rotation; any other to new material.
+    if (key.origin === 'EXTERNAL') return commitImportedRotation(ctx, key, ctx.clock.now());
     return commitRotation(ctx, key, 'ON_DEMAND', ctx.clock.now());
   });
   // The event and audit record are committed with the rotation; sending them now is a courtesy.

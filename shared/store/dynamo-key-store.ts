@@ -111,6 +111,10 @@ export class DynamoKeyStore implements KeyStore {
       // A material id is never reused for other bytes: an existing item means a conflicting writer.
       items.push({ Put: { TableName: this.tableName, Item: materialToItem(material), ConditionExpression: 'attribute_not_exists(pk)' } });
     }
+    for (const material of effects.replaceMaterials ?? []) {
+      // An imported material's record changes (re-imported, undone, made current): only while it exists.
+      items.push({ Put: { TableName: this.tableName, Item: materialToItem(material), ConditionExpression: 'attribute_exists(pk)' } });
+    }
     for (const keyMaterialId of effects.deleteMaterials ?? []) {
       items.push({ Delete: { TableName: this.tableName, Key: materialItem(next.keyId, keyMaterialId) } });
     }
@@ -219,7 +223,8 @@ export class DynamoKeyStore implements KeyStore {
     const { Item } = await this.db.send(
       new GetCommand({ TableName: this.tableName, Key: materialItem(keyId, keyMaterialId), ConsistentRead: true }),
     );
-    return Item ? toMaterial(Item) : undefined;
+    // A record whose import was undone has no bytes to use.
+    return Item && Item.importState !== 'PENDING_IMPORT' ? toMaterial(Item) : undefined;
   }
 
   async getAlias(account: string, aliasName: string): Promise<AliasRecord | undefined> {

@@ -58,16 +58,24 @@ export function toMaterial(item: Record<string, any>): WrappedMaterial {
   return {
     keyId: item.keyId,
     keyMaterialId: item.keyMaterialId,
-    wrapped: Buffer.from(item.wrapped as Uint8Array),
+    // Material whose import was undone (expired or deleted) keeps its record without the bytes.
+    wrapped: item.wrapped ? Buffer.from(item.wrapped as Uint8Array) : Buffer.alloc(0),
     rootKeyId: item.rootKeyId,
     createdAt: item.createdAt,
     rotationDate: item.rotationDate,
     rotationType: item.rotationType,
     imported: item.imported,
     keyMaterialDescription: item.keyMaterialDescription,
+    importState: item.importState,
+    expirationModel: item.expirationModel,
+    validTo: item.validTo,
+    pendingRotation: item.pendingRotation,
   };
 }
 
 export function materialToItem(material: WrappedMaterial) {
-  return { ...materialItem(material.keyId, material.keyMaterialId), entity: 'KeyMaterial', schemaVersion: SCHEMA_VERSION, ...material };
+  const item = { ...materialItem(material.keyId, material.keyMaterialId), entity: 'KeyMaterial', schemaVersion: SCHEMA_VERSION, ...material };
+  // A record without its bytes stores none (not an empty binary attribute, which DynamoDB refuses).
+  if (material.wrapped.length === 0) delete (item as Partial<typeof item>).wrapped;
+  return item;
 }

@@ -88,6 +88,8 @@ export interface PeerKeys {
 
 export interface KeyEffects {
   putMaterials?: WrappedMaterial[];
+  /** Records of existing imported materials, rewritten (re-import, expiry, deletion, rotation). */
+  replaceMaterials?: WrappedMaterial[];
   deleteMaterials?: string[];
   outbox?: OutboxEntry[];
   /** A once-only marker (e.g. the id of an EventBridge event that asked for a rotation). */

@@ -33,6 +33,9 @@ interface ImportOptions {
   spec?: 'RSA_2048' | 'RSA_3072' | 'RSA_4096';
   validTo?: Date;
   expirationModel?: 'KEY_MATERIAL_EXPIRES' | 'KEY_MATERIAL_DOES_NOT_EXPIRE';
+  importType?: 'NEW_KEY_MATERIAL' | 'EXISTING_KEY_MATERIAL';
+  description?: string;
+  keyMaterialId?: string;
 }
 
 /** GetParametersForImport, wrap, ImportKeyMaterial: what a user does. */
@@ -46,6 +49,9 @@ async function importMaterial(keyId: string, material: Buffer, options: ImportOp
     EncryptedKeyMaterial: wrapKeyMaterial(params.PublicKey!, algorithm, material),
     ExpirationModel: expirationModel,
     ValidTo: options.validTo,
+    ImportType: options.importType,
+    KeyMaterialDescription: options.description,
+    KeyMaterialId: options.keyMaterialId,
   });
 }
 
@@ -339,9 +345,11 @@ describe('the expiry job', () => {
     assert.equal(metadata.CurrentKeyMaterialId, imported.KeyMaterialId, 'the expired material is still named');
     assert.equal(metadata.ValidTo, undefined);
     await expectKmsError(client().encrypt({ KeyId, Plaintext: utf8('x') }), 'KMSInvalidStateException', `${Arn} is pending import.`);
-    // The material itself is gone from the table, not only unreferenced.
+    // The material's bytes are gone from the table; its record stays, PENDING_IMPORT (ListKeyRotations shows it).
     const materials = (await scanTable(REGION)).filter((item) => item.pk === `MATERIAL#${KeyId}`);
-    assert.equal(materials.length, 0);
+    assert.equal(materials.length, 1);
+    assert.equal(materials[0]!.wrapped, undefined);
+    assert.equal(materials[0]!.importState, 'PENDING_IMPORT');
 
     const events = expirationEvents(KeyId!);
     assert.equal(events.length, 1);
@@ -390,5 +398,104 @@ describe('the expiry job', () => {
       assert.equal(expirationEvents(key.KeyId!).length, 1);
       assert.equal(auditRecords(key.Arn!).length, 1);
     }
+  });
+});
+
+describe('several imported materials in one symmetric key (issue 15, item 2)', () => {
+  /** ListKeyRotations with every material, as [id, KeyMaterialState, ImportState, ValidTo?] in listing order. */
+  async function materials(keyId: string) {
+    const { Rotations } = await client().listKeyRotations({ KeyId: keyId, IncludeKeyMaterial: 'ALL_KEY_MATERIAL' });
+    return (Rotations ?? []).map((r) => [r.KeyMaterialId, r.KeyMaterialState, r.ImportState, r.ValidTo?.getTime()]);
+  }
+
+  test('import, import new, rotate, expire one, delete one: ListKeyRotations and DescribeKey at every step', async () => {
+    const { KeyId, Arn } = await externalKey();
+    const [m1, m2, m3] = [randomBytes(32), randomBytes(32), randomBytes(32)];
+    const validTo2 = new Date(Math.floor((Date.now() + 10 * DAY_MS) / 1000) * 1000);
+
+    // 1. The first material: current, the key Enabled.
+    const first = (await importMaterial(KeyId!, m1, { description: 'first' })).KeyMaterialId!;
+    let metadata = await describeKey(KeyId!, REGION);
+    assert.equal(metadata.KeyState, 'Enabled');
+    assert.equal(metadata.CurrentKeyMaterialId, first);
+    assert.deepEqual(await materials(KeyId!), [[first, 'CURRENT', 'IMPORTED', undefined]]);
+    const blob1 = await encrypt(KeyId!, 'under the first');
+
+    // 2. New material (with an expiry) waits for the rotation; encryption still uses the first.
+    const second = (await importMaterial(KeyId!, m2, { importType: 'NEW_KEY_MATERIAL', validTo: validTo2, description: 'second' })).KeyMaterialId!;
+    assert.notEqual(second, first);
+    assert.deepEqual(await materials(KeyId!), [
+      [first, 'CURRENT', 'IMPORTED', undefined],
+      [second, 'PENDING_ROTATION', 'IMPORTED', validTo2.getTime()],
+    ]);
+    assert.equal((await describeKey(KeyId!, REGION)).CurrentKeyMaterialId, first);
+    // Only one material pending rotation at a time [obs message].
+    await expectKmsError(
+      importMaterial(KeyId!, m3, { importType: 'NEW_KEY_MATERIAL' }),
+      'KMSInvalidStateException',
+      new RegExp(`^New key material \\(id: [0-9a-f]{64}\\) cannot be imported into KMS key ${KeyId}, because another key material \\(id: ${second}\\) is pending rotation\\.$`),
+    );
+    // The first material again as NEW is refused; as EXISTING it re-imports (and may be named).
+    await expectKmsError(importMaterial(KeyId!, m1, { importType: 'NEW_KEY_MATERIAL' }), 'IncorrectKeyMaterialException');
+    await importMaterial(KeyId!, m1, { importType: 'EXISTING_KEY_MATERIAL', keyMaterialId: first });
+    await expectKmsError(importMaterial(KeyId!, m1, { keyMaterialId: second }), 'IncorrectKeyMaterialException');
+
+    // 3. The rotation makes the second current; the first decrypts only.
+    assert.equal((await client().rotateKeyOnDemand({ KeyId })).KeyId, Arn);
+    metadata = await describeKey(KeyId!, REGION);
+    assert.equal(metadata.CurrentKeyMaterialId, second);
+    assert.equal(metadata.ValidTo?.getTime(), validTo2.getTime());
+    const listed = (await client().listKeyRotations({ KeyId })).Rotations!;
+    assert.deepEqual(listed.map((r) => [r.KeyMaterialId, r.KeyMaterialState, r.RotationType, r.KeyMaterialDescription]), [[second, 'CURRENT', 'ON_DEMAND', 'second']]);
+    const blob2 = await encrypt(KeyId!, 'under the second');
+    assert.equal(await decryptText(blob1), 'under the first');
+    await expectKmsError(client().rotateKeyOnDemand({ KeyId }), 'KMSInvalidStateException', `No available key material pending rotation for the key: ${Arn}.`);
+
+    // 4. A third material pending rotation, then the second (current) expires: the key lacks it.
+    const third = (await importMaterial(KeyId!, m3, { importType: 'NEW_KEY_MATERIAL', description: 'third' })).KeyMaterialId!;
+    const report = await runJob('expiry', { now: new Date(validTo2.getTime() + 1000), region: REGION });
+    assert.equal(report.failures.length, 0, JSON.stringify(report.failures));
+    metadata = await describeKey(KeyId!, REGION);
+    assert.equal(metadata.KeyState, 'PendingImport');
+    assert.equal(metadata.CurrentKeyMaterialId, second, 'the expired current material is still named');
+    assert.deepEqual(await materials(KeyId!), [
+      [first, 'NON_CURRENT', 'IMPORTED', undefined],
+      [second, 'CURRENT', 'PENDING_IMPORT', validTo2.getTime()],
+      [third, 'PENDING_ROTATION', 'IMPORTED', undefined],
+    ]);
+    await expectKmsError(client().decrypt({ CiphertextBlob: blob1 }), 'KMSInvalidStateException', `${Arn} is pending import.`);
+    // Re-importing the second (without expiry now) makes the key usable again; every ciphertext decrypts.
+    await importMaterial(KeyId!, m2);
+    metadata = await describeKey(KeyId!, REGION);
+    assert.equal(metadata.KeyState, 'Enabled');
+    assert.equal(metadata.CurrentKeyMaterialId, second);
+    assert.equal(await decryptText(blob1), 'under the first');
+    assert.equal(await decryptText(blob2), 'under the second');
+
+    // 5. Deleting the pending third leaves the key as it is; deleting the non-current first makes it PendingImport.
+    assert.equal((await client().deleteImportedKeyMaterial({ KeyId, KeyMaterialId: third })).KeyMaterialId, third);
+    assert.equal((await describeKey(KeyId!, REGION)).KeyState, 'Enabled');
+    await client().deleteImportedKeyMaterial({ KeyId, KeyMaterialId: first });
+    assert.equal((await describeKey(KeyId!, REGION)).KeyState, 'PendingImport');
+    assert.deepEqual(await materials(KeyId!), [
+      [first, 'NON_CURRENT', 'PENDING_IMPORT', undefined],
+      [second, 'CURRENT', 'IMPORTED', undefined],
+      [third, 'PENDING_ROTATION', 'PENDING_IMPORT', undefined],
+    ]);
+    await expectKmsError(client().deleteImportedKeyMaterial({ KeyId, KeyMaterialId: 'f'.repeat(64) }), 'NotFoundException');
+    // Other material can take the undone pending one's place; the first re-imports and all is usable again.
+    const fourth = (await importMaterial(KeyId!, randomBytes(32), { importType: 'NEW_KEY_MATERIAL' })).KeyMaterialId!;
+    await importMaterial(KeyId!, m1);
+    assert.equal((await describeKey(KeyId!, REGION)).KeyState, 'Enabled');
+    assert.deepEqual((await materials(KeyId!)).map(([id, state]) => [id, state]).sort(), [
+      [first, 'NON_CURRENT'],
+      [second, 'CURRENT'],
+      [fourth, 'PENDING_ROTATION'],
+    ].sort());
+    assert.equal(await decryptText(blob1), 'under the first');
+    assert.equal(await decryptText(blob2), 'under the second');
+    // Expiration events name each material.
+    const events = readJsonLines('events.jsonl').filter((e) => e['detail-type'] === 'KMS Imported Key Material Expiration' && e.detail?.['key-id'] === KeyId);
+    assert.deepEqual(events.map((e) => e.detail['key-material-id']), [second]);
   });
 });

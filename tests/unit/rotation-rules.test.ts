@@ -59,6 +59,7 @@ test('an automatic rotation moves on by whole periods past now; on-demand keeps 
 test('on-demand refusals: imported keys, the limit, and an automatic rotation within 20 minutes', () => {
   const now = new Date(T0);
   assert.throws(() => checkOnDemandRotation(key({ origin: 'EXTERNAL' }), now), /No available key material pending rotation/);
+  assert.doesNotThrow(() => checkOnDemandRotation(key({ origin: 'EXTERNAL', pendingKeyMaterialId: 'a'.repeat(64) }), now));
   assert.throws(() => checkOnDemandRotation(key({ onDemandRotationCount: 25 }), now), { name: 'LimitExceededException' });
   assert.doesNotThrow(() => checkOnDemandRotation(key({ onDemandRotationCount: 24 }), now));
   const soon = key({ rotationEnabled: true, rotationPeriodInDays: 90, nextRotationDate: T0 + 20 * 60_000 });
@@ -74,6 +75,9 @@ test('due-date index attributes exist only while a job has work with the key', (
   assert.deepEqual(dueDates({ ...rotating, keyState: 'PendingDeletion', deletionDate: T0 + DAY }), { deletion: T0 + DAY });
   const imported = key({ origin: 'EXTERNAL', expirationModel: 'KEY_MATERIAL_EXPIRES', validTo: T0 + 5 * DAY });
   assert.deepEqual(dueDates(imported), { expiry: T0 + 5 * DAY });
-  assert.deepEqual(dueDates({ ...imported, currentKeyMaterialId: undefined }), {}, 'no material, nothing to expire');
-  assert.deepEqual(dueDates({ ...imported, expirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE' }), {});
+  // validTo is the earliest expiry of the key's imported materials: a key lacking one may still have others expire.
+  assert.deepEqual(dueDates({ ...imported, currentKeyMaterialId: undefined }), { expiry: T0 + 5 * DAY });
+  assert.deepEqual(dueDates({ ...imported, validTo: undefined }), {}, 'nothing imported expires, nothing to do');
+  // The current material may not expire while another (pending rotation) does.
+  assert.deepEqual(dueDates({ ...imported, expirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE' }), { expiry: T0 + 5 * DAY });
 });
