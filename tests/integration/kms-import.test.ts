@@ -19,6 +19,7 @@ import { wrapKeyMaterial, type TestWrappingAlgorithm } from '../support/wrap-key
 import { ACCOUNT, KEY_MATERIAL_ID_RE, createKey, describeKey, expectKmsError, kms, utf8 } from './helpers.js';
 import { DAY_MS, dataDir, readJsonLines, runJob } from './jobs.js';
 import { scanTable } from './table.js';
+import { waitForRecord } from './audit-files.js';
 
 const REGION = 'ap-south-1';
 const client = () => kms(REGION);
@@ -422,8 +423,14 @@ describe('several imported materials in one symmetric key (issue 15, item 2)', (
     const blob1 = await encrypt(KeyId!, 'under the first');
 
     // 2. New material (with an expiry) waits for the rotation; encryption still uses the first.
-    const second = (await importMaterial(KeyId!, m2, { importType: 'NEW_KEY_MATERIAL', validTo: validTo2, description: 'second' })).KeyMaterialId!;
+    const imported2 = await importMaterial(KeyId!, m2, { importType: 'NEW_KEY_MATERIAL', validTo: validTo2, description: 'second' });
+    const second = imported2.KeyMaterialId!;
     assert.notEqual(second, first);
+    // The CloudTrail record names the material (request parameters and response elements, no secrets).
+    const record = await waitForRecord('ImportKeyMaterial', (r) => r.requestID === imported2.$metadata.requestId);
+    assert.equal(record.responseElements?.keyMaterialId, second);
+    assert.equal(record.requestParameters?.importType, 'NEW_KEY_MATERIAL');
+    assert.equal(record.requestParameters?.encryptedKeyMaterial, undefined);
     assert.deepEqual(await materials(KeyId!), [
       [first, 'CURRENT', 'IMPORTED', undefined],
       [second, 'PENDING_ROTATION', 'IMPORTED', validTo2.getTime()],
@@ -473,7 +480,10 @@ describe('several imported materials in one symmetric key (issue 15, item 2)', (
     assert.equal(await decryptText(blob2), 'under the second');
 
     // 5. Deleting the pending third leaves the key as it is; deleting the non-current first makes it PendingImport.
-    assert.equal((await client().deleteImportedKeyMaterial({ KeyId, KeyMaterialId: third })).KeyMaterialId, third);
+    const deleted = await client().deleteImportedKeyMaterial({ KeyId, KeyMaterialId: third });
+    assert.equal(deleted.KeyMaterialId, third);
+    const deletion = await waitForRecord('DeleteImportedKeyMaterial', (r) => r.requestID === deleted.$metadata.requestId);
+    assert.equal(deletion.requestParameters?.keyMaterialId, third);
     assert.equal((await describeKey(KeyId!, REGION)).KeyState, 'Enabled');
     await client().deleteImportedKeyMaterial({ KeyId, KeyMaterialId: first });
     assert.equal((await describeKey(KeyId!, REGION)).KeyState, 'PendingImport');
