@@ -113,6 +113,11 @@ test('no plaintext key material, data key or plaintext reaches the table, the lo
   for (const region of [REGION, OTHER_REGION, MRK_PRIMARY, MRK_REPLICA]) {
     const items = await scanTable(region);
     for (const item of items.filter((i) => i.entity === 'KeyMaterial')) {
+      // An imported material that expired or was deleted keeps its record, without bytes.
+      if (item.wrapped === undefined) {
+        assert.equal(item.importState, 'PENDING_IMPORT', `a material record without bytes: ${String(item.keyMaterialId)}`);
+        continue;
+      }
       secrets.push(unwrap(rootKey, item)); // throws if an item is not wrapped under the root key
       materials++;
     }
