@@ -34,3 +34,14 @@ export async function multiRegionConfiguration(peers: PeerKeys, key: KeyRecord):
     ReplicaKeys: replicas.map((replica) => ({ Arn: replica.arn, Region: replica.region })),
   };
 }
+
+/**
+ * Whether every key of a multi-region key (the primary and each replica) has imported the material
+ * pending rotation: until then it is PENDING_MULTI_REGION_IMPORT_AND_ROTATION and cannot become current.
+ */
+export async function pendingEverywhere(peers: PeerKeys, key: KeyRecord, keyMaterialId: string): Promise<boolean> {
+  if (!key.multiRegion) return true;
+  const primaryRegion = key.primaryRegion ?? key.region;
+  const keys = await keysInRegions(peers, key, [...new Set([...peers.regions, key.region, primaryRegion])]);
+  return keys.every((k) => k.pendingKeyMaterialId === keyMaterialId);
+}

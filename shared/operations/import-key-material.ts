@@ -164,11 +164,10 @@ async function planImport(ctx: OperationContext, key: KeyRecord, input: ImportKe
       throw new ValidationException('A KeyMaterialId cannot be specified when the ImportType is NEW_KEY_MATERIAL');
     }
     if (!associated) return { kind: 'current', materials };
-    if (key.multiRegion) {
-      throw new UnsupportedOperationException(
-        `${key.arn} is a multi-Region key: importing NEW_KEY_MATERIAL for on-demand rotation of multi-Region keys is not supported by this service yet.`,
-      );
-    }
+    // A replica takes the new material its primary has pending, whichever ImportType names it.
+    if (isReplica(key) && record?.pendingRotation) return { kind: 'pending', materials, record };
+    // New material for a multi-region key goes to the primary first; the replicas import the same bytes.
+    if (isReplica(key)) throw new UnsupportedOperationException(`${key.arn} is not a multi-region primary key.`);
     // Wording ours: the material is one of the key's already.
     if (record || keyMaterialId === known) {
       throw new IncorrectKeyMaterialException(`Key material ${keyMaterialId} is already associated with ${key.arn}; import it with EXISTING_KEY_MATERIAL.`);

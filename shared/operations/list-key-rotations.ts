@@ -5,6 +5,7 @@ import { InvalidMarkerException } from '../errors.js';
 import type { OperationContext } from '../context/operation-context.js';
 import { resolveKey } from '../keys/resolve-key.js';
 import { requireRotatableKey } from '../keys/rotation-rules.js';
+import { pendingEverywhere } from '../keys/multi-region.js';
 
 export interface ListKeyRotationsRequest {
   KeyId: string;
@@ -31,14 +32,23 @@ export async function listKeyRotations(input: ListKeyRotationsRequest, ctx: Oper
   const more = start + limit < materials.length;
   const { items, ...paging } = pageResult(pageItems, more ? pageItems[pageItems.length - 1]!.keyMaterialId : undefined);
   const current = key.currentKeyMaterialId ?? key.importedKeyMaterialId;
+  // New material of a multi-region key waits until every region has imported it.
+  const pending = items.find((m) => m.pendingRotation);
+  const waitingForRegions = pending !== undefined && !(await pendingEverywhere(ctx.peers, key, pending.keyMaterialId));
   return {
-    Rotations: items.map((m) => rotationEntry(key.keyId, m, current, key.origin === 'EXTERNAL')),
+    Rotations: items.map((m) => rotationEntry(key.keyId, m, current, key.origin === 'EXTERNAL', waitingForRegions)),
     ...paging,
   };
 }
 
-function rotationEntry(keyId: string, material: WrappedMaterial, current: string | undefined, imported: boolean) {
-  const state = material.pendingRotation ? 'PENDING_ROTATION' : material.keyMaterialId === current ? 'CURRENT' : 'NON_CURRENT';
+function rotationEntry(keyId: string, material: WrappedMaterial, current: string | undefined, imported: boolean, waitingForRegions: boolean) {
+  const state = material.pendingRotation
+    ? waitingForRegions
+      ? 'PENDING_MULTI_REGION_IMPORT_AND_ROTATION'
+      : 'PENDING_ROTATION'
+    : material.keyMaterialId === current
+      ? 'CURRENT'
+      : 'NON_CURRENT';
   return {
     KeyId: keyId,
     KeyMaterialId: material.keyMaterialId,

@@ -40,5 +40,12 @@ export function withShared(key: KeyRecord, shared: Record<string, unknown> | und
     if (name === 'currentKeyMaterialId' && key.origin === 'EXTERNAL') continue;
     merged[name] = shared[name];
   }
+  // The primary rotated an imported key to the material this region has pending: it is current here too.
+  const rotatedTo = shared.currentKeyMaterialId;
+  if (key.origin === 'EXTERNAL' && key.currentKeyMaterialId !== undefined && rotatedTo !== undefined && rotatedTo === key.pendingKeyMaterialId) {
+    merged.currentKeyMaterialId = rotatedTo;
+    merged.importedKeyMaterialId = rotatedTo;
+    delete merged.pendingKeyMaterialId;
+  }
   return merged as unknown as KeyRecord;
 }

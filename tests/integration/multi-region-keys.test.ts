@@ -344,6 +344,43 @@ describe('multi-region keys with imported material', () => {
   });
 });
 
+describe('new imported material for a multi-region key', () => {
+  const states = async (region: string, keyId: string) =>
+    ((await kms(region).listKeyRotations({ KeyId: keyId, IncludeKeyMaterial: 'ALL_KEY_MATERIAL' })).Rotations ?? []).map((r) => [r.KeyMaterialId, r.KeyMaterialState]);
+
+  it('waits in PENDING_MULTI_REGION_IMPORT_AND_ROTATION until every region has it, then rotates everywhere', async () => {
+    const key = (await kms(P).createKey({ MultiRegion: true, Origin: 'EXTERNAL' })).KeyMetadata!;
+    const [m1, m2] = [randomBytes(32), randomBytes(32)];
+    const first = (await importInto(P, key.KeyId!, m1)).KeyMaterialId!;
+    await kms(P).replicateKey({ KeyId: key.KeyId!, ReplicaRegion: R });
+    await syncReplication();
+    await eventually(async () => assert.equal((await kms(R).describeKey({ KeyId: key.KeyId! })).KeyMetadata!.KeyState, 'PendingImport'));
+    await importInto(R, key.KeyId!, m1);
+    const before = (await kms(R).encrypt({ KeyId: key.KeyId!, Plaintext: utf8('before the rotation') })).CiphertextBlob!;
+
+    // New material goes to the primary first; the replica cannot start one.
+    await rejects(importInto(R, key.KeyId!, randomBytes(32), 'NEW_KEY_MATERIAL'), 'UnsupportedOperationException');
+    const second = (await importInto(P, key.KeyId!, m2, 'NEW_KEY_MATERIAL')).KeyMaterialId!;
+    await syncReplication();
+    assert.deepEqual(await states(P, key.KeyId!), [[first, 'CURRENT'], [second, 'PENDING_MULTI_REGION_IMPORT_AND_ROTATION']]);
+    await rejects(kms(P).rotateKeyOnDemand({ KeyId: key.KeyId! }), 'KMSInvalidStateException');
+
+    // The replica imports the same bytes: now it may rotate, and the replica follows.
+    await importInto(R, key.KeyId!, m2);
+    await syncReplication();
+    await eventually(async () => assert.deepEqual(await states(P, key.KeyId!), [[first, 'CURRENT'], [second, 'PENDING_ROTATION']]));
+    await kms(P).rotateKeyOnDemand({ KeyId: key.KeyId! });
+    await syncReplication();
+    await eventually(async () => assert.equal((await kms(R).describeKey({ KeyId: key.KeyId! })).KeyMetadata!.CurrentKeyMaterialId, second));
+    assert.equal((await kms(P).describeKey({ KeyId: key.KeyId! })).KeyMetadata!.CurrentKeyMaterialId, second);
+    const after = (await kms(R).encrypt({ KeyId: key.KeyId!, Plaintext: utf8('after the rotation') })).CiphertextBlob!;
+    assertBytesEqual((await kms(P).decrypt({ CiphertextBlob: after })).Plaintext, utf8('after the rotation'));
+    assertBytesEqual((await kms(P).decrypt({ CiphertextBlob: before })).Plaintext, utf8('before the rotation'));
+    const fromPrimary = (await kms(P).encrypt({ KeyId: key.KeyId!, Plaintext: utf8('primary, new material') })).CiphertextBlob!;
+    assertBytesEqual((await kms(R).decrypt({ CiphertextBlob: fromPrimary })).Plaintext, utf8('primary, new material'));
+  });
+});
+
 describe('UpdatePrimaryRegion', () => {
   it('swaps the roles; only the new primary can replicate and rotate', async () => {
     const { keyId, primaryArn, replicaArn } = await createReplicated();
