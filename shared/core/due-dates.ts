@@ -21,9 +21,12 @@ export function dueDates(key: KeyRecord): Partial<Record<DueJob, number>> {
   if ((key.keyState === 'PendingDeletion' || key.keyState === 'PendingReplicaDeletion') && key.deletionDate !== undefined) {
     due.deletion = key.deletionDate;
   }
-  // Imported material that expires (validTo: the earliest expiry of the key's imported materials; a key
-  // in any state loses it then).
-  if (key.origin === 'EXTERNAL' && key.validTo !== undefined) due.expiry = key.validTo;
+  // Imported material that expires: the earliest of the key's materials, pending rotation included (a
+  // key in any state loses it then).
+  if (key.origin === 'EXTERNAL') {
+    const at = Math.min(key.validTo ?? Infinity, key.pendingValidTo ?? Infinity);
+    if (at !== Infinity) due.expiry = at;
+  }
   return due;
 }
 

@@ -31,13 +31,29 @@ export function lacksMaterial(materials: readonly WrappedMaterial[]): boolean {
   return materials.some((m) => !m.pendingRotation && !isImported(m));
 }
 
-/** The earliest expiry of the imported materials (the expiry job's due date), or undefined. */
-export function earliestExpiry(materials: readonly WrappedMaterial[]): number | undefined {
+/** The earliest expiry of the imported materials that `which` accepts, or undefined. */
+function earliestExpiry(materials: readonly WrappedMaterial[], which: (m: WrappedMaterial) => boolean): number | undefined {
   let earliest: number | undefined;
   for (const m of materials) {
-    if (isImported(m) && m.validTo !== undefined && (earliest === undefined || m.validTo < earliest)) earliest = m.validTo;
+    if (which(m) && isImported(m) && m.validTo !== undefined && (earliest === undefined || m.validTo < earliest)) earliest = m.validTo;
   }
   return earliest;
+}
+
+/**
+ * Sets the key's expiry fields from its materials: validTo, the earliest expiry of the materials
+ * permanently associated with it (KeyMetadata's ValidTo), and pendingValidTo, that of the material
+ * pending rotation; the expiry job is due at the earlier of the two.
+ */
+export function withExpiries(key: KeyRecord, materials: readonly WrappedMaterial[]): KeyRecord {
+  const next = { ...key };
+  const validTo = earliestExpiry(materials, (m) => !m.pendingRotation);
+  const pendingValidTo = earliestExpiry(materials, (m) => m.pendingRotation === true);
+  if (validTo !== undefined) next.validTo = validTo;
+  else delete next.validTo;
+  if (pendingValidTo !== undefined) next.pendingValidTo = pendingValidTo;
+  else delete next.pendingValidTo;
+  return next;
 }
 
 /**

@@ -41,7 +41,8 @@ export function keyMetadata(key: KeyRecord, multiRegionConfiguration?: MultiRegi
     // it; AWS shows neither on an EXTERNAL key waiting for its material (PendingImport).
     ExpirationModel: key.origin === 'EXTERNAL' && key.currentKeyMaterialId !== undefined ? key.expirationModel : undefined,
     ValidTo:
-      key.origin === 'EXTERNAL' && key.currentKeyMaterialId !== undefined && key.expirationModel === 'KEY_MATERIAL_EXPIRES' && key.validTo !== undefined
+      // The earliest expiry of the materials permanently associated with the key (AWS).
+      key.origin === 'EXTERNAL' && key.currentKeyMaterialId !== undefined && key.validTo !== undefined
         ? new Date(key.validTo)
         : undefined,
   };

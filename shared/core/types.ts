@@ -59,7 +59,7 @@ export interface KeyRecord {
   onDemandRotationCount?: number;
   /**
    * EXTERNAL origin: how the current imported material expires; validTo is the earliest expiry (epoch ms)
-   * of the key's imported materials, pending rotation included (the expiry job's due date).
+   * of the imported materials permanently associated with the key (all but one pending rotation).
    */
   expirationModel?: ExpirationModel;
   validTo?: number;
@@ -71,6 +71,8 @@ export interface KeyRecord {
   importedKeyMaterialId?: string;
   /** EXTERNAL symmetric keys: imported material waiting for RotateKeyOnDemand to become current. */
   pendingKeyMaterialId?: string;
+  /** When that material expires (epoch ms), if it does. */
+  pendingValidTo?: number;
   /** The deletion date for which the one-day warning was sent (the deletion job sends it once). */
   deletionWarningSentFor?: number;
   /** Bumped by every write; writes are conditional on the revision they read (optimistic locking). */

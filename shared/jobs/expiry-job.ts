@@ -11,7 +11,7 @@
  * and the run carries on.
  */
 import { isDue } from '../core/due-dates.js';
-import { earliestExpiry, isImported, keyWithoutMaterial, undoEffects } from '../core/imported-material.js';
+import { isImported, keyWithoutMaterial, undoEffects, withExpiries } from '../core/imported-material.js';
 import type { KeyRecord } from '../core/types.js';
 import { serviceEventRecord } from '../audit/service-events.js';
 import { expirationEvent } from '../events/kms-events.js';
@@ -43,16 +43,18 @@ async function expireKey(ctx: JobContext, keyId: string): Promise<boolean> {
     );
     // A multi-region key's records are shared by its regions: this region's expiry is its key's ValidTo.
     const expired = key.multiRegion
-      ? [{ keyMaterialId: key.currentKeyMaterialId ?? key.importedKeyMaterialId!, validTo: key.validTo!, record: undefined, needed: true }]
+      ? key.validTo !== undefined && key.validTo <= ctx.now.getTime()
+        ? [{ keyMaterialId: key.currentKeyMaterialId ?? key.importedKeyMaterialId!, validTo: key.validTo, record: undefined, needed: true }]
+        : []
       : materials
           .filter((m) => isImported(m) && m.validTo !== undefined && m.validTo <= ctx.now.getTime())
           .map((m) => ({ keyMaterialId: m.keyMaterialId, validTo: m.validTo!, record: m, needed: !m.pendingRotation }));
     if (expired.length === 0) return false;
     const remaining = materials.filter((m) => !expired.some((e) => e.keyMaterialId === m.keyMaterialId));
-    const next: KeyRecord = expired.some((e) => e.needed) ? keyWithoutMaterial(key) : { ...key, revision: key.revision + 1 };
-    const earliest = key.multiRegion ? undefined : earliestExpiry(remaining);
-    if (earliest !== undefined) next.validTo = earliest;
-    else delete next.validTo;
+    const next: KeyRecord = withExpiries(
+      expired.some((e) => e.needed) ? keyWithoutMaterial(key) : { ...key, revision: key.revision + 1 },
+      key.multiRegion ? [] : remaining,
+    );
     await ctx.store.commitKey(next, {
       replaceMaterials: expired.flatMap((e) => undoEffects(key, e.record).replaceMaterials ?? []),
       // The event time is when the material expired (ValidTo), not when this run noticed it.

@@ -45,9 +45,12 @@ export async function commitImportedRotation(deps: RotationDeps, key: KeyRecord,
   if (!pending) throw new KMSInvalidStateException(`No available key material pending rotation for the key: ${key.arn}.`);
   const { pendingRotation: _p, ...rest } = pending;
   const material = asRotation(rest, 'ON_DEMAND', now);
-  const { pendingKeyMaterialId: _k, ...unpending } = rotate(key, material, 'ON_DEMAND', now);
+  const { pendingKeyMaterialId: _k, pendingValidTo: _v, ...unpending } = rotate(key, material, 'ON_DEMAND', now);
   const next: KeyRecord = { ...unpending, importedKeyMaterialId: material.keyMaterialId };
   if (material.expirationModel !== undefined) next.expirationModel = material.expirationModel;
+  // Now permanently associated, its expiry counts for the key's ValidTo.
+  const validTo = Math.min(key.validTo ?? Infinity, material.validTo ?? Infinity);
+  if (validTo !== Infinity) next.validTo = validTo;
   const outbox = rotationRecords(next, 'ON_DEMAND', key.currentKeyMaterialId, material.keyMaterialId, now, deps.eventSource);
   await deps.store.commitKey(next, { replaceMaterials: [material], outbox });
   return { key: next, outbox };

@@ -5,7 +5,7 @@
  * the key needs makes it PendingImport (a key pending deletion stays so); a material pending rotation
  * goes alone. Re-importing the same material restores it (KMS-REFERENCE §9).
  */
-import { keyWithoutMaterial, earliestExpiry, isImported, undoEffects } from '../core/imported-material.js';
+import { keyWithoutMaterial, isImported, undoEffects, withExpiries } from '../core/imported-material.js';
 import type { KeyRecord } from '../core/types.js';
 import { NotFoundException } from '../errors.js';
 import type { OperationContext } from '../context/operation-context.js';
@@ -35,11 +35,8 @@ export async function deleteImportedKeyMaterial(input: DeleteImportedKeyMaterial
     if (material ? !isImported(material) : targetId !== key.currentKeyMaterialId) return { KeyId: key.arn, KeyMaterialId: targetId };
 
     const needed = !material?.pendingRotation;
-    const next: KeyRecord = needed ? keyWithoutMaterial(key) : { ...key, revision: key.revision + 1 };
     const remaining = materials.filter((m) => m.keyMaterialId !== targetId);
-    const earliest = key.multiRegion ? undefined : earliestExpiry(remaining);
-    if (earliest !== undefined) next.validTo = earliest;
-    else delete next.validTo;
+    const next: KeyRecord = withExpiries(needed ? keyWithoutMaterial(key) : { ...key, revision: key.revision + 1 }, key.multiRegion ? [] : remaining);
     await ctx.store.commitKey(next, undoEffects(key, material));
     ctx.vault.forget(key.keyId, targetId);
     return { KeyId: key.arn, KeyMaterialId: targetId };

@@ -19,7 +19,7 @@ import type { OperationContext } from '../context/operation-context.js';
 import { checkExternalOrigin } from './get-parameters-for-import.js';
 import { resolveKey } from '../keys/resolve-key.js';
 import { isReplica } from '../core/multi-region.js';
-import { earliestExpiry, isImported, lacksMaterial } from '../core/imported-material.js';
+import { isImported, lacksMaterial, withExpiries } from '../core/imported-material.js';
 
 export interface ImportKeyMaterialRequest {
   KeyId: string;
@@ -114,10 +114,7 @@ export async function importKeyMaterial(input: ImportKeyMaterialRequest, ctx: Op
       next.keyState = key.keyState === 'PendingImport' ? 'Enabled' : key.keyState;
       next.expirationModel = materials.find((m) => m.keyMaterialId === current)?.expirationModel ?? model;
     }
-    const earliest = earliestExpiry(materials);
-    if (earliest !== undefined) next.validTo = earliest;
-    else delete next.validTo;
-    await ctx.store.commitKey(next, {
+    await ctx.store.commitKey(withExpiries(next, materials), {
       ...(plan.record ? { replaceMaterials: [record] } : { putMaterials: [record] }),
       ...(plan.replacesPending !== undefined ? { deleteMaterials: [plan.replacesPending] } : {}),
     });

@@ -435,7 +435,9 @@ describe('several imported materials in one symmetric key (issue 15, item 2)', (
       [first, 'CURRENT', 'IMPORTED', undefined],
       [second, 'PENDING_ROTATION', 'IMPORTED', validTo2.getTime()],
     ]);
-    assert.equal((await describeKey(KeyId!, REGION)).CurrentKeyMaterialId, first);
+    metadata = await describeKey(KeyId!, REGION);
+    assert.equal(metadata.CurrentKeyMaterialId, first);
+    assert.equal(metadata.ValidTo, undefined, 'material pending rotation is not permanently associated: its expiry is not the key\'s');
     // Only one material pending rotation at a time [obs message].
     await expectKmsError(
       importMaterial(KeyId!, m3, { importType: 'NEW_KEY_MATERIAL' }),
