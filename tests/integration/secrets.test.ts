@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { createDecipheriv, generateKeyPairSync, randomBytes } from 'node:crypto';
-import { wrapKeyMaterial } from '../support/wrap-key-material.js';
+import { importInto } from './import-material.js';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -84,13 +84,7 @@ test('no plaintext key material, data key or plaintext reaches the table, the lo
   for (const [KeySpec, KeyUsage, material] of imports) {
     secrets.push(material);
     const keyId = (await kms(REGION).createKey({ Origin: 'EXTERNAL', KeySpec: KeySpec as never, KeyUsage: KeyUsage as never })).KeyMetadata!.KeyId!;
-    const params = await kms(REGION).getParametersForImport({ KeyId: keyId, WrappingAlgorithm: 'RSA_AES_KEY_WRAP_SHA_256', WrappingKeySpec: 'RSA_3072' });
-    await kms(REGION).importKeyMaterial({
-      KeyId: keyId,
-      ImportToken: params.ImportToken,
-      EncryptedKeyMaterial: wrapKeyMaterial(params.PublicKey!, 'RSA_AES_KEY_WRAP_SHA_256', material),
-      ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE',
-    });
+    await importInto(REGION, keyId, material, undefined, 'RSA_AES_KEY_WRAP_SHA_256');
     if (KeyUsage === 'SIGN_VERIFY') await kms(REGION).sign({ KeyId: keyId, Message: Buffer.from('x'), MessageType: 'RAW', SigningAlgorithm: 'ECDSA_SHA_256' });
     else await kms(REGION).generateMac({ KeyId: keyId, Message: Buffer.from('x'), MacAlgorithm: 'HMAC_SHA_256' });
   }
