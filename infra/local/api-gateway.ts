@@ -41,7 +41,7 @@ export interface ApiGatewayOptions {
   functionName?: string;
   /** The region in the Lambda context's function ARN. */
   region?: string;
-  /** `GET /!health` (under the base path too): the local runtime's own state, no token needed. */
+  /** `GET /health` and `GET /!health` (under the base path too): the local runtime's own state, no token needed. */
   health?: () => { healthy: boolean; body: object };
 }
 
@@ -80,7 +80,9 @@ export function createApiGatewayServer(options: ApiGatewayOptions): Server {
     const requestPath = queryAt < 0 ? url : url.slice(0, queryAt);
     // The path below the base path ('' or '/' is the API's root, as API Gateway maps `/dev` and `/dev/`).
     const below = !basePath ? requestPath : requestPath === basePath || requestPath.startsWith(`${basePath}/`) ? requestPath.slice(basePath.length) : undefined;
-    if (options.health && (requestPath === '/!health' || below === '/!health')) {
+    // `/health` is what compose files and CI waits probe; `/!health` stays for earlier users.
+    const healthPaths = ['/health', '/!health'];
+    if (options.health && req.method === 'GET' && (healthPaths.includes(requestPath) || healthPaths.includes(below ?? ''))) {
       const { healthy, body } = options.health();
       req.resume();
       return sendJson(res, healthy ? 200 : 503, body);

@@ -154,7 +154,14 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
       const store = dynamodb.status();
       return {
         healthy: store === 'up',
-        body: { status: store === 'up' ? 'ok' : 'degraded', dynamodbLocal: store, dynamodbRestarts: dynamodb.restarts(), regionsDown: health.downRegions() },
+        body: {
+          status: store === 'up' ? 'ok' : 'degraded',
+          regions: [...replication.regions()],
+          dynamodb: store === 'up' ? 'ok' : store,
+          dynamodbLocal: store,
+          dynamodbRestarts: dynamodb.restarts(),
+          regionsDown: health.downRegions(),
+        },
       };
     };
     server = createApiGatewayServer({ handler, logger, admin, basePath: basePathOf(env.KMS_BASE_PATH), region: config.defaultRegion, health: healthOf });

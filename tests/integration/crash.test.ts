@@ -163,8 +163,17 @@ describe('kill -9 of DynamoDB Local under load', { timeout: 300_000 }, () => {
     running = await start(dataDir);
     const endpoint = running.endpoint;
     const kms = new KMS({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
-    const health = async () => (await (await fetch(`${endpoint}/!health`)).json()) as { status: string; dynamodbLocal: string; dynamodbRestarts: number };
-    assert.equal((await health()).status, 'ok');
+    // GET /health, as compose files and CI waits probe it: 200 ok, 503 while DynamoDB Local is down.
+    const health = async () => {
+      const response = await fetch(`${endpoint}/health`);
+      const body = (await response.json()) as { status: string; dynamodb: string; regions: string[]; dynamodbRestarts: number };
+      assert.equal(response.status, body.status === 'ok' ? 200 : 503, JSON.stringify(body));
+      assert.equal(body.dynamodb === 'ok', body.status === 'ok');
+      return body;
+    };
+    const first = await health();
+    assert.equal(first.status, 'ok');
+    assert.deepEqual(first.regions, REGIONS);
     const { KeyMetadata } = await kms.createKey({});
     const keyId = KeyMetadata!.KeyId!;
 
