@@ -54,11 +54,13 @@ export interface Services {
   sinks: Sinks;
   /** Each key's last cryptographic use: the API records it, GetKeyLastUsage reads it. */
   keyUsage: KeyUsageRecorder;
+  /** Forgets every cache of this process (keys, grants, unwrapped material, key usage): after the local reset. */
+  forgetCaches(): void;
 }
 
 interface RegionStores {
-  keys: KeyStore;
-  grants: GrantStore;
+  keys: CachedKeyStore;
+  grants: CachedGrantStore;
   jobs: JobStore;
   peers: PeerKeys;
   keyUsage: { last(keyId: string): Promise<KeyUsage | undefined> };
@@ -152,6 +154,14 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
   return {
     sinks,
     keyUsage,
+    forgetCaches: () => {
+      for (const stores of regions.values()) {
+        stores.keys.clear();
+        stores.grants.clear();
+      }
+      vault.clear();
+      keyUsage.clear();
+    },
     credentials,
     credentialStore,
     credentialAdmin: () => ({

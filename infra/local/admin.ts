@@ -9,6 +9,7 @@
  *   POST /!admin/regions/<region>/<fail|restore>        {"recovery": "<region>", "reason"?, "by"?}: declare a region
  *                                                       failed for a recovery region, or withdraw it (KMS_RECOVERY_DECRYPT)
  *   POST /!admin/replication/sync                       {"timeoutMs"?}: waits until replication has caught up
+ *   POST /!admin/reset                                  empties every region's table but the credentials (a clean start)
  *   GET  /!admin/credentials                            the service credentials (no secrets), with last use
  *   POST /!admin/credentials                            {"principalArn", "vpcEndpointId"?, "description"?, "by"?}:
  *                                                       a new access key; the answer holds its secret, once
@@ -48,7 +49,7 @@ export async function ensureAdminToken(dataDir: string): Promise<string> {
 
 export interface AdminOptions {
   token: string;
-  services: Pick<Services, 'jobContext'>;
+  services: Pick<Services, 'jobContext' | 'forgetCaches'>;
   /** Regions whose table exists: where a job runs when the request names none. */
   regions: () => string[];
   /** Makes sure a named region's table exists before a job queries it. */
@@ -62,6 +63,8 @@ export interface AdminOptions {
   globalRegions?: () => readonly string[];
   /** Whether regions may be declared failed (KMS_RECOVERY_DECRYPT). */
   recoveryDecrypt?: boolean;
+  /** Empties a region's table but its credentials (`POST /!admin/reset`). */
+  emptyTable?: (region: string) => Promise<number>;
   /** The local replication, when the global table has more than one region. */
   replication?: { caughtUp(timeoutMs?: number): Promise<void> };
   /** Service credentials (shared/credentials/manage.ts). */
@@ -104,6 +107,7 @@ export function createAdminHandler(options: AdminOptions) {
     if (req.method === 'POST' && path === '/!admin/events') return rotationRequest(raw);
     if (path === '/!admin/regions') return regionStatus();
     if (req.method === 'POST' && path === '/!admin/replication/sync') return replicationSync(raw);
+    if (req.method === 'POST' && path === '/!admin/reset') return reset();
     if (path === '/!admin/credentials' || path.startsWith('/!admin/credentials/')) return credentialAction(req.method ?? 'GET', path, raw);
     const region = /^\/!admin\/regions\/([a-z0-9-]+)\/(down|up|fail|restore)$/.exec(path);
     if (req.method === 'POST' && region) return regionAction(region[1]!, region[2] as 'down' | 'up' | 'fail' | 'restore', raw);
@@ -127,6 +131,20 @@ export function createAdminHandler(options: AdminOptions) {
     const regions = request.region ? [request.region] : options.regions().filter((r) => !options.health?.isDown(r));
     const names: JobName[] = name === 'all' ? jobNames : [name as JobName];
     return [200, { reports: await runJobs(options.services, names, regions, now, options.log) }];
+  }
+
+  /** Empties every region's table (credentials stay) and this process's caches: a clean start without a restart. */
+  async function reset(): Promise<[number, object]> {
+    if (!options.emptyTable) return [404, { message: 'reset is not available here' }];
+    // Writes still on their way to other regions land first, so that none comes back after the reset.
+    await options.replication?.caughtUp().catch(() => {});
+    const regions = options.regions();
+    const deleted: Record<string, number> = {};
+    for (const region of regions) deleted[region] = await options.emptyTable(region);
+    await options.replication?.caughtUp().catch(() => {});
+    options.services.forgetCaches();
+    options.log('INFO', 'reset: every region\'s table emptied (credentials kept)', { deleted });
+    return [200, { deleted }];
   }
 
   async function regionStatus(): Promise<[number, object]> {

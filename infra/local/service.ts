@@ -14,6 +14,7 @@ import { loadCredentials } from './credentials.js';
 import { startDynamoDbLocal } from './dynamodb-local.js';
 import { RegionHealth } from './region-health.js';
 import { startGlobalTable, type GlobalTable } from './global-table.js';
+import { emptyTable } from './reset.js';
 import { notifyingWrites } from './replication-streams.js';
 import { durableTransactions } from './commit-barrier.js';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -148,6 +149,7 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
       globalRegions: () => replication.regions(),
       recoveryDecrypt: config.recoveryDecrypt,
       replication,
+      emptyTable: (region) => emptyTable(dynamodb.endpoint, config.tableName, region),
       credentials: () => services.credentialAdmin(),
     });
     const healthOf = () => {

@@ -73,6 +73,11 @@ export class MaterialVault {
   }
 
   /** Drops a material from memory (it was deleted: expired or DeleteImportedKeyMaterial). */
+  /** Forgets every unwrapped material (the local runtime's reset). */
+  clear(): void {
+    this.cache.clear();
+  }
+
   forget(keyId: string, keyMaterialId: string): void {
     this.cache.delete(`${keyId}/${keyMaterialId}`);
   }

@@ -75,6 +75,13 @@ export class KeyUsageRecorder {
     return known && (!stored || known.at >= stored.at) ? known : stored;
   }
 
+  /** Forgets every use this instance knows and has not written (the local runtime's reset). */
+  clear(): void {
+    this.pending.clear();
+    this.writtenAt.clear();
+    this.latest.clear();
+  }
+
   /** Writes every pending use now (shutdown), and waits for writes in flight. */
   async flush(): Promise<void> {
     const now = this.now();

@@ -25,6 +25,11 @@ export class CachedGrantStore implements GrantStore {
   /** Bumped by every grant write, so a lookup that overlapped one is not cached. */
   private writes = 0;
 
+  /** Forgets everything this process cached (the local runtime's reset). */
+  clear(): void {
+    this.byKey.clear();
+  }
+
   constructor(
     private readonly inner: GrantStore,
     private readonly ttlMs: number,

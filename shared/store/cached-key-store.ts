@@ -88,6 +88,12 @@ export class CachedKeyStore implements KeyStore {
     return this.inner.listMaterials(keyId);
   }
 
+  /** Forgets everything this process cached (the local runtime's reset). */
+  clear(): void {
+    this.keys.clear();
+    this.aliases.clear();
+  }
+
   /** Forgets what this process cached about a key (its aliases go with the TTL). */
   forgetKey(keyId: string): void {
     this.keys.delete(keyId);

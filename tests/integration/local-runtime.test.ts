@@ -251,6 +251,31 @@ describe('local scheduler and admin route', { timeout: 120_000 }, () => {
     const badNow = await fetch(url, { method: 'POST', body: '{"now":"yesterday"}', headers: { 'x-kms-admin-token': token } });
     assert.equal(badNow.status, 400);
   });
+
+  it('reset empties every region\'s keys without a restart; credentials and the root key stay', async () => {
+    const token = (await readFile(join(dataDir, 'admin-token'), 'utf8')).trim();
+    const rootKey = await readFile(join(dataDir, 'root-key'), 'utf8');
+    const [east, west] = [kmsClient(service!.endpoint), kmsClient(service!.endpoint, 'us-west-2')];
+    const keyId = (await east.createKey({ Description: 'before the reset' })).KeyMetadata!.KeyId!;
+    await east.createAlias({ AliasName: 'alias/before-reset', TargetKeyId: keyId });
+    await east.encrypt({ KeyId: keyId, Plaintext: Buffer.from('cached') }); // the key is in the caches now
+    await west.createKey({ Description: 'before the reset, west' });
+    assert.equal((await fetch(`${service!.endpoint}/!admin/reset`, { method: 'POST' })).status, 403, 'the token is needed');
+
+    const answer = await fetch(`${service!.endpoint}/!admin/reset`, { method: 'POST', headers: { 'x-kms-admin-token': token } });
+    assert.equal(answer.status, 200);
+    const { deleted } = (await answer.json()) as { deleted: Record<string, number> };
+    assert.ok((deleted['us-east-1'] ?? 0) > 0 && (deleted['us-west-2'] ?? 0) > 0, JSON.stringify(deleted));
+    assert.deepEqual((await east.listKeys({})).Keys, []);
+    assert.deepEqual((await west.listKeys({})).Keys, []);
+    await assert.rejects(east.describeKey({ KeyId: keyId }), { name: 'NotFoundException' });
+    await assert.rejects(east.encrypt({ KeyId: keyId, Plaintext: Buffer.from('x') }), { name: 'NotFoundException' });
+    assert.deepEqual((await east.listAliases({})).Aliases?.filter((a) => !a.AliasName!.startsWith('alias/aws/')), []);
+    // The same credentials still sign, the same root key still wraps: the service carries on.
+    const after = (await east.createKey({})).KeyMetadata!.KeyId!;
+    await east.encrypt({ KeyId: after, Plaintext: Buffer.from('after') });
+    assert.equal(await readFile(join(dataDir, 'root-key'), 'utf8'), rootKey);
+  });
 });
 
 describe('API Gateway emulator', () => {
