@@ -56,7 +56,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return {
     tableName: env.KMS_TABLE_NAME || 'kms',
     dynamodbEndpoint: env.KMS_DYNAMODB_ENDPOINT || undefined,
-    defaultRegion: env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1',
+    defaultRegion: defaultRegionOf(env),
     rootKey,
     cacheTtlMs,
     logLevel: env.POWERTOOLS_LOG_LEVEL || env.LOG_LEVEL || 'WARN',
@@ -74,6 +74,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 }
 
 export const DEFAULT_REGIONS = ['us-east-1', 'us-west-2'];
+
+/** The region of requests that name none, and of the local runtime's own work (AWS_REGION). */
+export const defaultRegionOf = (env: Record<string, string | undefined>): string => env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1';
 const REGION = /^([a-z]+-){2,3}\d+$/;
 
 function regionList(raw: string | undefined): string[] {

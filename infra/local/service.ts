@@ -6,7 +6,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import type { Server } from 'node:http';
-import { loadConfig, type Config } from '../../shared/config.js';
+import { defaultRegionOf, loadConfig, type Config } from '../../shared/config.js';
 import { createServices, type Services } from '../../shared/services.js';
 import { createAdminHandler, ensureAdminToken, runtimeFilePath } from './admin.js';
 import { createApiGatewayServer, type ApiHandler, type EmulatorLogger } from './api-gateway.js';
@@ -15,6 +15,7 @@ import { startDynamoDbLocal } from './dynamodb-local.js';
 import { RegionHealth } from './region-health.js';
 import { startGlobalTable, type GlobalTable } from './global-table.js';
 import { emptyTable } from './reset.js';
+import { applySeed, loadSeedFile } from './seed.js';
 import { notifyingWrites } from './replication-streams.js';
 import { durableTransactions } from './commit-barrier.js';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -70,6 +71,10 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
   await mkdir(dataDir, { recursive: true });
   // Read the credentials file first: a bad file should fail the start before the JVM is launched.
   const credentials = loadCredentials(env);
+  // And the seed file: an invalid entry stops the start at once, naming it.
+  const seedKeys = env.KMS_SEED_FILE
+    ? loadSeedFile(env.KMS_SEED_FILE, { region: defaultRegionOf(env), account: credentials.principals[0]?.accountId ?? '111122223333' })
+    : [];
 
   // Load the handler module while the JVM starts: both take a while and neither needs the other.
   const createHandler = options.createHandler
@@ -127,6 +132,13 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
     // The credentials file seeds the credential store (the same store, and verifier, as in AWS).
     const seeded = await seedCredentials(services.credentialAdmin(), credentials.principals, credentials.source);
     logger.info('credentials seeded', { source: credentials.source, outcomes: seeded });
+    // Seeded keys, made once (a key that exists stays as it is; differences are reported).
+    if (seedKeys.length > 0) {
+      await Promise.all([...new Set(seedKeys.map((k) => k.region))].map((region) => tables.ensure(region)));
+      const report = await applySeed(services, seedKeys);
+      for (const difference of report.differences) logger.error('seed file: an existing key differs from its entry', { difference });
+      logger.info('keys seeded', { created: report.created.length, unchanged: report.unchanged.length, differing: report.differences.length });
+    }
     // Each authenticated request's region: a region taken down answers 503; another gets its table on first use.
     const regionGate: RegionGate = (region) => {
       if (health.isDown(region)) throw new ServiceUnavailableException(`The KMS endpoint of ${region} is unavailable (the region is down). Try another region.`);

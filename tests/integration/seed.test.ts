@@ -1,0 +1,114 @@
+/**
+ * Seeding (KMS_SEED_FILE, infra/local/seed.ts): keys with known ids and material are made at start, so
+ * a ciphertext made by one instance decrypts in a fresh instance seeded from the same file; starting
+ * again changes nothing; an invalid entry stops the start at once, naming it. Own services, in-process.
+ */
+import assert from 'node:assert/strict';
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { KMS } from '@aws-sdk/client-kms';
+import { startLocalService, type LocalService } from '../../infra/local/service.js';
+
+const client = (service: LocalService) =>
+  new KMS({ endpoint: service.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+
+describe('KMS_SEED_FILE', { timeout: 180_000 }, () => {
+  let dir: string;
+  const symmetricId = randomUUID();
+  const hmacId = randomUUID();
+  const signingId = randomUUID();
+  const symmetric = randomBytes(32);
+  const hmac = randomBytes(32);
+  const alias = `alias/seeded-${randomBytes(4).toString('hex')}`;
+  const start = (name: string, seed: string) =>
+    startLocalService({ port: 0, dynamodbPort: 0, dataDir: join(dir, name), jobIntervalMs: 0, env: { KMS_SEED_FILE: seed, KMS_REGIONS: 'us-east-1', LOG_LEVEL: 'ERROR' } });
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'kms-seed-'));
+    await writeFile(
+      join(dir, 'seed.yaml'),
+      [
+        'keys:',
+        `  - keyId: ${symmetricId}`,
+        '    description: orders',
+        `    aliases: [${alias}]`,
+        '    tags: { team: payments }',
+        '    rotationPeriodInDays: 90',
+        `    material: ${symmetric.toString('base64')}`,
+        `  - keyId: ${hmacId}`,
+        '    keySpec: HMAC_256',
+        '    keyUsage: GENERATE_VERIFY_MAC',
+        `    material: ${hmac.toString('base64')}`,
+        `  - keyId: ${signingId}`,
+        '    keySpec: ECC_NIST_P256',
+        '    keyUsage: SIGN_VERIFY',
+        '',
+      ].join('\n'),
+    );
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('makes the keys with their ids, aliases, tags and rotation; a fresh instance decrypts what the first encrypted', async () => {
+    const first = await start('a', join(dir, 'seed.yaml'));
+    let blob: Uint8Array;
+    try {
+      const kms = client(first);
+      const described = (await kms.describeKey({ KeyId: alias })).KeyMetadata!;
+      assert.equal(described.KeyId, symmetricId);
+      assert.equal(described.Description, 'orders');
+      assert.deepEqual((await kms.listResourceTags({ KeyId: symmetricId })).Tags, [{ TagKey: 'team', TagValue: 'payments' }]);
+      const rotation = await kms.getKeyRotationStatus({ KeyId: symmetricId });
+      assert.equal(rotation.KeyRotationEnabled, true);
+      assert.equal(rotation.RotationPeriodInDays, 90);
+      blob = (await kms.encrypt({ KeyId: alias, Plaintext: Buffer.from('seeded'), EncryptionContext: { run: 'one' } })).CiphertextBlob!;
+      const mac = await kms.generateMac({ KeyId: hmacId, Message: Buffer.from('m'), MacAlgorithm: 'HMAC_SHA_256' });
+      assert.deepEqual(Buffer.from(mac.Mac!), createHmac('sha256', hmac).update('m').digest(), 'the HMAC key is the seeded material');
+      assert.equal((await kms.describeKey({ KeyId: signingId })).KeyMetadata!.KeySpec, 'ECC_NIST_P256');
+    } finally {
+      await first.stop();
+    }
+
+    const second = await start('b', join(dir, 'seed.yaml'));
+    try {
+      const opened = await client(second).decrypt({ CiphertextBlob: blob, EncryptionContext: { run: 'one' } });
+      assert.equal(Buffer.from(opened.Plaintext!).toString(), 'seeded');
+      assert.equal(opened.KeyId, `arn:aws:kms:us-east-1:111122223333:key/${symmetricId}`);
+    } finally {
+      await second.stop();
+    }
+  });
+
+  it('starting again on the same data leaves the keys as they are', async () => {
+    const first = await start('c', join(dir, 'seed.yaml'));
+    const created = (await client(first).describeKey({ KeyId: symmetricId })).KeyMetadata!.CreationDate!;
+    await client(first).updateKeyDescription({ KeyId: symmetricId, Description: 'changed by a test' });
+    await first.stop();
+    const again = await start('c', join(dir, 'seed.yaml'));
+    try {
+      const described = (await client(again).describeKey({ KeyId: symmetricId })).KeyMetadata!;
+      assert.equal(described.CreationDate!.getTime(), created.getTime());
+      assert.equal(described.Description, 'changed by a test', 'an existing key is not overwritten');
+    } finally {
+      await again.stop();
+    }
+  });
+
+  it('an invalid entry stops the start at once, naming the entry', async () => {
+    const bad = join(dir, 'bad.json');
+    await writeFile(bad, JSON.stringify({ keys: [{ keyId: randomUUID() }, { keyId: 'not-an-id' }] }));
+    const began = performance.now();
+    await assert.rejects(start('d', bad), (error: Error) => {
+      assert.match(error.message, /keys\[1\] \(not-an-id\): keyId must be/);
+      return true;
+    });
+    assert.ok(performance.now() - began < 2000, 'refused before DynamoDB Local starts');
+    const wrongMaterial = join(dir, 'wrong.yaml');
+    await writeFile(wrongMaterial, `keys:\n  - keyId: ${randomUUID()}\n    keySpec: HMAC_512\n    keyUsage: GENERATE_VERIFY_MAC\n    material: ${randomBytes(16).toString('base64')}\n`);
+    await assert.rejects(start('e', wrongMaterial), /keys\[0\].*material is not HMAC_512 key material/);
+  });
+});
