@@ -15,6 +15,7 @@ import { startDynamoDbLocal } from './dynamodb-local.js';
 import { RegionHealth } from './region-health.js';
 import { startGlobalTable, type GlobalTable } from './global-table.js';
 import { emptyTable } from './reset.js';
+import { lockDataDir } from './data-dir-lock.js';
 import { applySeed, loadSeedFile } from './seed.js';
 import { notifyingWrites } from './replication-streams.js';
 import { durableTransactions } from './commit-barrier.js';
@@ -86,6 +87,8 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
       );
   createHandler.catch(() => {}); // reported below, after DynamoDB Local is stopped again
 
+  // One service per data directory (a second one is refused, naming the first).
+  const releaseLock = lockDataDir(dataDir, runtimeFilePath(dataDir));
   const dynamodb = await startDynamoDbLocal({
     dataDir,
     port: options.dynamodbPort ?? 4598,
@@ -99,6 +102,9 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
         options.onStoreLost?.(error);
       },
     },
+  }).catch((error: unknown) => {
+    releaseLock();
+    throw error;
   });
   let server: Server | undefined;
   let globalTable: GlobalTable | undefined;
@@ -213,6 +219,7 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
         await replication?.stop();
         await rm(runtimeFilePath(dataDir), { force: true });
         await dynamodb.stop();
+        releaseLock();
       })());
     return {
       endpoint,
@@ -225,6 +232,7 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
     if (server?.listening) await closeServer(server);
     await globalTable?.stop();
     await dynamodb.stop();
+    releaseLock();
     throw error;
   }
 }
