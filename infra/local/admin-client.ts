@@ -5,6 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { adminTokenPath, runtimeFilePath } from './admin.js';
 
 export class AdminUnavailable extends Error {}
@@ -39,6 +40,24 @@ export function printAdminResult(result: { status: number; body: Record<string, 
   }
   console.log(JSON.stringify(result.body, null, 2));
   return 0;
+}
+
+/**
+ * The command line of an operator command: `--help` (or `-h`) prints the usage and exits 0; an unknown
+ * or malformed option prints what is wrong and the usage and exits 2, instead of a stack trace.
+ */
+export function parseCommandLine<T extends ParseArgsConfig>(usage: string, config: T): ReturnType<typeof parseArgs<T>> {
+  const args = config.args ?? process.argv.slice(2);
+  if (args.includes('--help') || args.includes('-h')) {
+    console.log(usage);
+    process.exit(0);
+  }
+  try {
+    return parseArgs(config);
+  } catch (error) {
+    console.error(`${(error as Error).message.split('. To specify')[0]}\n${usage}`);
+    process.exit(2);
+  }
 }
 
 /** Runs an operator command's main and exits with its code; a service that is not running is said plainly. */

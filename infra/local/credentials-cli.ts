@@ -15,14 +15,13 @@
  * Every change leaves an audit record (CreateAccessKey, UpdateAccessKey, DeleteAccessKey) naming the
  * operator (--by, default $USER).
  */
-import { parseArgs } from 'node:util';
-import { adminRequest, printAdminResult, runCommand } from './admin-client.js';
+import { adminRequest, printAdminResult, runCommand, parseCommandLine } from './admin-client.js';
 
 const USAGE =
   'usage: npm run credentials -- create --principal <arn> [--vpce <id>] [--description <text>] | list | disable <akid> | enable <akid> | delete <akid> | rotate <akid> [--disable-old]';
 
 async function main(): Promise<number> {
-  const { positionals, values } = parseArgs({
+  const { positionals, values } = parseCommandLine(USAGE, {
     allowPositionals: true,
     options: {
       principal: { type: 'string' },

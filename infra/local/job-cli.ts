@@ -9,21 +9,22 @@
  * Ctrl-C stops waiting, not the job: it runs inside the service and finishes there (safely: each key is
  * one conditional write, and a run can be repeated); its report then goes unprinted, and it says so.
  */
-import { parseArgs } from 'node:util';
-import { adminRequest, runCommand } from './admin-client.js';
+import { adminRequest, parseCommandLine, runCommand } from './admin-client.js';
+
+const USAGE = 'usage: npm run job -- <rotation|deletion|expiry|all> [--now <ISO-8601>] [--region <region>] [--data-dir <dir>]';
 
 async function main(): Promise<number> {
   process.once('SIGINT', () => {
     console.error('\nInterrupted: the job goes on inside the service and finishes there (every key is one conditional write; running it again is safe). Its report is not shown.');
     process.exit(130);
   });
-  const { positionals, values } = parseArgs({
+  const { positionals, values } = parseCommandLine(USAGE, {
     allowPositionals: true,
     options: { now: { type: 'string' }, region: { type: 'string' }, 'data-dir': { type: 'string' } },
   });
   const job = positionals[0];
   if (!job || positionals.length > 1) {
-    console.error('usage: npm run job -- <rotation|deletion|expiry|all> [--now <ISO-8601>] [--region <region>]');
+    console.error(USAGE);
     return 2;
   }
   if (values.now !== undefined && Number.isNaN(Date.parse(values.now))) {

@@ -10,13 +10,12 @@
  *   status                                      regions, which are down, which are declared failed
  *   sync                                        wait until replication has caught up
  */
-import { parseArgs } from 'node:util';
-import { adminRequest, printAdminResult, runCommand } from './admin-client.js';
+import { adminRequest, printAdminResult, runCommand, parseCommandLine } from './admin-client.js';
 
 const USAGE = 'usage: npm run region -- <down|up> <region> | <fail|restore> <region> --recovery <region> [--reason <text>] | status | sync';
 
 async function main(): Promise<number> {
-  const { positionals, values } = parseArgs({
+  const { positionals, values } = parseCommandLine(USAGE, {
     allowPositionals: true,
     options: { recovery: { type: 'string' }, reason: { type: 'string' }, by: { type: 'string' }, 'data-dir': { type: 'string' } },
   });
