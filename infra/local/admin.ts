@@ -54,6 +54,8 @@ export interface AdminOptions {
   regions: () => string[];
   /** Makes sure a named region's table exists before a job queries it. */
   prepareRegion: (region: string) => Promise<void>;
+  /** Whether a region has a table (the jobs of a region never used are refused, and make none). */
+  regionExists: (region: string) => Promise<boolean>;
   log: JobContext['log'];
   /** Region of an event that names none. */
   defaultRegion: string;
@@ -127,7 +129,10 @@ export function createAdminHandler(options: AdminOptions) {
       return [400, { message: `'region' is not a region name: ${request.region}` }];
     }
     if (request.region && options.health?.isDown(request.region)) return [503, { message: `${request.region} is down (npm run region -- up ${request.region})` }];
-    if (request.region) await options.prepareRegion(request.region);
+    // A region never used has no table and nothing to do: no table is made for it.
+    if (request.region && !(await options.regionExists(request.region))) {
+      return [404, { message: `${request.region} has no keys: the service has never been used in it` }];
+    }
     const regions = request.region ? [request.region] : options.regions().filter((r) => !options.health?.isDown(r));
     const names: JobName[] = name === 'all' ? jobNames : [name as JobName];
     return [200, { reports: await runJobs(options.services, names, regions, now, options.log) }];

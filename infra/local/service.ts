@@ -16,6 +16,7 @@ import { RegionHealth } from './region-health.js';
 import { startGlobalTable, type GlobalTable } from './global-table.js';
 import { emptyTable } from './reset.js';
 import { lockDataDir } from './data-dir-lock.js';
+import { assertPortFree } from './ports.js';
 import { applySeed, loadSeedFile } from './seed.js';
 import { notifyingWrites } from './replication-streams.js';
 import { durableTransactions } from './commit-barrier.js';
@@ -87,6 +88,10 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
       );
   createHandler.catch(() => {}); // reported below, after DynamoDB Local is stopped again
 
+  // The KMS port, if one was chosen, must be free: said now rather than after DynamoDB Local has started.
+  const port = options.port ?? 4599;
+  const host = options.host ?? '127.0.0.1';
+  if (port !== 0) await assertPortFree(port, host, `Port ${port} on ${host} for the KMS endpoint is in use (set KMS_PORT)`);
   // One service per data directory (a second one is refused, naming the first).
   const releaseLock = lockDataDir(dataDir, runtimeFilePath(dataDir));
   const dynamodb = await startDynamoDbLocal({
@@ -161,6 +166,7 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
       services,
       regions: tables.regions,
       prepareRegion: tables.ensure,
+      regionExists: tables.exists,
       log: jobLog,
       defaultRegion: config.defaultRegion,
       health,
@@ -185,7 +191,7 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
       };
     };
     server = createApiGatewayServer({ handler, logger, admin, basePath: basePathOf(env.KMS_BASE_PATH), region: config.defaultRegion, health: healthOf });
-    const address = await listen(server, options.port ?? 4599, options.host ?? '127.0.0.1');
+    const address = await listen(server, port, host);
     // With KMS_BASE_PATH (e.g. /dev) the API is served under it, the way a deployed stage is: that is the endpoint.
     const endpoint = `http://${urlHost(address)}:${address.port}${basePathOf(env.KMS_BASE_PATH)}`;
     // Where `npm run job` finds this service (the port may have been picked at random).

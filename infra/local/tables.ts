@@ -106,6 +106,8 @@ export interface TableEnsurer {
   pending(region: string): Promise<void> | undefined;
   /** Regions whose table is known to exist. */
   regions(): string[];
+  /** Whether the region's table exists (asks DynamoDB Local for a region not seen yet; creates nothing). */
+  exists(region: string): Promise<boolean>;
 }
 
 export function tableEnsurer(endpoint: string, tableName: string): TableEnsurer {
@@ -130,5 +132,14 @@ export function tableEnsurer(endpoint: string, tableName: string): TableEnsurer 
     }
     return promise;
   };
-  return { ensure, pending: (region) => (ready.has(region) ? undefined : ensure(region)), regions: () => [...ready] };
+  const exists = async (region: string): Promise<boolean> => {
+    if (ready.has(region)) return true;
+    const client = new DynamoDBClient({ endpoint, region, credentials: DYNAMODB_LOCAL_CREDENTIALS, maxAttempts: 3 });
+    try {
+      return (await describe(client, tableName)) !== undefined;
+    } finally {
+      client.destroy();
+    }
+  };
+  return { ensure, pending: (region) => (ready.has(region) ? undefined : ensure(region)), regions: () => [...ready], exists };
 }

@@ -9,6 +9,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { startLocalService } from '../../infra/local/service.js';
 
 const dirs: string[] = [];
@@ -37,4 +39,22 @@ test('a second service on the same data directory is refused, naming the first; 
   assert.equal(existsSync(join(dataDir, 'service.lock')), false, 'the lock goes with the service');
   const next = await startLocalService(options);
   await next.stop();
+});
+
+test('a KMS port in use is refused before DynamoDB Local starts', { timeout: 30_000 }, async () => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'kms-port-'));
+  dirs.push(dataDir);
+  const taken = createServer();
+  await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+  const port = (taken.address() as AddressInfo).port;
+  try {
+    const began = performance.now();
+    await assert.rejects(startLocalService({ port, dynamodbPort: 0, dataDir, env: { LOG_LEVEL: 'ERROR' } }), {
+      message: `Port ${port} on 127.0.0.1 for the KMS endpoint is in use (set KMS_PORT)`,
+    });
+    assert.ok(performance.now() - began < 1000, 'said before anything started');
+    assert.equal(existsSync(join(dataDir, 'service.lock')), false);
+  } finally {
+    taken.close();
+  }
 });

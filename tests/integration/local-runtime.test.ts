@@ -250,6 +250,11 @@ describe('local scheduler and admin route', { timeout: 120_000 }, () => {
     assert.equal(bad.status, 404);
     const badNow = await fetch(url, { method: 'POST', body: '{"now":"yesterday"}', headers: { 'x-kms-admin-token': token } });
     assert.equal(badNow.status, 400);
+    // A region never used: nothing to do, and no table is made for it.
+    const unused = await fetch(url, { method: 'POST', body: JSON.stringify({ region: 'af-south-1' }), headers: { 'x-kms-admin-token': token } });
+    assert.equal(unused.status, 404);
+    assert.match(((await unused.json()) as { message: string }).message, /af-south-1 has no keys/);
+    assert.equal(await tableExists(service!.dynamodbEndpoint, 'af-south-1'), false);
   });
 
   it('reset empties every region\'s keys without a restart; credentials and the root key stay', async () => {
