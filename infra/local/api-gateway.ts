@@ -11,6 +11,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { buildEvent, LocalLambdaContext } from './lambda-event.js';
 
@@ -43,6 +44,8 @@ export interface ApiGatewayOptions {
   region?: string;
   /** `GET /health` and `GET /!health` (under the base path too): the local runtime's own state, no token needed. */
   health?: () => { healthy: boolean; body: object };
+  /** Serve HTTPS with this certificate and key (PEM) instead of HTTP. */
+  tls?: { cert: Buffer; key: Buffer };
 }
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -67,7 +70,8 @@ export function createApiGatewayServer(options: ApiGatewayOptions): Server {
   const region = options.region ?? 'us-east-1';
   const debug = logger?.debug;
 
-  const server = createServer({ noDelay: true, requestTimeout: 60_000, headersTimeout: 20_000 }, (req, res) => {
+  const serverOptions = { noDelay: true, requestTimeout: 60_000, headersTimeout: 20_000 };
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
     const started = debug ? performance.now() : 0;
     if (debug) {
       res.once('finish', () =>
@@ -117,7 +121,11 @@ export function createApiGatewayServer(options: ApiGatewayOptions): Server {
       const raw = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
       invoke(req, res, raw.toString('utf8'), requestPath, below === '' ? '/' : below);
     });
-  });
+  };
+  // HTTPS (KMS_TLS): the same API behind TLS, for clients that speak nothing else.
+  const server: Server = options.tls
+    ? (createHttpsServer({ ...serverOptions, cert: options.tls.cert, key: options.tls.key }, listener) as unknown as Server)
+    : createServer(serverOptions, listener);
 
   function invoke(req: IncomingMessage, res: ServerResponse, body: string, requestPath: string, resourcePath: string) {
     const now = Date.now();

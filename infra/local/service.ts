@@ -16,6 +16,7 @@ import { RegionHealth } from './region-health.js';
 import { startGlobalTable, type GlobalTable } from './global-table.js';
 import { emptyTable } from './reset.js';
 import { lockDataDir } from './data-dir-lock.js';
+import { tlsFiles } from './tls.js';
 import { assertPortFree } from './ports.js';
 import { applySeed, loadSeedFile } from './seed.js';
 import { notifyingWrites } from './replication-streams.js';
@@ -56,6 +57,9 @@ export interface LocalServiceOptions {
 
 export interface LocalService {
   endpoint: string;
+  /** The same API over HTTPS (KMS_TLS, KMS_TLS_CERT/KMS_TLS_KEY), and the certificate clients trust. */
+  httpsEndpoint?: string;
+  tlsCertificate?: string;
   dynamodbEndpoint: string;
   /** The regions that replicate as one global table at start (KMS_REGIONS, then any that joined before). */
   globalRegions: readonly string[];
@@ -88,6 +92,8 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
       );
   createHandler.catch(() => {}); // reported below, after DynamoDB Local is stopped again
 
+  // HTTPS settings (and a self-signed certificate made at the first start), checked before anything starts.
+  const tls = await tlsFiles(env, dataDir);
   // The KMS port, if one was chosen, must be free: said now rather than after DynamoDB Local has started.
   const port = options.port ?? 4599;
   const host = options.host ?? '127.0.0.1';
@@ -112,6 +118,7 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
     throw error;
   });
   let server: Server | undefined;
+  let httpsServer: Server | undefined;
   let globalTable: GlobalTable | undefined;
   try {
     const rootKeyEnv = await localRootKeyEnv(env, dataDir);
@@ -190,12 +197,20 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
         },
       };
     };
-    server = createApiGatewayServer({ handler, logger, admin, basePath: basePathOf(env.KMS_BASE_PATH), region: config.defaultRegion, health: healthOf });
+    const gateway = { handler, logger, admin, basePath: basePathOf(env.KMS_BASE_PATH), region: config.defaultRegion, health: healthOf };
+    server = createApiGatewayServer(gateway);
     const address = await listen(server, port, host);
     // With KMS_BASE_PATH (e.g. /dev) the API is served under it, the way a deployed stage is: that is the endpoint.
     const endpoint = `http://${urlHost(address)}:${address.port}${basePathOf(env.KMS_BASE_PATH)}`;
+    // The same API over HTTPS too, when configured (KMS_TLS_PORT, default 4443; 0 picks a free one).
+    let httpsEndpoint: string | undefined;
+    if (tls) {
+      httpsServer = createApiGatewayServer({ ...gateway, tls });
+      const tlsAddress = await listen(httpsServer, positiveSetting(env, 'KMS_TLS_PORT', { allowZero: true }) ?? 4443, host);
+      httpsEndpoint = `https://${urlHost(tlsAddress)}:${tlsAddress.port}${basePathOf(env.KMS_BASE_PATH)}`;
+    }
     // Where `npm run job` finds this service (the port may have been picked at random).
-    await writeFile(runtimeFilePath(dataDir), JSON.stringify({ endpoint, pid: process.pid }) + '\n');
+    await writeFile(runtimeFilePath(dataDir), JSON.stringify({ endpoint, httpsEndpoint, pid: process.pid }) + '\n');
     // The local audit trail stays bounded: closed days compressed, old or excess days deleted (hourly).
     const retention = { retentionDays: positiveSetting(env, 'KMS_AUDIT_RETENTION_DAYS') ?? 90, maxBytes: (positiveSetting(env, 'KMS_AUDIT_MAX_MB') ?? 1024) * 1024 * 1024 };
     const keepAuditBounded = () =>
@@ -221,6 +236,7 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
         clearInterval(retentionTimer);
         await scheduler.stop();
         await closeServer(running);
+        if (httpsServer) await closeServer(httpsServer);
         await services.keyUsage.flush();
         await replication?.stop();
         await rm(runtimeFilePath(dataDir), { force: true });
@@ -229,6 +245,8 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
       })());
     return {
       endpoint,
+      httpsEndpoint,
+      tlsCertificate: tls?.certPath,
       dynamodbEndpoint: dynamodb.endpoint,
       globalRegions: [...replication.regions()],
       timings: { dynamodbLocalMs: dynamodb.startupMs, totalMs: Math.round(performance.now() - started) },
@@ -236,6 +254,7 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
     };
   } catch (error) {
     if (server?.listening) await closeServer(server);
+    if (httpsServer?.listening) await closeServer(httpsServer);
     await globalTable?.stop();
     await dynamodb.stop();
     releaseLock();

@@ -59,6 +59,7 @@ async function main() {
 
   const { endpoint, dynamodbEndpoint, globalRegions, timings } = service;
   console.log(`KMS endpoint: ${endpoint}`);
+  if (service.httpsEndpoint) console.log(`KMS endpoint (HTTPS): ${service.httpsEndpoint} (certificate: ${service.tlsCertificate}; aws --ca-bundle, AWS_CA_BUNDLE)`);
   console.log(`DynamoDB Local: ${dynamodbEndpoint}`);
   console.log(`Data: ${process.env.KMS_DATA_DIR || '.kms-data'} (ready in ${timings.totalMs} ms, DynamoDB Local ${timings.dynamodbLocalMs} ms)`);
   console.log(`Credentials: ${credentialsFilePath(process.env)}`);
