@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { auditDir } from '../../shared/adapters/file-sinks.js';
 import { dayFilesInRange, recordInRange, recordNamesKey } from '../../shared/audit/query.js';
 
-const USAGE = 'usage: npm run audit -- --key-id <key id or key ARN> [--since <ISO time>] [--until <ISO time>] [--data-dir <dir>]';
+const USAGE = 'usage: npm run audit -- --key-id <key id or key ARN> [--since <ISO time>] [--until <ISO time>] [--table] [--data-dir <dir>]';
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n${USAGE}\n`);
@@ -27,7 +27,7 @@ function time(name: string, value: string | undefined): Date | undefined {
 }
 
 async function main(): Promise<void> {
-  let values: { 'key-id'?: string; since?: string; until?: string; 'data-dir'?: string; help?: boolean };
+  let values: { 'key-id'?: string; since?: string; until?: string; 'data-dir'?: string; help?: boolean; table?: boolean };
   try {
     ({ values } = parseArgs({
       options: {
@@ -35,6 +35,7 @@ async function main(): Promise<void> {
         since: { type: 'string' },
         until: { type: 'string' },
         'data-dir': { type: 'string' },
+        table: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -59,7 +60,7 @@ async function main(): Promise<void> {
   } catch {
     return; // no audit records yet
   }
-  const found: { time: number; line: string }[] = [];
+  const found: { time: number; line: string; record: Record<string, unknown> }[] = [];
   for (const name of dayFilesInRange(names, since, until)) {
     const file = createReadStream(join(dir, name));
     const lines = createInterface({ input: name.endsWith('.gz') ? file.pipe(createGunzip()) : file, crlfDelay: Infinity });
@@ -72,13 +73,27 @@ async function main(): Promise<void> {
         continue; // a torn last line (crash mid-write)
       }
       if (recordInRange(record, since, until) && recordNamesKey(record, keyId)) {
-        found.push({ time: Date.parse(record.eventTime as string), line });
+        found.push({ time: Date.parse(record.eventTime as string), line, record });
       }
     }
   }
   // Stable: records of the same second stay in the order they were written.
   found.sort((a, b) => a.time - b.time);
+  if (values.table) return printTable(found.map((f) => f.record));
   for (const { line } of found) process.stdout.write(line + '\n');
+}
+
+/** `--table`: one line per record, who did what when and how it ended, in aligned columns. */
+function printTable(records: Record<string, unknown>[]): void {
+  const rows = records.map((r) => {
+    const identity = (r.userIdentity ?? {}) as { arn?: string; invokedBy?: string };
+    return [String(r.eventTime ?? ''), identity.arn ?? identity.invokedBy ?? String(r.eventType ?? ''), String(r.eventName ?? ''), String(r.awsRegion ?? ''), r.errorCode ? String(r.errorCode) : 'ok'];
+  });
+  const header = ['time', 'who', 'what', 'region', 'result'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const line = (cells: string[]) => cells.map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ');
+  process.stdout.write([line(header), ...rows.map(line)].join('\n') + '\n');
+  if (rows.length === 0) process.stderr.write('No audit records of that key in that time range.\n');
 }
 
 main().catch((error: unknown) => {

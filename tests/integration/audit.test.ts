@@ -162,6 +162,21 @@ test('Encrypt, Decrypt, GenerateDataKey and failures leave records without secre
     { cwd: ROOT },
   );
   assert.equal(before.stdout, '');
+
+  // --table: a header, then one aligned line per record (time, who, what, region, result), in the same order.
+  const table = await promisify(execFile)(
+    process.execPath,
+    ['--import', 'tsx', join(ROOT, 'infra/local/audit-cli.ts'), '--key-id', keyId, '--since', since, '--until', until, '--table', '--data-dir', dataDir()],
+    { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 },
+  );
+  const lines = table.stdout.trimEnd().split('\n');
+  assert.match(lines[0]!, /^time\s+who\s+what\s+region\s+result$/);
+  assert.equal(lines.length, found.length + 1);
+  lines.slice(1).forEach((line, i) => {
+    const record = found[i]!;
+    const cells = line.split(/\s{2,}/);
+    assert.deepEqual(cells, [record.eventTime, record.userIdentity.arn, record.eventName, record.awsRegion, record.errorCode ?? 'ok'], line);
+  });
 });
 
 test('an assumed-role session is recorded with its session context; grant tokens are never recorded', async () => {
