@@ -73,7 +73,9 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
   /** One java process on `port`: it answers when the returned promise resolves. */
   async function launch(): Promise<Launched> {
     const started = performance.now();
-    const child = spawnDynamoDbLocal({ path: dbPath, port, stdio: 'pipe' });
+    // Its own process group: a terminal's Ctrl-C reaches us, and we stop java after what needs it (the
+    // replicator, the last writes), instead of java dying first under everything still running.
+    const child = spawnDynamoDbLocal({ path: dbPath, port, stdio: 'pipe', detached: true });
     const killOnExit = () => child.kill('SIGKILL');
     process.on('exit', killOnExit);
     const watchdog = startWatchdog(child.pid);
@@ -205,7 +207,7 @@ async function waitUntilAnswering(endpoint: string, timeoutMs: number, failure: 
  */
 function startWatchdog(pid: number | undefined): ChildProcess | undefined {
   if (pid === undefined || process.platform === 'win32') return undefined;
-  const watchdog = spawnProcess('/bin/sh', ['-c', `read _; kill -KILL ${pid} 2>/dev/null`], {
+  const watchdog = spawnProcess('/bin/sh', ['-c', `trap '' INT; read _; kill -KILL ${pid} 2>/dev/null`], {
     stdio: ['pipe', 'ignore', 'ignore'],
   });
   watchdog.on('error', () => {}); // no /bin/sh: we only lose the SIGKILL safety net
