@@ -8,9 +8,9 @@ import { readdir } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { parseArgs } from 'node:util';
 import { auditDir } from '../../shared/adapters/file-sinks.js';
 import { dayFilesInRange, recordInRange, recordNamesKey } from '../../shared/audit/query.js';
+import { parseCommandLine } from './admin-client.js';
 
 const USAGE = 'usage: npm run audit -- --key-id <key id or key ARN> [--since <ISO time>] [--until <ISO time>] [--table] [--data-dir <dir>]';
 
@@ -27,26 +27,16 @@ function time(name: string, value: string | undefined): Date | undefined {
 }
 
 async function main(): Promise<void> {
-  let values: { 'key-id'?: string; since?: string; until?: string; 'data-dir'?: string; help?: boolean; table?: boolean };
-  try {
-    ({ values } = parseArgs({
-      options: {
-        'key-id': { type: 'string' },
-        since: { type: 'string' },
-        until: { type: 'string' },
-        'data-dir': { type: 'string' },
-        table: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-    }));
-  } catch (error) {
-    fail((error as Error).message);
-  }
-  if (values.help) {
-    process.stdout.write(USAGE + '\n');
-    return;
-  }
+  const { values } = parseCommandLine(USAGE, {
+    options: {
+      'key-id': { type: 'string' },
+      since: { type: 'string' },
+      until: { type: 'string' },
+      'data-dir': { type: 'string' },
+      table: { type: 'boolean' },
+    },
+    strict: true,
+  });
   const keyId = values['key-id'];
   if (!keyId) fail('--key-id is required');
   const since = time('since', values.since);

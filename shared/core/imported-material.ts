@@ -19,6 +19,15 @@ export function keyWithoutMaterial(key: KeyRecord): KeyRecord {
   return { ...rest, keyState, revision: key.revision + 1 };
 }
 
+/**
+ * A key's fields that say which imported material its region holds (current, pending rotation, their
+ * expiry) removed: a new replica of an imported key starts with none, whatever its primary has.
+ */
+export function withoutRegionMaterial<T extends Partial<KeyRecord>>(key: T): T {
+  const { currentKeyMaterialId: _c, importedKeyMaterialId: _i, pendingKeyMaterialId: _p, expirationModel: _e, validTo: _v, pendingValidTo: _pv, ...rest } = key;
+  return rest as T;
+}
+
 /** A material's record once its import is undone (expired or deleted): no bytes, PENDING_IMPORT. */
 export function undoneImport(material: WrappedMaterial): WrappedMaterial {
   return { ...material, wrapped: Buffer.alloc(0), importState: 'PENDING_IMPORT' };

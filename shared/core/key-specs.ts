@@ -39,7 +39,8 @@ const ecc = (curve: string, signing: string): KeySpecInfo => ({
 const hmac = (bits: number): KeySpecInfo => ({ family: 'hmac', usages: ['GENERATE_VERIFY_MAC'], hmacBytes: bits / 8, mac: [`HMAC_SHA_${bits}`] });
 const mlDsa = (mlDsaSet: KeySpecInfo['mlDsa']): KeySpecInfo => ({ family: 'ml-dsa', usages: ['SIGN_VERIFY'], mlDsa: mlDsaSet, signing: ['ML_DSA_SHAKE_256'] });
 
-export const keySpecs: Readonly<Record<string, KeySpecInfo>> = {
+/** Null-prototype: a spec named `__proto__` or `constructor` (a seed file, a stored record) names nothing. */
+export const keySpecs: Readonly<Record<string, KeySpecInfo>> = Object.assign(Object.create(null) as Record<string, KeySpecInfo>, {
   SYMMETRIC_DEFAULT: { family: 'symmetric', usages: ['ENCRYPT_DECRYPT'], encryption: ['SYMMETRIC_DEFAULT'] },
   HMAC_224: hmac(224),
   HMAC_256: hmac(256),
@@ -58,7 +59,7 @@ export const keySpecs: Readonly<Record<string, KeySpecInfo>> = {
   ML_DSA_87: mlDsa('ml_dsa87'),
   // China Regions only.
   SM2: { family: 'sm2', usages: ['ENCRYPT_DECRYPT', 'SIGN_VERIFY', 'KEY_AGREEMENT'] },
-};
+});
 
 /** The algorithm lists KeyMetadata (and GetPublicKey) carry for a key of this spec and usage. */
 export function algorithmLists(keySpec: string, keyUsage: KeyUsage) {

@@ -8,14 +8,11 @@
  * in memory when an instance ends are lost.
  */
 import type { KeyUsage, KeyUsageStore } from '../store/ports.js';
-import type { KeyLastUsageData } from '../model/types.js';
+import { shape } from '../model/model.js';
 import type { CompletedCall } from '../audit/api-record.js';
 
-/** The operations AWS tracks (the model's KeyLastUsageTrackingOperation). */
-export const TRACKED_OPERATIONS: ReadonlySet<string> = new Set<NonNullable<KeyLastUsageData['Operation']>>([
-  'Decrypt', 'DeriveSharedSecret', 'Encrypt', 'GenerateDataKey', 'GenerateDataKeyPair', 'GenerateDataKeyPairWithoutPlaintext',
-  'GenerateDataKeyWithoutPlaintext', 'GenerateMac', 'ReEncrypt', 'Sign', 'Verify', 'VerifyMac',
-]);
+/** The operations AWS tracks: the model's KeyLastUsageTrackingOperation. */
+export const TRACKED_OPERATIONS: ReadonlySet<string> = new Set(shape('KeyLastUsageTrackingOperation').enum);
 
 export interface KeyUsageRecorderOptions {
   /** At most one store write per key per this many ms (default 60 s). */

@@ -15,6 +15,7 @@ import { deliverNow, outboxAudit } from '../store/outbox.js';
 import { keyArn } from '../core/ids.js';
 import { keyMetadata } from '../core/key-metadata.js';
 import { isPrimary } from '../core/multi-region.js';
+import { withoutRegionMaterial } from '../core/imported-material.js';
 import { applyTags } from '../core/tags.js';
 import type { KeyRecord } from '../core/types.js';
 import { defaultKeyPolicy } from '../policy/default-policy.js';
@@ -49,7 +50,7 @@ export async function replicateKey(input: ReplicateKeyRequest, ctx: OperationCon
 
   const { deletionDate: _d, pendingWindowInDays: _p, deletionWarningSentFor: _w, ...copied } = key;
   // An imported key's replica starts without material: the same bytes are imported into it separately.
-  const shared = key.origin === 'EXTERNAL' ? withoutImportedMaterial(copied) : copied;
+  const shared = key.origin === 'EXTERNAL' ? withoutRegionMaterial(copied) : copied;
   const replica: KeyRecord = {
     ...shared, // key id, spec, usage, origin, and a copy of the shared properties (the shared item rules)
     region,
@@ -96,9 +97,4 @@ export async function replicateKey(input: ReplicateKeyRequest, ctx: OperationCon
       .sort()
       .map((k) => ({ TagKey: k, TagValue: tags[k]! })),
   };
-}
-
-function withoutImportedMaterial<T extends Partial<KeyRecord>>(key: T): T {
-  const { currentKeyMaterialId: _c, importedKeyMaterialId: _i, expirationModel: _e, validTo: _v, ...rest } = key;
-  return rest as T;
 }

@@ -381,6 +381,20 @@ describe('new imported material for a multi-region key', () => {
   });
 });
 
+describe('a replica made while new imported material is pending', () => {
+  it('starts without it: the material waits for the replica\'s own import', async () => {
+    const key = (await kms(P).createKey({ MultiRegion: true, Origin: 'EXTERNAL' })).KeyMetadata!;
+    const [m1, m2] = [randomBytes(32), randomBytes(32)];
+    const first = (await importInto(P, key.KeyId!, m1)).KeyMaterialId!;
+    const second = (await importInto(P, key.KeyId!, m2, 'NEW_KEY_MATERIAL')).KeyMaterialId!;
+    await kms(P).replicateKey({ KeyId: key.KeyId!, ReplicaRegion: R });
+    await syncReplication();
+    const states = ((await kms(P).listKeyRotations({ KeyId: key.KeyId!, IncludeKeyMaterial: 'ALL_KEY_MATERIAL' })).Rotations ?? []).map((r) => [r.KeyMaterialId, r.KeyMaterialState]);
+    assert.deepEqual(states, [[first, 'CURRENT'], [second, 'PENDING_MULTI_REGION_IMPORT_AND_ROTATION']]);
+    await rejects(kms(P).rotateKeyOnDemand({ KeyId: key.KeyId! }), 'KMSInvalidStateException');
+  });
+});
+
 describe('UpdatePrimaryRegion', () => {
   it('swaps the roles; only the new primary can replicate and rotate', async () => {
     const { keyId, primaryArn, replicaArn } = await createReplicated();
