@@ -2,6 +2,8 @@
  * The one place that reads the environment (conventions §12). Everything else takes a Config.
  * Read once at module scope by each entry point, validated, failing fast with a clear message.
  */
+import { REGION_NAME, regionNames } from './regions.js';
+
 export type RootKeySource =
   | { kind: 'env'; value: string }
   | { kind: 'file'; path: string }
@@ -34,6 +36,11 @@ export interface Config {
    * replicated, and what replicates locally. Default us-east-1 and us-west-2.
    */
   regions: string[];
+  /**
+   * Whether region names outside AWS's partitions are served (KMS_ALLOW_ANY_REGION, default false): by
+   * default a request signed for, a replica in, or a KMS_REGIONS entry naming an unknown region is refused.
+   */
+  allowAnyRegion: boolean;
   /** Whether an operator may declare a region failed and have its keys decrypt elsewhere (KMS_RECOVERY_DECRYPT). */
   recoveryDecrypt: boolean;
   /**
@@ -53,10 +60,14 @@ export class ConfigError extends Error {}
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const rootKey = rootKeySource(env);
   const cacheTtlMs = intSetting(env, 'KMS_CACHE_TTL_MS', 5000);
+  const allowAnyRegion = booleanSetting(env, 'KMS_ALLOW_ANY_REGION');
+  const served = regionNames(allowAnyRegion);
+  const defaultRegion = defaultRegionOf(env);
+  if (!served(defaultRegion)) throw new ConfigError(unknownRegion('AWS_REGION', defaultRegion));
   return {
     tableName: env.KMS_TABLE_NAME || 'kms',
     dynamodbEndpoint: env.KMS_DYNAMODB_ENDPOINT || undefined,
-    defaultRegion: defaultRegionOf(env),
+    defaultRegion,
     rootKey,
     cacheTtlMs,
     logLevel: env.POWERTOOLS_LOG_LEVEL || env.LOG_LEVEL || 'WARN',
@@ -65,7 +76,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     eventSource: env.KMS_EVENT_SOURCE || 'aws.kms',
     auditLogGroup: env.KMS_AUDIT_LOG_GROUP || undefined,
     alarmTopicArn: env.KMS_ALARM_TOPIC_ARN || undefined,
-    regions: regionList(env.KMS_REGIONS),
+    regions: regionList(env.KMS_REGIONS, served),
+    allowAnyRegion,
     recoveryDecrypt: booleanSetting(env, 'KMS_RECOVERY_DECRYPT'),
     authMode: authModeSetting(env.KMS_AUTH_MODE),
     credentialCacheTtlMs: intSetting(env, 'KMS_CREDENTIAL_CACHE_TTL_MS', 10_000),
@@ -77,15 +89,19 @@ export const DEFAULT_REGIONS = ['us-east-1', 'us-west-2'];
 
 /** The region of requests that name none, and of the local runtime's own work (AWS_REGION). */
 export const defaultRegionOf = (env: Record<string, string | undefined>): string => env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1';
-const REGION = /^([a-z]+-){2,3}\d+$/;
 
-function regionList(raw: string | undefined): string[] {
+function regionList(raw: string | undefined, served: (region: string) => boolean): string[] {
   if (raw === undefined || raw.trim() === '') return [...DEFAULT_REGIONS];
   const regions = [...new Set(raw.split(',').map((r) => r.trim()).filter((r) => r !== ''))];
-  const bad = regions.find((region) => !REGION.test(region));
-  if (bad !== undefined) throw new ConfigError(`KMS_REGIONS: '${bad}' is not a region name`);
+  const bad = regions.find((region) => !served(region));
+  if (bad !== undefined) throw new ConfigError(unknownRegion('KMS_REGIONS', bad));
   return regions;
 }
+
+const unknownRegion = (setting: string, region: string) =>
+  REGION_NAME.test(region)
+    ? `${setting}: '${region}' is not a region of AWS's aws partition (set KMS_ALLOW_ANY_REGION=true to serve any region name)`
+    : `${setting}: '${region}' is not a region name`;
 
 function authModeSetting(raw: string | undefined): Config['authMode'] {
   const mode = (raw ?? '').trim() || 'service';

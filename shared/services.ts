@@ -30,6 +30,7 @@ import { DynamoGrantStore } from './store/dynamo-grant-store.js';
 import { DynamoCredentialStore } from './store/dynamo-credential-store.js';
 import { CredentialCache } from './credentials/credential-cache.js';
 import type { CredentialAdminContext } from './credentials/manage.js';
+import { regionNames } from './regions.js';
 
 /**
  * DynamoDB Local keeps a separate database per access key id and region: the store, the local table
@@ -92,6 +93,7 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
   const regions = new Map<string, RegionStores>();
   const metrics = options.metrics ?? noMetrics;
 
+  const servedRegion = regionNames(config.allowAnyRegion);
   const globalRegions = () => options.globalTable?.regions() ?? config.regions;
   const keyUsage = new KeyUsageRecorder((region) => new DynamoKeyUsageStore(dbFor(region), config.tableName, region), {
     intervalMs: config.keyUsageIntervalMs,
@@ -136,6 +138,7 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
           get regions() {
             return globalRegions();
           },
+          canHold: servedRegion,
           join: options.globalTable && ((joining: string) => options.globalTable!.join(joining)),
           keyIn: (itemRegion, keyId) => viewOf(itemRegion).getKey(keyId),
           viewOf,

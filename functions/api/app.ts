@@ -33,6 +33,7 @@ import { isQueryProtocol, stsErrorOf, stsResponse } from '../../shared/protocol/
 import { operations } from '../../shared/operations/index.js';
 import { createServices, type Services } from '../../shared/services.js';
 import { header, operationTarget } from '../../shared/protocol/request-headers.js';
+import { regionNames } from '../../shared/regions.js';
 
 export type ApiHandler = MiddyfiedHandler<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>;
 
@@ -110,7 +111,11 @@ export function createApiHandler(config: Config, services: Services = createServ
   };
 
   // Who is calling: SigV4 verified here against the service's credentials (or, in `iam` mode, API Gateway's word).
-  const verifier = createSigV4Verifier({ services: ['kms', 'sts'], lookup: (id) => services.credentials.lookup(id) });
+  const verifier = createSigV4Verifier({
+    services: ['kms', 'sts'],
+    lookup: (id) => services.credentials.lookup(id),
+    regions: regionNames(config.allowAnyRegion),
+  });
   const recordUse = useRecorder(services.credentialStore, logger);
   const resolveCaller = createCallerResolver({ mode: config.authMode, verifier, defaultRegion: config.defaultRegion, onVerified: recordUse });
 

@@ -17,6 +17,9 @@
  *       policy: { ... }                                # default: the default key policy
  *       rotationPeriodInDays: 90                       # turns automatic rotation on
  *       material: <base64>                             # 32 bytes, HMAC bytes, ML-DSA seed or DER PKCS#8
+ *     - keyId: mrk-0123456789abcdef0123456789abcdef
+ *       multiRegion: true
+ *       replicaRegions: [eu-west-1]                    # replicas made as ReplicateKey makes them
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -29,6 +32,8 @@ import type { KeyRecord, KeyUsage, WrappedMaterial } from '../../shared/core/typ
 import type { OperationContext } from '../../shared/context/operation-context.js';
 import { defaultKeyPolicy } from '../../shared/policy/default-policy.js';
 import { ConditionFailedError } from '../../shared/store/ports.js';
+import { AlreadyExistsException } from '../../shared/errors.js';
+import { replicateKey } from '../../shared/operations/replicate-key.js';
 import type { Services } from '../../shared/services.js';
 
 export interface SeedKey {
@@ -43,16 +48,25 @@ export interface SeedKey {
   policy?: string;
   rotationPeriodInDays?: number;
   multiRegion: boolean;
+  /** Multi-region keys: the regions of their replicas. */
+  replicaRegions: string[];
   material?: Buffer;
 }
 
 export class SeedError extends Error {}
 
-const REGION = /^([a-z]+-){2,3}\d+$/;
+/** What an entry that names none gets, and which regions may be named. */
+export interface SeedDefaults {
+  region: string;
+  account: string;
+  /** The region names the service serves (shared/regions.ts `regionNames`). */
+  regions: (region: string) => boolean;
+}
+
 const ALIAS = /^alias\/[a-zA-Z0-9/_-]+$/;
 
 /** Reads and checks the seed file: every entry valid, or a SeedError naming the first that is not. */
-export function loadSeedFile(path: string, defaults: { region: string; account: string }): SeedKey[] {
+export function loadSeedFile(path: string, defaults: SeedDefaults): SeedKey[] {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -82,7 +96,7 @@ export function loadSeedFile(path: string, defaults: { region: string; account: 
   });
 }
 
-function seedKey(entry: unknown, defaults: { region: string; account: string }): SeedKey {
+function seedKey(entry: unknown, defaults: SeedDefaults): SeedKey {
   if (!entry || typeof entry !== 'object' || Array.isArray(entry)) throw new SeedError('each key is a mapping');
   const e = entry as Record<string, unknown>;
   const text = (name: string, fallback?: string): string => {
@@ -96,7 +110,7 @@ function seedKey(entry: unknown, defaults: { region: string; account: string }):
     throw new SeedError(`keyId must be a lower-case UUID, or mrk- and 32 hex digits with multiRegion: true`);
   }
   const region = text('region', defaults.region);
-  if (!REGION.test(region)) throw new SeedError(`region ${region} is not a region name`);
+  if (!defaults.regions(region)) throw new SeedError(`region ${region} is not a region this service serves (an AWS region, or any name with KMS_ALLOW_ANY_REGION=true)`);
   const account = String(e.account ?? defaults.account);
   if (!/^\d{12}$/.test(account)) throw new SeedError(`account must be 12 digits`);
   const keySpec = text('keySpec', 'SYMMETRIC_DEFAULT');
@@ -118,6 +132,11 @@ function seedKey(entry: unknown, defaults: { region: string; account: string }):
     throw new SeedError('rotationPeriodInDays must be a whole number from 90 to 2560');
   }
   if (period !== undefined && keySpec !== 'SYMMETRIC_DEFAULT') throw new SeedError('only symmetric keys rotate');
+  const replicaRegions = (e.replicaRegions ?? []) as unknown;
+  if (!Array.isArray(replicaRegions) || replicaRegions.some((r) => typeof r !== 'string' || !defaults.regions(r) || r === region)) {
+    throw new SeedError(`replicaRegions must be a list of regions this service serves, other than the key's (${region})`);
+  }
+  if (replicaRegions.length > 0 && !multiRegion) throw new SeedError('only multi-region keys (multiRegion: true) have replicaRegions');
   let material: Buffer | undefined;
   if (e.material !== undefined) {
     const bytes = Buffer.from(text('material'), 'base64');
@@ -128,6 +147,7 @@ function seedKey(entry: unknown, defaults: { region: string; account: string }):
     keyId, region, account, keySpec, keyUsage, multiRegion, material, policy,
     description: typeof e.description === 'string' ? e.description : '',
     aliases: aliases as string[],
+    replicaRegions: [...new Set(replicaRegions as string[])],
     tags: { ...(tags as Record<string, string>) },
     rotationPeriodInDays: period as number | undefined,
   };
@@ -158,6 +178,13 @@ export async function applySeed(services: Services, keys: SeedKey[], now = new D
     } else {
       await createSeedKey(ctx, seed, now);
       report.created.push(`${seed.region}/${seed.keyId}`);
+    }
+    for (const replicaRegion of seed.replicaRegions) {
+      if (await ctx.peers.keyIn(replicaRegion, seed.keyId)) continue;
+      await replicateKey({ KeyId: seed.keyId, ReplicaRegion: replicaRegion }, ctx).catch((error: unknown) => {
+        if (!(error instanceof AlreadyExistsException)) throw error; // made meanwhile
+      });
+      report.created.push(`${replicaRegion}/${seed.keyId} (replica)`);
     }
     for (const aliasName of seed.aliases) {
       if (await ctx.store.getAlias(seed.account, aliasName)) continue;

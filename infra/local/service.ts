@@ -4,9 +4,10 @@
  */
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Server } from 'node:http';
-import { defaultRegionOf, loadConfig, type Config } from '../../shared/config.js';
+import { loadConfig, type Config } from '../../shared/config.js';
+import { regionNames } from '../../shared/regions.js';
 import { createServices, type Services } from '../../shared/services.js';
 import { createAdminHandler, ensureAdminToken, runtimeFilePath } from './admin.js';
 import { createApiGatewayServer, type ApiHandler, type EmulatorLogger } from './api-gateway.js';
@@ -77,9 +78,15 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
   await mkdir(dataDir, { recursive: true });
   // Read the credentials file first: a bad file should fail the start before the JVM is launched.
   const credentials = loadCredentials(env);
+  // Every setting too (regions, ...): the root key file it will name is made later, under the data-dir lock.
+  const settings = loadConfig({ KMS_ROOT_KEY_FILE: join(dataDir, 'root-key'), ...env });
   // And the seed file: an invalid entry stops the start at once, naming it.
   const seedKeys = env.KMS_SEED_FILE
-    ? loadSeedFile(env.KMS_SEED_FILE, { region: defaultRegionOf(env), account: credentials.principals[0]?.accountId ?? '111122223333' })
+    ? loadSeedFile(env.KMS_SEED_FILE, {
+        region: settings.defaultRegion,
+        account: credentials.principals[0]?.accountId ?? '111122223333',
+        regions: regionNames(settings.allowAnyRegion),
+      })
     : [];
 
   // Load the handler module while the JVM starts: both take a while and neither needs the other.

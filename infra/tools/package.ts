@@ -14,6 +14,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { isAwsRegion } from '../../shared/regions.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const REGIONS_FILE = join(ROOT, 'infra', 'regions.json');
@@ -34,7 +35,6 @@ export interface StageRegions {
   replicaRegions: string[];
 }
 
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 const STAGE = /^[A-Za-z0-9-]+$/;
 const MAX_REPLICAS = 4;
 
@@ -45,9 +45,9 @@ export function stageRegions(stage: string, file: string = REGIONS_FILE): StageR
   const where = `${relative(ROOT, file)} (stages.${config.stages?.[stage] ? stage : 'default'})`;
   if (!entry) throw new Error(`${where}: no entry for stage ${stage} and no default`);
   const { primaryRegion, replicaRegions = [] } = entry;
-  if (typeof primaryRegion !== 'string' || !REGION.test(primaryRegion)) throw new Error(`${where}: primaryRegion must be a region name`);
-  if (!Array.isArray(replicaRegions) || replicaRegions.some((r) => typeof r !== 'string' || !REGION.test(r))) {
-    throw new Error(`${where}: replicaRegions must be a list of region names`);
+  if (typeof primaryRegion !== 'string' || !isAwsRegion(primaryRegion)) throw new Error(`${where}: primaryRegion must be an AWS region`);
+  if (!Array.isArray(replicaRegions) || replicaRegions.some((r) => typeof r !== 'string' || !isAwsRegion(r))) {
+    throw new Error(`${where}: replicaRegions must be a list of AWS regions`);
   }
   if (replicaRegions.length > MAX_REPLICAS) throw new Error(`${where}: at most ${MAX_REPLICAS} replicaRegions`);
   if (new Set([primaryRegion, ...replicaRegions]).size !== replicaRegions.length + 1) {
@@ -102,7 +102,7 @@ export interface PackageOptions {
 /** Packages one region of a stage with the local osls binary; returns the package directory. */
 export function packageRegion(stage: string, region: string, options: PackageOptions = {}): string {
   if (!STAGE.test(stage)) throw new Error(`invalid stage name: ${stage}`);
-  if (!REGION.test(region)) throw new Error(`invalid region name: ${region}`);
+  if (!isAwsRegion(region)) throw new Error(`not an AWS region: ${region}`);
   const dir = options.dir ?? packageDir(stage, region);
   return withPackagingLock(() => packageInto(stage, region, dir, options));
 }

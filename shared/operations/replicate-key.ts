@@ -33,8 +33,11 @@ export async function replicateKey(input: ReplicateKeyRequest, ctx: OperationCon
     conditions: { extra: { 'kms:replicaregion': region } },
   });
   if (!isPrimary(key)) throw new UnsupportedOperationException(`${key.arn} is not a multi-region primary key.`);
-  // Wording ours: AWS's answers for these two are not recorded.
+  // Wording ours: AWS's answers for these three are not recorded.
   if (region === ctx.region) throw new ValidationException(`The replica Region must differ from the primary key's Region (${ctx.region}).`);
+  if (!ctx.peers.canHold(region)) {
+    throw new UnsupportedOperationException(`${region} is not an AWS Region this service serves; a replica cannot be created there.`);
+  }
   const joins = [ctx.region, region].filter((r) => !ctx.peers.regions.includes(r));
   if (joins.length > 0 && !ctx.peers.join) {
     throw new UnsupportedOperationException(

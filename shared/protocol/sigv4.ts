@@ -16,6 +16,7 @@
 import { createHash } from 'node:crypto';
 import type { VerifiableCredential } from '../core/credentials.js';
 import type { SignedRequest } from './signed-request.js';
+import { isAwsRegion } from '../regions.js';
 import { basicDate, parseBasicDate, sameText, sha256Hex, signatureOf } from './sigv4-signature.js';
 import {
   IncompleteSignatureException,
@@ -38,6 +39,8 @@ export interface SigV4VerifierOptions<C extends VerifiableCredential> {
   lookup(accessKeyId: string): C | undefined | Promise<C | undefined>;
   /** The server clock (ms since the epoch). Default Date.now. */
   now?: () => number;
+  /** The region names a credential may be scoped to (regions.ts `regionNames`). Default AWS's. */
+  regions?: (region: string) => boolean;
 }
 
 export interface SigV4Verifier<C> {
@@ -78,12 +81,13 @@ interface Authorization {
 export function createSigV4Verifier<C extends VerifiableCredential>(options: SigV4VerifierOptions<C>): SigV4Verifier<C> {
   const now = options.now ?? Date.now;
   const services = new Set(options.services);
+  const regions = options.regions ?? isAwsRegion;
 
   return {
     async verify(request) {
       const parsed = readAuthorization(request);
       if (parsed instanceof KmsError) return parsed;
-      const scopeError = checkScope(parsed, request, services, now());
+      const scopeError = checkScope(parsed, request, services, regions, now());
       if (scopeError) return scopeError;
 
       const credential = await options.lookup(parsed.accessKeyId);
@@ -214,15 +218,18 @@ function authorizationOf(credential: string, signedHeaders: string, signature: s
   };
 }
 
-/** Region names as AWS spells them (us-east-1, us-gov-west-1, cn-north-1, eu-central-2, ...). */
-const REGION = /^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$/;
-
 /** Everything that needs no credential: service, region, signed headers, date and freshness. */
-function checkScope(auth: Authorization, request: SignedRequest, services: Set<string>, clock: number): KmsError | undefined {
+function checkScope(
+  auth: Authorization,
+  request: SignedRequest,
+  services: Set<string>,
+  regions: (region: string) => boolean,
+  clock: number,
+): KmsError | undefined {
   if (!services.has(auth.service)) {
     return new InvalidSignatureException(`Credential should be scoped to correct service: '${[...services][0]}'.`);
   }
-  if (!REGION.test(auth.region)) return new InvalidSignatureException('Credential should be scoped to a valid region.');
+  if (!regions(auth.region)) return new InvalidSignatureException('Credential should be scoped to a valid region.');
   if (!auth.signedHeaders.includes('host')) return new IncompleteSignatureException(`'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.`);
   for (const name of SINGLE_VALUED) {
     const values = request.headers[name];

@@ -70,6 +70,8 @@ export interface KeyStore {
 export interface PeerKeys {
   /** The regions of the global table (KMS_REGIONS, then any that joined locally), in that order. */
   readonly regions: readonly string[];
+  /** Whether a region can hold a replica: one the service answers for (shared/regions.ts). */
+  canHold(region: string): boolean;
   /**
    * Locally, where every region is served: makes a region outside the global table join it (its table,
    * a copy of the items, replication). Deployed stacks have no such thing: their stage's regions are the table's.

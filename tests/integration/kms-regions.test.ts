@@ -24,6 +24,7 @@ import {
   uniqueAlias,
   utf8,
 } from './helpers.js';
+import { tableNames } from './table.js';
 
 const THIRD_REGION = 'ap-southeast-2';
 
@@ -140,6 +141,14 @@ describe('Regions', () => {
     const elsewhere = await rawCall('DescribeKey', { KeyId: md.KeyId }, { region: REGION });
     assert.equal(elsewhere.status, 400);
     assert.equal(elsewhere.json?.__type, 'NotFoundException');
+  });
+
+  test('a request signed for a region AWS does not have (or of another partition) is refused and makes no table there', async () => {
+    for (const region of ['xx-fake-1', 'us-east-9', 'cn-north-1']) {
+      await expectKmsError(kms(region).listKeys({}), 'InvalidSignatureException', 'Credential should be scoped to a valid region.');
+      await expectKmsError(kms(region).createKey({}), 'InvalidSignatureException', 'Credential should be scoped to a valid region.');
+      assert.deepEqual(await tableNames(region), [], region);
+    }
   });
 
   test('tags and key state are per Region: a us-east-1 client cannot touch an eu-west-1 key by ID', async () => {

@@ -10,7 +10,7 @@ import type { KeyMetadata } from '@aws-sdk/client-kms';
 import { ACCOUNT, assertBytesEqual, keyArn, kms, uniqueAlias, utf8 } from './helpers.js';
 import { daysFrom, readJsonLines, runJob } from './jobs.js';
 import { eventually, MRK_PRIMARY as P, MRK_REPLICA as R, syncReplication } from './regions.js';
-import { scanTable } from './table.js';
+import { scanTable, tableNames } from './table.js';
 import { importInto } from './import-material.js';
 import { randomBytes } from 'node:crypto';
 
@@ -143,6 +143,21 @@ describe('ReplicateKey', () => {
     // The model's pattern for ReplicaRegion.
     await rejects(kms(P).replicateKey({ KeyId: keyId, ReplicaRegion: 'Not_A_Region' }), 'ValidationException');
     await rejects(kms(P).replicateKey({ KeyId: `mrk-${'0'.repeat(32)}`, ReplicaRegion: R }), 'NotFoundException');
+  });
+
+  it('refuses a replica in a region AWS does not have, or in another partition, and makes nothing there (wording ours)', async () => {
+    const { keyId } = await createReplicated();
+    const before = (await kms(P).describeKey({ KeyId: keyId })).KeyMetadata!.MultiRegionConfiguration;
+    for (const region of ['xx-fake-1', 'cn-north-1', 'us-gov-west-1']) {
+      await rejects(
+        kms(P).replicateKey({ KeyId: keyId, ReplicaRegion: region }),
+        'UnsupportedOperationException',
+        `${region} is not an AWS Region this service serves; a replica cannot be created there.`,
+      );
+      assert.deepEqual(await tableNames(region), [], `no table in ${region}`);
+      assert.equal((await scanTable(P)).filter((item) => JSON.stringify(item).includes(`:${region}:`)).length, 0, `nothing stored about ${region}`);
+    }
+    assert.deepEqual((await kms(P).describeKey({ KeyId: keyId })).KeyMetadata!.MultiRegionConfiguration, before);
   });
 
   it('refuses a disabled primary', async () => {

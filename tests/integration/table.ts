@@ -1,5 +1,5 @@
 /** Direct reads of the service's DynamoDB table (DynamoDB Local), for tests that check what is stored. */
-import { DynamoDBClient, paginateScan } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, ListTablesCommand, paginateScan } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { DYNAMODB_LOCAL_CREDENTIALS } from '../../shared/services.js';
 
@@ -18,4 +18,14 @@ export async function scanTable(region: string): Promise<Record<string, unknown>
   }
   db.destroy();
   return items;
+}
+
+/** The tables DynamoDB Local holds for `region` (the service makes a region's table on its first use). */
+export async function tableNames(region: string): Promise<string[]> {
+  const db = new DynamoDBClient({ region, endpoint: env('KMS_DYNAMODB_ENDPOINT'), credentials: DYNAMODB_LOCAL_CREDENTIALS });
+  try {
+    return (await db.send(new ListTablesCommand({}))).TableNames ?? [];
+  } finally {
+    db.destroy();
+  }
 }

@@ -12,7 +12,7 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /** Lowest first. Names are the folders (or top-level files) of shared/, then the entry points and the runtime. */
 export const LAYERS: readonly (readonly string[])[] = [
-  ['errors', 'config', 'model'], // AWS's errors, configuration, AWS's API model
+  ['errors', 'config', 'model', 'regions'], // AWS's errors, configuration, AWS's API model, AWS's region names
   ['core'], // pure: crypto, ids, key state, key records, principals, the environment's ports
   ['policy', 'grants', 'events', 'audit', 'ports'], // pure rules and record builders; store interfaces
   ['store'], // every persistence adapter: DynamoDB, caches, item keys, job store, outbox

@@ -12,6 +12,7 @@ import type { VerifiableCredential } from '../../shared/core/credentials.js';
 import { sessionTokenHash } from '../../shared/core/principals.js';
 import { KmsError } from '../../shared/errors.js';
 import { createSigV4Verifier, type Verified } from '../../shared/protocol/sigv4.js';
+import { regionNames } from '../../shared/regions.js';
 import { basicDate } from '../../shared/protocol/sigv4-signature.js';
 import { signedRequestOf, type SignedRequest } from '../../shared/protocol/signed-request.js';
 
@@ -358,6 +359,23 @@ describe('SigV4 verifier: refused requests', () => {
     const authorization = authorizationOf(raw);
     await refused(run(withHeader(raw, 'Authorization', authorization.replace('/kms/', '/s3/')), body), 'InvalidSignatureException', /correct service/);
     await refused(run(withHeader(raw, 'Authorization', authorization.replace('us-east-1', 'moon')), body), 'InvalidSignatureException', /valid region/);
+    // Well-formed, but not a region of AWS's: refused before the signature is computed.
+    await refused(run(withHeader(raw, 'Authorization', authorization.replace('us-east-1', 'xx-fake-1')), body), 'InvalidSignatureException', /valid region/);
+  });
+
+  it('serves any well-formed region name when told to (KMS_ALLOW_ANY_REGION)', async () => {
+    clock = SIGNED_AT;
+    const anyRegion = createSigV4Verifier<TestCredential>({
+      services: ['kms'],
+      lookup: (id) => CREDENTIALS.find((c) => c.accessKeyId === id),
+      now: () => clock,
+      regions: regionNames(true),
+    });
+    const { raw, body } = await signed({ region: 'xx-fake-1' });
+    const verified = await anyRegion.verify(eventRequest(raw, body));
+    assert.ok(!(verified instanceof KmsError), String(verified));
+    assert.equal(verified.region, 'xx-fake-1');
+    await refused(run(raw, body), 'InvalidSignatureException', /valid region/);
   });
 
   it('reads header and query names that are Object.prototype members as data', async () => {
