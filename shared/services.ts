@@ -57,6 +57,11 @@ export interface Services {
   keyUsage: KeyUsageRecorder;
   /** Forgets every cache of this process (keys, grants, unwrapped material, key usage): after the local reset. */
   forgetCaches(): void;
+  /**
+   * The store reads of the hot path's caches (keys, aliases, grants, credentials) since start: `miss`,
+   * awaited by a request; `refresh`, made in the background ahead of an entry's expiry.
+   */
+  cacheReads: { miss: number; refresh: number };
 }
 
 interface RegionStores {
@@ -94,6 +99,8 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
   const metrics = options.metrics ?? noMetrics;
 
   const servedRegion = regionNames(config.allowAnyRegion);
+  const cacheReads = { miss: 0, refresh: 0 };
+  const onRead = (kind: 'miss' | 'refresh') => void cacheReads[kind]++;
   const globalRegions = () => options.globalTable?.regions() ?? config.regions;
   const keyUsage = new KeyUsageRecorder((region) => new DynamoKeyUsageStore(dbFor(region), config.tableName, region), {
     intervalMs: config.keyUsageIntervalMs,
@@ -131,8 +138,8 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
         return view;
       };
       stores = {
-        keys: new CachedKeyStore(new DynamoKeyStore(db, config.tableName, region), config.cacheTtlMs),
-        grants: new CachedGrantStore(new DynamoGrantStore(db, config.tableName, region), config.cacheTtlMs),
+        keys: new CachedKeyStore(new DynamoKeyStore(db, config.tableName, region), config.cacheTtlMs, Date.now, onRead),
+        grants: new CachedGrantStore(new DynamoGrantStore(db, config.tableName, region), config.cacheTtlMs, Date.now, onRead),
         jobs: new DynamoJobStore(db, config.tableName, region),
         peers: {
           get regions() {
@@ -152,11 +159,12 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
   };
 
   const credentialStore = new DynamoCredentialStore(dbFor(config.defaultRegion), config.tableName, config.defaultRegion);
-  const credentials = new CredentialCache(credentialStore, vault, config.credentialCacheTtlMs, () => clock.now().getTime());
+  const credentials = new CredentialCache(credentialStore, vault, config.credentialCacheTtlMs, () => clock.now().getTime(), undefined, onRead);
 
   return {
     sinks,
     keyUsage,
+    cacheReads,
     forgetCaches: () => {
       for (const stores of regions.values()) {
         stores.keys.clear();

@@ -49,7 +49,9 @@ export async function ensureAdminToken(dataDir: string): Promise<string> {
 
 export interface AdminOptions {
   token: string;
-  services: Pick<Services, 'jobContext' | 'forgetCaches'>;
+  services: Pick<Services, 'jobContext' | 'forgetCaches' | 'cacheReads'>;
+  /** The reads the service's DynamoDB clients made since start (`GET /!admin/stats`). */
+  dynamodbReads?: () => number;
   /** Regions whose table exists: where a job runs when the request names none. */
   regions: () => string[];
   /** Makes sure a named region's table exists before a job queries it. */
@@ -108,6 +110,7 @@ export function createAdminHandler(options: AdminOptions) {
     const path = (req.url ?? '').split('?', 1)[0]!;
     if (req.method === 'POST' && path === '/!admin/events') return rotationRequest(raw);
     if (path === '/!admin/regions') return regionStatus();
+    if (path === '/!admin/stats') return [200, { cacheReads: { ...options.services.cacheReads }, dynamodbReads: options.dynamodbReads?.() }];
     if (req.method === 'POST' && path === '/!admin/replication/sync') return replicationSync(raw);
     if (req.method === 'POST' && path === '/!admin/reset') return reset();
     if (path === '/!admin/credentials' || path.startsWith('/!admin/credentials/')) return credentialAction(req.method ?? 'GET', path, raw);

@@ -37,3 +37,17 @@ export function notifyingWrites(client: DynamoDBDocumentClient, onWrite: () => v
   );
   return client;
 }
+
+const READ_COMMANDS = new Set(['GetItemCommand', 'QueryCommand', 'ScanCommand', 'BatchGetItemCommand', 'TransactGetItemsCommand']);
+
+/** Makes a document client count the reads it makes (`GET /!admin/stats`: does a warm load read the store?). */
+export function countingReads(client: DynamoDBDocumentClient, counter: { reads: number }): DynamoDBDocumentClient {
+  client.middlewareStack.add(
+    (next, context) => (args) => {
+      if (READ_COMMANDS.has(context.commandName ?? '')) counter.reads++;
+      return next(args);
+    },
+    { step: 'initialize', name: 'countReads' },
+  );
+  return client;
+}

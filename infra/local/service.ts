@@ -20,7 +20,7 @@ import { lockDataDir } from './data-dir-lock.js';
 import { tlsFiles } from './tls.js';
 import { assertPortFree } from './ports.js';
 import { applySeed, loadSeedFile } from './seed.js';
-import { notifyingWrites } from './replication-streams.js';
+import { countingReads, notifyingWrites } from './replication-streams.js';
 import { durableTransactions } from './commit-barrier.js';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { localRootKeyEnv } from './root-key.js';
@@ -152,7 +152,9 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
     // Every write of the service nudges the replicator, which otherwise polls idle streams only every second;
     // no transaction is acknowledged before DynamoDB Local has committed it.
     const replication = globalTable;
-    const wrapClient = (client: DynamoDBDocumentClient) => notifyingWrites(durableTransactions(client), () => replication.nudge());
+    const dynamodbReads = { reads: 0 };
+    const wrapClient = (client: DynamoDBDocumentClient) =>
+      countingReads(notifyingWrites(durableTransactions(client), () => replication.nudge()), dynamodbReads);
     const services = createServices(config, { wrapClient, globalTable: replication });
     // The credentials file seeds the credential store (the same store, and verifier, as in AWS).
     const seeded = await seedCredentials(services.credentialAdmin(), credentials.principals, credentials.source);
@@ -178,6 +180,7 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
     const admin = createAdminHandler({
       token: await ensureAdminToken(dataDir),
       services,
+      dynamodbReads: () => dynamodbReads.reads,
       regions: tables.regions,
       prepareRegion: tables.ensure,
       regionExists: tables.exists,

@@ -5,11 +5,13 @@
  * Lambda instance) is refused here at most `ttlMs` later; a change made through this process's own
  * services is seen at once (`forget`). Unknown access key ids are remembered for `negativeTtlMs` (1 s)
  * so a flood of made-up ids costs one read per id and second, and a new credential works almost at once.
- * Concurrent lookups of one id share one read.
+ * Concurrent lookups of one id share one read, and a credential in use is re-read ahead of its expiry in
+ * the background (store/refreshing-cache.ts), so a steady load never waits on the store.
  */
 import { CREDENTIAL_SECRET_PURPOSE, credentialSecretAad, type CredentialRecord, type VerifiableCredential } from '../core/credentials.js';
 import type { MaterialVault } from '../core/material-vault.js';
 import type { CredentialStore } from '../store/ports.js';
+import { RefreshingCache, type RefreshingCacheOptions } from '../store/refreshing-cache.js';
 
 export interface CachedCredential extends VerifiableCredential {
   readonly record: CredentialRecord;
@@ -19,43 +21,23 @@ export const DEFAULT_CREDENTIAL_TTL_MS = 10_000;
 const NEGATIVE_TTL_MS = 1_000;
 const MAX_ENTRIES = 10_000;
 
-interface Entry {
-  value: CachedCredential | undefined | Promise<CachedCredential | undefined>;
-  until: number;
-}
-
 export class CredentialCache {
-  private readonly entries = new Map<string, Entry>();
+  private readonly entries: RefreshingCache<CachedCredential>;
 
   constructor(
     private readonly store: CredentialStore,
     private readonly vault: MaterialVault,
-    private readonly ttlMs: number = DEFAULT_CREDENTIAL_TTL_MS,
-    private readonly now: () => number = Date.now,
-    private readonly negativeTtlMs: number = Math.min(NEGATIVE_TTL_MS, ttlMs),
-  ) {}
+    ttlMs: number = DEFAULT_CREDENTIAL_TTL_MS,
+    now: () => number = Date.now,
+    negativeTtlMs: number = Math.min(NEGATIVE_TTL_MS, ttlMs),
+    onRead?: RefreshingCacheOptions['onRead'],
+  ) {
+    this.entries = new RefreshingCache({ ttlMs, negativeTtlMs, maxEntries: MAX_ENTRIES, now, onRead });
+  }
 
   /** The credential of an access key id: synchronous on a fresh hit (the hot path), a promise otherwise. */
   lookup(accessKeyId: string): CachedCredential | undefined | Promise<CachedCredential | undefined> {
-    const now = this.now();
-    const entry = this.entries.get(accessKeyId);
-    if (entry && entry.until > now) return entry.value;
-    const loading = this.load(accessKeyId).then(
-      (credential) => {
-        // Still ours (not forgotten or replaced meanwhile): keep the result for its time.
-        if (this.entries.get(accessKeyId)?.value === loading) {
-          this.entries.set(accessKeyId, { value: credential, until: this.now() + (credential ? this.ttlMs : this.negativeTtlMs) });
-        }
-        return credential;
-      },
-      (error: unknown) => {
-        if (this.entries.get(accessKeyId)?.value === loading) this.entries.delete(accessKeyId);
-        throw error;
-      },
-    );
-    if (this.entries.size >= MAX_ENTRIES) this.entries.clear();
-    this.entries.set(accessKeyId, { value: loading, until: Number.POSITIVE_INFINITY });
-    return loading;
+    return this.entries.get(accessKeyId, () => this.load(accessKeyId));
   }
 
   /** Drops what is known of one access key (or of all): the next lookup reads the store. */

@@ -1,6 +1,7 @@
 /**
  * Short-TTL read-through cache in front of a KeyStore (ARCHITECTURE principle 8): a warm Encrypt or
- * Decrypt reads key and alias from memory. Writes through this instance refresh or drop the entry at
+ * Decrypt reads key and alias from memory, and a steady load never waits on the store (concurrent misses
+ * share one read, used entries are re-read ahead of expiry: store/refreshing-cache.ts). Writes through this instance refresh or drop the entry at
  * once, so a process sees its own writes immediately; other processes (other Lambda instances) see them
  * within the TTL, which matches AWS KMS's documented eventual consistency.
  * Key material has one cache, the material vault's (unwrapped, core/material-vault.ts): a wrapped copy
@@ -8,47 +9,49 @@
  */
 import { settled } from '../core/multi-region.js';
 import { ConditionFailedError } from './ports.js';
+import { RefreshingCache, type RefreshingCacheOptions } from './refreshing-cache.js';
 import type { AliasRecord, KeyRecord, WrappedMaterial } from '../core/types.js';
 import type { KeyEffects, KeyStore, Page } from './ports.js';
 import type { OutboxEntry } from '../core/sinks.js';
 
-interface Entry<T> {
-  value: T;
-  expiresAt: number;
-}
-
 const MAX_ENTRIES = 50_000;
 
 export class CachedKeyStore implements KeyStore {
-  private readonly keys = new Map<string, Entry<KeyRecord>>();
-  private readonly aliases = new Map<string, Entry<AliasRecord>>();
+  private readonly keys: RefreshingCache<KeyRecord>;
+  private readonly aliases: RefreshingCache<AliasRecord>;
 
   constructor(
     private readonly inner: KeyStore,
-    private readonly ttlMs: number,
+    ttlMs: number,
     private readonly nowMs: () => number = Date.now,
-  ) {}
+    onRead?: RefreshingCacheOptions['onRead'],
+  ) {
+    this.keys = new RefreshingCache({ ttlMs, maxEntries: MAX_ENTRIES, now: nowMs, onRead });
+    this.aliases = new RefreshingCache({ ttlMs, maxEntries: MAX_ENTRIES, now: nowMs, onRead });
+  }
 
   async getKey(keyId: string, options?: { fresh?: boolean }): Promise<KeyRecord | undefined> {
-    const hit = options?.fresh ? undefined : this.fresh(this.keys, keyId);
+    if (options?.fresh) {
+      const key = await this.inner.getKey(keyId);
+      if (key) this.keys.set(keyId, key);
+      else this.keys.delete(keyId);
+      return key;
+    }
+    const key = await this.keys.get(keyId, () => this.inner.getKey(keyId));
     // A replica cached while it was Creating is Enabled once its moment has passed (core/multi-region.ts).
-    if (hit) return hit.keyState === 'Creating' ? settled(hit, this.nowMs()) : hit;
-    const key = await this.inner.getKey(keyId);
-    if (key) this.put(this.keys, keyId, key);
-    else this.keys.delete(keyId);
-    return key;
+    return key?.keyState === 'Creating' ? settled(key, this.nowMs()) : key;
   }
 
   async createKey(key: KeyRecord, material?: WrappedMaterial, alias?: AliasRecord): Promise<void> {
     await this.inner.createKey(key, material, alias);
-    this.put(this.keys, key.keyId, key);
+    this.keys.set(key.keyId, key);
     if (alias) this.aliases.delete(`${alias.account}/${alias.aliasName}`);
   }
 
   async updateKey(next: KeyRecord): Promise<void> {
     try {
       await this.inner.updateKey(next);
-      this.put(this.keys, next.keyId, next);
+      this.keys.set(next.keyId, next);
     } catch (error) {
       this.afterFailedWrite(next.keyId, error);
       throw error;
@@ -58,7 +61,7 @@ export class CachedKeyStore implements KeyStore {
   async commitKey(next: KeyRecord, effects: KeyEffects): Promise<void> {
     try {
       await this.inner.commitKey(next, effects);
-      this.put(this.keys, next.keyId, next);
+      this.keys.set(next.keyId, next);
     } catch (error) {
       this.afterFailedWrite(next.keyId, error);
       throw error;
@@ -72,7 +75,7 @@ export class CachedKeyStore implements KeyStore {
    */
   private afterFailedWrite(keyId: string, error: unknown): void {
     const current = error instanceof ConditionFailedError ? error.current : undefined;
-    if (current && !current.multiRegion) this.put(this.keys, keyId, current);
+    if (current && !current.multiRegion) this.keys.set(keyId, current);
     else this.keys.delete(keyId);
   }
 
@@ -107,14 +110,8 @@ export class CachedKeyStore implements KeyStore {
     return this.inner.getMaterial(keyId, keyMaterialId);
   }
 
-
   async getAlias(account: string, aliasName: string): Promise<AliasRecord | undefined> {
-    const id = `${account}/${aliasName}`;
-    const hit = this.fresh(this.aliases, id);
-    if (hit) return hit;
-    const alias = await this.inner.getAlias(account, aliasName);
-    if (alias) this.put(this.aliases, id, alias);
-    return alias;
+    return this.aliases.get(`${account}/${aliasName}`, () => this.inner.getAlias(account, aliasName));
   }
 
   async createAlias(alias: AliasRecord): Promise<void> {
@@ -144,19 +141,5 @@ export class CachedKeyStore implements KeyStore {
     } finally {
       this.aliases.delete(`${account}/${aliasName}`);
     }
-  }
-
-  private fresh<T>(map: Map<string, Entry<T>>, id: string): T | undefined {
-    const entry = map.get(id);
-    if (!entry) return undefined;
-    if (entry.expiresAt > this.nowMs()) return entry.value;
-    map.delete(id);
-    return undefined;
-  }
-
-  private put<T>(map: Map<string, Entry<T>>, id: string, value: T): void {
-    if (this.ttlMs === 0) return;
-    if (map.size >= MAX_ENTRIES) map.delete(map.keys().next().value!);
-    map.set(id, { value, expiresAt: this.nowMs() + this.ttlMs });
   }
 }

@@ -23,17 +23,21 @@
  *
  * Options: --duration <s> (measured per target, default 9), --warmup <s> (default 2), --connections <n>
  *          (default 32), --only <names> (comma-separated, tests/bench/targets.ts TARGET_NAMES),
- *          --endpoint <url> (an already running service instead of starting one), --verbose.
+ *          --endpoint <url> (an already running service instead of starting one), --verbose,
+ *          --steady <s> (default 30; 0 skips it): a steady Encrypt load on the warm service, after the rest,
+ *          counting the store reads requests waited on (the caches' misses: none expected) and those made
+ *          in the background ahead of expiry (`GET /!admin/stats`; only when the bench started the service).
  *
  * `npm run bench -- jobs` measures the scheduled jobs' reads (tests/bench/jobs-bench.ts), and
  * `npm run bench -- replication` the local replicator's lag (tests/bench/replication-bench.ts).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Result } from 'autocannon';
+import { adminTokenPath } from '../../infra/local/admin.js';
 import { startChild, stopAll, type Child } from './children.js';
 import { inProcessOpsPerSecond, load, percentile, sendOnce, type Target } from './load.js';
 import { treeCpuSeconds } from './proc-cpu.js';
@@ -62,14 +66,16 @@ interface Options {
   only?: Set<string>;
   endpoint?: string;
   verbose: boolean;
+  /** Seconds of steady Encrypt load whose store reads are counted (0: none). */
+  steady: number;
 }
 
-const USAGE = `usage: npm run bench -- [--duration s] [--warmup s] [--connections n] [--only ${TARGET_NAMES.join(',')}] [--endpoint url] [--verbose]
+const USAGE = `usage: npm run bench -- [--duration s] [--warmup s] [--connections n] [--only ${TARGET_NAMES.join(',')}] [--endpoint url] [--steady s] [--verbose]
        npm run bench -- jobs [--keys n] [--due-percent p]
        npm run bench -- replication [--help]`;
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { duration: 9, warmup: 2, connections: 32, verbose: false };
+  const options: Options = { duration: 9, warmup: 2, connections: 32, verbose: false, steady: 30 };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i]!.split('=', 2) as [string, string | undefined];
     const value = (): string => {
@@ -88,6 +94,11 @@ function parseArgs(argv: string[]): Options {
         break;
       }
       case '--endpoint': options.endpoint = value(); break;
+      case '--steady': {
+        const seconds = value();
+        options.steady = seconds === '0' ? 0 : positive(flag, seconds);
+        break;
+      }
       case '--verbose': case '-v': options.verbose = true; break;
       case '--help': case '-h':
         console.log(USAGE);
@@ -214,6 +225,22 @@ async function settle(pid: number): Promise<number> {
   return (Date.now() - started) / 1000;
 }
 
+interface ServiceStats {
+  cacheReads: { miss: number; refresh: number };
+  dynamodbReads: number;
+}
+
+/** The service's store-read counters (`GET /!admin/stats`, with the admin token of its data directory). */
+async function serviceStats(endpoint: string, dataDir: string): Promise<ServiceStats | undefined> {
+  try {
+    const token = readFileSync(adminTokenPath(dataDir), 'utf8').trim();
+    const response = await fetch(`${endpoint}/!admin/stats`, { headers: { 'x-kms-admin-token': token } });
+    return response.ok ? ((await response.json()) as ServiceStats) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 // The SDK's notice that its 2027 releases need Node 22 is noise in a benchmark's output.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -241,6 +268,7 @@ async function main(): Promise<number> {
     warmup: options.warmup,
     duration: options.duration,
     startsService: needService && !options.endpoint,
+    extraSeconds: wanted('encrypt') && !options.endpoint ? options.steady : 0,
   });
   console.log(`kms-local bench: ${names.length} targets, ${options.connections} connections, ${options.warmup} s warm-up + ${options.duration} s measured each; ` +
     `Encrypt/Decrypt of ${PLAINTEXT_BYTES} B with a ${Object.keys(CONTEXT).length}-pair encryption context`);
@@ -330,6 +358,21 @@ async function main(): Promise<number> {
       }
     }
 
+    // --- a steady Encrypt load on the warm service: its store reads (none should be awaited by a request)
+    const steadyTarget = live.find((t) => t.name === 'encrypt');
+    let steady: { rps: number; before: ServiceStats; after: ServiceStats } | undefined;
+    if (steadyTarget && options.steady > 0 && dataDir && serviceEndpoint) {
+      progress(`steady Encrypt load for ${options.steady} s`);
+      const before = await serviceStats(serviceEndpoint, dataDir);
+      const { result } = await load(steadyTarget, options.steady, options.connections, false);
+      const after = await serviceStats(serviceEndpoint, dataDir);
+      if (result.non2xx || result.errors || result.timeouts) {
+        failed = true;
+        problems.push(`FAILED run (steady Encrypt load): ${result.non2xx} non-2xx, ${result.errors + result.timeouts} errors or timeouts`);
+      }
+      if (before && after) steady = { rps: result['2xx'] / result.duration, before, after };
+    }
+
     // --- the other targets, one at a time (and node:crypto in process right after, under the same load)
     const nodeOps = new Map<string, number>();
     for (const target of live.filter((t) => !JUDGED.has(t.name))) {
@@ -364,6 +407,12 @@ async function main(): Promise<number> {
     console.log('\nSummary');
     for (const line of summaryTable(rows, verdicts)) console.log(`  ${line}`);
     for (const line of summaryLegend(rows, GOALS)) console.log(`  ${line}`);
+    if (steady) {
+      const delta = (of: (stats: ServiceStats) => number) => of(steady.after) - of(steady.before);
+      console.log(`\nStore reads during a steady ${options.steady} s Encrypt load (${Math.round(steady.rps)} req/s): ` +
+        `${delta((x) => x.cacheReads.miss)} awaited by requests, ${delta((x) => x.cacheReads.refresh)} in the background ahead of expiry ` +
+        `(${delta((x) => x.dynamodbReads)} DynamoDB reads in all, the scheduled jobs' included)`);
+    }
     if (problems.length > 0) console.log('');
     for (const line of problems) console.log(line);
     const logged = rows.filter((r) => !r.baseline).reduce((sum, r) => sum + (r.logLines ?? 0), 0);

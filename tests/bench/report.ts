@@ -146,6 +146,8 @@ export interface Plan {
   duration: number;
   /** Whether the service is started (and left to settle) by the bench. */
   startsService: boolean;
+  /** Any other load (the steady Encrypt load). */
+  extraSeconds?: number;
 }
 
 /** The service's start and settling, as measured on these 2-core machines (about 8 s and 2 s). */
@@ -158,7 +160,8 @@ export function expectedSeconds(plan: Plan): number {
   return (
     (plan.startsService ? SERVICE_START_SECONDS : 0) +
     targets * (plan.warmup + plan.duration + PER_TARGET_OVERHEAD_SECONDS) +
-    plan.inProcess * (plan.inProcessSeconds + 0.2) // node:crypto's own 0.2 s warm-up
+    plan.inProcess * (plan.inProcessSeconds + 0.2) + // node:crypto's own 0.2 s warm-up
+    (plan.extraSeconds ?? 0)
   );
 }
 
