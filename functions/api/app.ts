@@ -56,6 +56,11 @@ export interface ApiHandlerOptions {
    * down answers 503, a region's table is made on first use). Rejects with the KmsError to answer.
    */
   regionGate?: (region: string) => Promise<void> | undefined;
+  /**
+   * middy's early-timeout timer, set and cleared on every invocation (default on: Lambda's own). The
+   * local runtime turns it off: its gateway times requests out with one periodic sweep.
+   */
+  timeoutEarly?: boolean;
 }
 
 /** `services` lets the local runtime share stores and caches between the API and its jobs. */
@@ -156,7 +161,9 @@ export function createApiHandler(config: Config, services: Services = createServ
     return response;
   };
 
-  const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>(handle).use(injectLambdaContext(logger));
+  // (middy spreads its options over its defaults: an undefined would turn the timer off in Lambda too.)
+  const middyOptions = options.timeoutEarly === false ? { timeoutEarlyInMillis: 0 } : {};
+  const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>(handle, middyOptions).use(injectLambdaContext(logger));
   if (flush === 'invocation') handler.use(audit.flushMiddleware()).use(publishAggregatedMetrics(aggregator, metrics));
   return handler;
 }

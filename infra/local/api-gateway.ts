@@ -49,6 +49,13 @@ export interface ApiGatewayOptions {
 }
 
 export const MAX_BODY_BYTES = 1024 * 1024;
+
+interface InFlight {
+  res: ServerResponse;
+  requestId: string;
+  /** When API Gateway would give up on the integration (ms since the epoch). */
+  deadline: number;
+}
 const JSON_TYPE = 'application/x-amz-json-1.1';
 
 export interface EmulatorError {
@@ -127,16 +134,34 @@ export function createApiGatewayServer(options: ApiGatewayOptions): Server {
     ? (createHttpsServer({ ...serverOptions, cert: options.tls.cert, key: options.tls.key }, listener) as unknown as Server)
     : createServer(serverOptions, listener);
 
+  // Requests in the handler, for the timeout: one periodic sweep answers those past their deadline
+  // 504, instead of a timer per request (set and cleared thousands of times a second under load).
+  const inFlight = new Set<InFlight>();
+  const sweepMs = Math.min(1000, Math.max(10, Math.floor(timeoutMs / 4)));
+  let sweeper: NodeJS.Timeout | undefined;
+  const sweep = () => {
+    const now = Date.now();
+    for (const call of inFlight) {
+      if (call.deadline > now) continue;
+      inFlight.delete(call);
+      logger?.error('handler timed out', { requestId: call.requestId, timeoutMs });
+      // API Gateway's answer when the integration does not return in time.
+      reply(call.res, { statusCode: 504, type: 'EndpointRequestTimeoutException', message: 'Endpoint request timed out' }, undefined, call.requestId);
+    }
+    if (inFlight.size === 0) {
+      clearInterval(sweeper);
+      sweeper = undefined;
+    }
+  };
+
   function invoke(req: IncomingMessage, res: ServerResponse, body: string, requestPath: string, resourcePath: string) {
     const now = Date.now();
     const requestId = randomUUID();
     const event = buildEvent({ req, body, requestId, stage, requestPath, resourcePath, now });
     const context = new LocalLambdaContext(functionName, randomUUID(), region, now + timeoutMs);
-    const timer = setTimeout(() => {
-      logger?.error('handler timed out', { requestId, timeoutMs });
-      // API Gateway's answer when the integration does not return in time.
-      reply(res, { statusCode: 504, type: 'EndpointRequestTimeoutException', message: 'Endpoint request timed out' }, undefined, requestId);
-    }, timeoutMs);
+    const call: InFlight = { res, requestId, deadline: now + timeoutMs };
+    inFlight.add(call);
+    if (!sweeper) sweeper = setInterval(sweep, sweepMs).unref();
     let promise: Promise<APIGatewayProxyResult>;
     try {
       promise = handler(event, context);
@@ -145,11 +170,11 @@ export function createApiGatewayServer(options: ApiGatewayOptions): Server {
     }
     promise.then(
       (result) => {
-        clearTimeout(timer);
+        inFlight.delete(call);
         writeResult(res, result, requestId, logger);
       },
       (error: unknown) => {
-        clearTimeout(timer);
+        inFlight.delete(call);
         logger?.error('handler failed', { requestId, error: error instanceof Error ? error.stack : String(error) });
         reply(res, badGateway, undefined, requestId); // what API Gateway answers when the Lambda throws
       },

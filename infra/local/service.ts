@@ -95,7 +95,11 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
     : import('../../functions/api/app.js').then(
         (module) => (config: Config, services: Services, regionGate: RegionGate) =>
           // Metrics are published every KMS_METRICS_INTERVAL_MS (default 60 s) when POWERTOOLS_METRICS_DISABLED=false.
-          module.createApiHandler(config, services, { metricsIntervalMs: positiveSetting(env, 'KMS_METRICS_INTERVAL_MS'), regionGate }),
+          module.createApiHandler(config, services, {
+            metricsIntervalMs: positiveSetting(env, 'KMS_METRICS_INTERVAL_MS'),
+            regionGate,
+            timeoutEarly: false, // the local gateway's sweep times requests out
+          }),
       );
   createHandler.catch(() => {}); // reported below, after DynamoDB Local is stopped again
 

@@ -236,6 +236,23 @@ describe('local scheduler and admin route', { timeout: 120_000 }, () => {
     assert.equal((await expirations()).length, 1);
   });
 
+  it('GET /!admin/stats counts the caches\' store reads and the DynamoDB reads', async () => {
+    const token = (await readFile(join(dataDir, 'admin-token'), 'utf8')).trim();
+    const stats = async () => {
+      const response = await fetch(`${service!.endpoint}/!admin/stats`, { headers: { 'x-kms-admin-token': token } });
+      assert.equal(response.status, 200);
+      return (await response.json()) as { cacheReads: { miss: number; refresh: number }; dynamodbReads: number };
+    };
+    const before = await stats();
+    const kms = kmsClient(service!.endpoint);
+    // A key that does not exist is not cached: each DescribeKey waits on a store read.
+    for (let i = 0; i < 3; i++) await assert.rejects(kms.describeKey({ KeyId: '00000000-0000-4000-8000-000000000000' }), { name: 'NotFoundException' });
+    const after = await stats();
+    assert.ok(after.cacheReads.miss >= before.cacheReads.miss + 3, `${JSON.stringify(before)} -> ${JSON.stringify(after)}`);
+    assert.ok(after.dynamodbReads >= before.dynamodbReads + 3);
+    assert.equal((await fetch(`${service!.endpoint}/!admin/stats`)).status, 403);
+  });
+
   it('the admin route wants the token of the data directory', async () => {
     const url = `${service!.endpoint}/!admin/jobs/rotation`;
     assert.equal((await fetch(url, { method: 'POST', body: '{}' })).status, 403);
