@@ -97,12 +97,12 @@ async function ensureAwsCli(): Promise<void> {
 }
 
 /**
- * Starts `infra/local/start.ts` with ports 0 (free ports) and reads the endpoints it prints on stdout.
- * `node --import tsx` is what the tsx CLI does, minus its extra wrapper process between us and the service.
+ * Starts the service as `npm start` does (`infra/local/start.mjs`: the esbuild bundle of start.ts, as
+ * Lambda runs its bundles) with ports 0 (free ports) and reads the endpoints it prints on stdout.
  */
 async function startService(dataDir: string, logPath: string, tableName: string): Promise<Service> {
   const log = createWriteStream(logPath);
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'infra/local/start.ts')], {
+  const child = spawn(process.execPath, [join(ROOT, 'infra/local/start.mjs')], {
     cwd: ROOT,
     env: {
       ...process.env,

@@ -3,7 +3,7 @@
  * then its report: the verdicts, one summary table (operation, req/s, p50, p99, ratio, verdict), and with
  * --verbose the details (CPU per answer, answers, errors, log lines, node:crypto's own speed).
  *
- * Servers, each its own child process (tests/bench/children.ts): the real service (`infra/local/start.ts`,
+ * Servers, each its own child process (tests/bench/children.ts): the real service (`infra/local/start.mjs`, as `npm start`,
  * own temp data dir and free ports, default log level); the reference server (tests/bench/reference-server.ts:
  * SigV4 check with a cached signing key, JSON decode, AES-256-GCM with the context as AAD, JSON encode;
  * nothing else); a bare node:http server that parses nothing. autocannon drives them (32 connections)
@@ -311,7 +311,7 @@ async function main(): Promise<number> {
         delete env[name];
       }
       const started = Date.now();
-      starting.push(startChild('service', 'infra/local/start.ts', [], env, /KMS endpoint:\s*(http:\/\/\S+)/, 120_000).then((c) => {
+      starting.push(startChild('service', 'infra/local/start.mjs', [], env, /KMS endpoint:\s*(http:\/\/\S+)/, 120_000).then((c) => {
         service = c;
         serviceEndpoint = c.url;
         progress(`service ready at ${c.url} in ${((Date.now() - started) / 1000).toFixed(1)} s`);

@@ -21,9 +21,11 @@ export interface Child {
 
 const children: Child[] = [];
 
-/** Spawns `node --import tsx <script>` in its own process group and waits for `ready` on its output. */
+/** Spawns `node [--import tsx] <script>` in its own process group and waits for `ready` on its output. */
 export function startChild(name: string, script: string, args: string[], env: NodeJS.ProcessEnv, ready: RegExp, timeoutMs: number): Promise<Child> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+  // TypeScript through tsx; the service's start.mjs runs its own bundle.
+  const node = script.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  const proc = spawn(process.execPath, [...node, script, ...args], {
     cwd: ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -56,6 +56,9 @@ try {
     );
     const { stdout } = await run(process.execPath, ['use.mjs'], { cwd: project, timeout: 120_000 });
     assert.deepEqual(JSON.parse(stdout.trim().split('\n').at(-1)!), { roundTrip: 'from another project', keysAfterReset: 0 });
+    // It ran the launcher's esbuild bundle (infra/local/bundle.mjs), built inside the installed package.
+    const cache = join(project, 'node_modules', 'kms-local', 'node_modules', '.cache', 'kms-local');
+    assert.ok(readdirSync(cache).some((name) => /^infra_local_launcher-[0-9a-f]{16}\.mjs$/.test(name)), `no launcher bundle in ${cache}`);
   });
 
   it('npx kms-local start --port 0 prints a usable endpoint as a JSON line, and stops on SIGTERM', async () => {

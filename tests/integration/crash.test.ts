@@ -17,7 +17,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { KMS } from '@aws-sdk/client-kms';
 
-const START = fileURLToPath(new URL('../../infra/local/start.ts', import.meta.url));
+const START = fileURLToPath(new URL('../../infra/local/start.mjs', import.meta.url));
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const REGIONS = ['us-east-1', 'us-west-2'];
 
@@ -28,7 +28,7 @@ interface Running {
 }
 
 function start(dataDir: string): Promise<Running> {
-  const child = spawn(process.execPath, ['--import', 'tsx', START], {
+  const child = spawn(process.execPath, [START], {
     cwd: ROOT,
     env: {
       ...process.env,

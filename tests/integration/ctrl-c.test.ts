@@ -11,12 +11,12 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-const START = fileURLToPath(new URL('../../infra/local/start.ts', import.meta.url));
+const START = fileURLToPath(new URL('../../infra/local/start.mjs', import.meta.url));
 
 test('Ctrl-C (SIGINT to the process group) stops npm start quietly', { timeout: 120_000 }, async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'kms-ctrl-c-'));
   try {
-    const child = spawn(process.execPath, ['--import', 'tsx', START], {
+    const child = spawn(process.execPath, [START], {
       env: { ...process.env, KMS_PORT: '0', KMS_DYNAMODB_PORT: '0', KMS_DATA_DIR: dataDir, KMS_REGIONS: 'us-east-1,us-west-2', KMS_CREDENTIALS_FILE: '', LOG_LEVEL: 'INFO' },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true, // its own process group, as a terminal's foreground job
