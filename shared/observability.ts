@@ -1,7 +1,7 @@
 /**
- * Creates Powertools' logger and metrics (conventions §12). The tracer lives in ./tracing.ts and is
- * imported only by Lambda entry files: importing the X-Ray SDK installs async hooks that make every
- * `await` in the process ~35x slower, and outside Lambda the Tracer would switch itself off anyway.
+ * Creates Powertools' logger and metrics (conventions §12). No Powertools tracer: importing the X-Ray
+ * SDK installs async hooks that make every `await` in the process ~35x slower, and with active tracing
+ * Lambda and API Gateway record each request's segments themselves (functions/api/handler.ts).
  *
  * Metrics are aggregated in memory (a few additions per request) and published through Powertools as
  * EMF: once per invocation in Lambda, on a timer in the local runtime. Per operation (dimension

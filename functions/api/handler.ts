@@ -1,7 +1,10 @@
-/** Lambda entry point of the KMS API: configuration from the environment, X-Ray tracing, the rest in app.ts. */
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+/**
+ * Lambda entry point of the KMS API: configuration from the environment, the rest in app.ts.
+ * No X-Ray SDK here: with active tracing Lambda and API Gateway record each request's segments
+ * themselves, and the Powertools tracer would add only a handler subsegment, for ~100 KB of bundle
+ * and milliseconds of every cold start (`npm run bench -- coldstart` measures it).
+ */
 import { loadConfig } from '../../shared/config.js';
-import { createTracer } from '../../shared/tracing.js';
 import { createApiHandler } from './app.js';
 
-export const handler = createApiHandler(loadConfig()).use(captureLambdaHandler(createTracer()));
+export const handler = createApiHandler(loadConfig());

@@ -28,8 +28,9 @@
  *          counting the store reads requests waited on (the caches' misses: none expected) and those made
  *          in the background ahead of expiry (`GET /!admin/stats`; only when the bench started the service).
  *
- * `npm run bench -- jobs` measures the scheduled jobs' reads (tests/bench/jobs-bench.ts), and
- * `npm run bench -- replication` the local replicator's lag (tests/bench/replication-bench.ts).
+ * `npm run bench -- jobs` measures the scheduled jobs' reads (tests/bench/jobs-bench.ts),
+ * `npm run bench -- replication` the local replicator's lag (tests/bench/replication-bench.ts), and
+ * `npm run bench -- coldstart` the packaged API function's cold start (tests/bench/coldstart-bench.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -72,7 +73,8 @@ interface Options {
 
 const USAGE = `usage: npm run bench -- [--duration s] [--warmup s] [--connections n] [--only ${TARGET_NAMES.join(',')}] [--endpoint url] [--steady s] [--verbose]
        npm run bench -- jobs [--keys n] [--due-percent p]
-       npm run bench -- replication [--help]`;
+       npm run bench -- replication [--help]
+       npm run bench -- coldstart [--runs n]`;
 
 function parseArgs(argv: string[]): Options {
   const options: Options = { duration: 9, warmup: 2, connections: 32, verbose: false, steady: 30 };
@@ -247,6 +249,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 async function main(): Promise<number> {
   if (process.argv[2] === 'jobs') return (await import('./jobs-bench.js')).runJobsBench(process.argv.slice(3));
   if (process.argv[2] === 'replication') return (await import('./replication-bench.js')).runReplicationBench(process.argv.slice(3));
+  if (process.argv[2] === 'coldstart') return (await import('./coldstart-bench.js')).runColdstartBench(process.argv.slice(3));
   const options = parseArgs(process.argv.slice(2));
   const began = Date.now();
   const wanted = (name: string): boolean => !options.only || options.only.has(name);

@@ -456,7 +456,7 @@ test('the functions are packaged as bundled ES modules, AWS SDK included', () =>
     const esbuild = pkg.state.service.custom.esbuild;
     assert.equal(esbuild.format, 'esm');
     assert.equal(esbuild.outputFileExtension, '.mjs');
-    assert.match(esbuild.banner.js, /createRequire/, 'CJS dependencies (X-Ray SDK) need require() in an ES module');
+    assert.match(esbuild.banner.js, /createRequire/, 'CJS dependencies need require() in an ES module');
     assert.deepEqual(esbuild.exclude, [], 'nothing excluded: the AWS SDK is bundled');
     for (const fn of functionNames) assert.ok(existsSync(join(pkg.dir, `${fn}.zip`)), `${pkg.region}: ${fn}.zip was built`);
   }

@@ -1,0 +1,216 @@
+/**
+ * `npm run bench -- coldstart`: the API function's cold start, as Lambda runs it, against DynamoDB Local.
+ *
+ * Packages the stage (`npm run package`'s us-east-1 bundles, rebuilt only when a source changed), unzips
+ * the `api` function, makes a credential (with the packaged `credentials` function) and a key, then
+ * starts fresh Node processes with Lambda's NODE_OPTIONS (--enable-source-maps) and the function's
+ * environment. Each imports the bundle (init), invokes it once with a signed Encrypt as API Gateway
+ * delivers it (first invocation), then 50 times more (warm). Printed: the zip's and the bundle's sizes,
+ * and the medians over the processes, as deployed and without --enable-source-maps (what the source
+ * map costs).
+ *
+ * Options: --runs <n> (fresh processes per row, default 7).
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ensurePackage } from '../../infra/tools/package.js';
+import { ensureTable } from '../../infra/local/tables.js';
+import { startDynamoDbLocal } from '../../infra/local/dynamodb-local.js';
+import { extractFunction } from '../support/lambda-bundle.js';
+import { signKmsRequest } from '../support/sign.js';
+import { duration, table } from './report.js';
+
+const REGION = 'us-east-1';
+const STAGE_URL = 'https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com/dev/';
+/** Lambda's budgets (issue 17). */
+const TARGETS = { zipKb: 700, initMs: 50, firstMs: 40 };
+
+/** What each fresh process runs: plain JavaScript, so nothing but the bundle is loaded. */
+const CHILD = `
+const started = performance.now();
+const { handler } = await import(process.env.BENCH_BUNDLE_URL);
+const initMs = performance.now() - started;
+const event = JSON.parse(process.env.BENCH_EVENT);
+const context = {
+  functionName: 'kms-dev-api', functionVersion: '$LATEST', memoryLimitInMB: '1024', awsRequestId: 'cold',
+  invokedFunctionArn: 'arn:aws:lambda:${REGION}:111122223333:function:kms-dev-api', logGroupName: '/aws/lambda/kms-dev-api',
+  logStreamName: 'bench', callbackWaitsForEmptyEventLoop: true, getRemainingTimeInMillis: () => 10_000,
+};
+let at = performance.now();
+const first = await handler(structuredClone(event), context);
+const firstMs = performance.now() - at;
+const warm = [];
+for (let i = 0; i < 50; i++) {
+  at = performance.now();
+  const result = await handler(structuredClone(event), { ...context, awsRequestId: 'warm-' + i });
+  warm.push(performance.now() - at);
+  if (result.statusCode !== 200) throw new Error('warm invocation answered ' + result.statusCode + ': ' + result.body);
+}
+warm.sort((a, b) => a - b);
+process.stdout.write(JSON.stringify({ initMs, firstMs, status: first.statusCode, body: first.statusCode === 200 ? '' : first.body, warmMs: warm[25] }) + '\\n');
+process.exit(0);
+`;
+
+interface Run {
+  initMs: number;
+  firstMs: number;
+  warmMs: number;
+  status: number;
+  body: string;
+}
+
+function runChild(script: string, env: NodeJS.ProcessEnv): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [script], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    child.once('exit', (code) => {
+      const line = out.trim().split('\n').at(-1);
+      if (code === 0 && line) resolve(JSON.parse(line) as Run);
+      else reject(new Error(`the measuring process exited ${code}: ${err.slice(-2000)}`));
+    });
+  });
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1]!;
+
+export async function runColdstartBench(argv: string[]): Promise<number> {
+  let runs = 7;
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--runs') runs = Number(argv[++i]);
+    else if (argv[i] === '--help' || argv[i] === '-h') {
+      console.log('usage: npm run bench -- coldstart [--runs n]');
+      return 0;
+    }
+    else throw new Error(`unknown option ${argv[i]}`);
+  }
+  if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs must be a positive whole number');
+  const began = Date.now();
+  const work = mkdtempSync(join(tmpdir(), 'kms-coldstart-'));
+  let stopDynamo: (() => Promise<void>) | undefined;
+  try {
+    process.stderr.write('packaging the stage (npm run package, reused when nothing changed)...\n');
+    const packageDir = ensurePackage('dev', REGION);
+    const zipBytes = statSync(join(packageDir, 'api.zip')).size;
+    const [apiBundle, credentialsBundle] = await Promise.all([extractFunction(packageDir, 'api', work), extractFunction(packageDir, 'credentials', work)]);
+    const bundleBytes = statSync(apiBundle).size;
+    let mapBytes = 0;
+    try {
+      mapBytes = statSync(`${apiBundle}.map`).size;
+    } catch {
+      // no source map shipped
+    }
+    const dynamo = await startDynamoDbLocal({ dataDir: join(work, 'dynamodb'), port: 0 });
+    stopDynamo = () => dynamo.stop();
+    const tableName = 'kms-coldstart';
+    await ensureTable(dynamo.endpoint, REGION, tableName);
+
+    // The function's environment (serverless.yml), with DynamoDB Local and the root key in the environment.
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH,
+      NODE_OPTIONS: '--enable-source-maps',
+      AWS_REGION: REGION,
+      AWS_ACCESS_KEY_ID: 'lambda-role-key',
+      AWS_SECRET_ACCESS_KEY: 'lambda-role-secret',
+      AWS_LAMBDA_FUNCTION_NAME: 'kms-dev-api',
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '1024',
+      KMS_TABLE_NAME: tableName,
+      KMS_DYNAMODB_ENDPOINT: dynamo.endpoint,
+      KMS_ROOT_KEY: randomBytes(32).toString('base64'),
+      KMS_REGIONS: `${REGION},us-west-2`,
+      KMS_AUTH_MODE: 'service',
+      KMS_EVENT_SOURCE: 'kms.dev',
+      KMS_AUDIT_LOG_GROUP: '/kms/dev/audit',
+      // The audit records go to CloudWatch Logs at the end of each invocation: to nowhere here, quickly.
+      AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: await blackHole(),
+      POWERTOOLS_LOG_LEVEL: 'WARN',
+      POWERTOOLS_SERVICE_NAME: 'kms',
+      POWERTOOLS_METRICS_NAMESPACE: 'KMS',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    };
+
+    // A credential (the packaged credentials function) and a key (the API), in this process.
+    Object.assign(process.env, env);
+    const credentials = (await import(pathToFileURL(credentialsBundle).href)) as { handler: (e: unknown, c: unknown) => Promise<Record<string, unknown>> };
+    const made = await credentials.handler({ action: 'create', principalArn: 'arn:aws:iam::111122223333:root', by: 'bench' }, {});
+    if (made.ok !== true || typeof made.accessKeyId !== 'string') throw new Error(`the credentials function made no credential: ${JSON.stringify(made)}`);
+    const keys = { accessKeyId: made.accessKeyId, secretAccessKey: String(made.secretAccessKey) };
+    const api = (await import(pathToFileURL(apiBundle).href)) as { handler: (e: unknown, c: unknown) => Promise<{ statusCode: number; body: string }> };
+    const eventOf = async (operation: string, input: unknown) => {
+      const signed = await signKmsRequest({ endpoint: STAGE_URL, operation, input, region: REGION, ...keys });
+      return {
+        resource: '/', path: '/', httpMethod: 'POST', body: signed.body, isBase64Encoded: false,
+        headers: signed.headers, multiValueHeaders: Object.fromEntries(Object.entries(signed.headers).map(([k, v]) => [k, [v]])),
+        queryStringParameters: null, multiValueQueryStringParameters: null, pathParameters: null, stageVariables: null,
+        requestContext: { path: '/dev/', stage: 'dev', requestId: 'bench', httpMethod: 'POST', identity: { sourceIp: '203.0.113.7', userAgent: 'bench' } },
+      };
+    };
+    const context = { functionName: 'kms-dev-api', awsRequestId: 'setup', getRemainingTimeInMillis: () => 10_000 };
+    const created = await api.handler(await eventOf('CreateKey', { Description: 'coldstart' }), context);
+    if (created.statusCode !== 200) throw new Error(`CreateKey answered ${created.statusCode}: ${created.body}`);
+    const keyId = (JSON.parse(created.body) as { KeyMetadata: { KeyId: string } }).KeyMetadata.KeyId;
+    const encrypt = JSON.stringify(await eventOf('Encrypt', { KeyId: keyId, Plaintext: randomBytes(1024).toString('base64') }));
+
+    const script = join(work, 'coldstart-child.mjs');
+    writeFileSync(script, CHILD);
+    const rows: string[][] = [];
+    let failed = false;
+    const medians: Record<string, { init: number; first: number; warm: number }> = {};
+    const variants = [
+      ['as deployed', {}],
+      ['without --enable-source-maps', { NODE_OPTIONS: '' }],
+    ] as const;
+    for (const [name, extra] of variants) {
+      const results: Run[] = [];
+      for (let i = 0; i < runs; i++) {
+        process.stderr.write(`${name}: process ${i + 1}/${runs}\n`);
+        const run = await runChild(script, { ...env, ...extra, BENCH_BUNDLE_URL: pathToFileURL(apiBundle).href, BENCH_EVENT: encrypt });
+        if (run.status !== 200) {
+          failed = true;
+          console.log(`FAILED: the first Encrypt answered ${run.status}: ${run.body}`);
+        }
+        results.push(run);
+      }
+      const m = { init: median(results.map((r) => r.initMs)), first: median(results.map((r) => r.firstMs)), warm: median(results.map((r) => r.warmMs)) };
+      medians[name] = m;
+      rows.push([name, m.init.toFixed(1), m.first.toFixed(1), m.warm.toFixed(2)]);
+    }
+
+    const deployed = medians['as deployed']!;
+    const verdict = (ok: boolean) => (ok ? 'MEETS' : 'BELOW');
+    console.log('\nVerdicts');
+    console.log(`  ${verdict(zipBytes <= TARGETS.zipKb * 1024)}  api.zip ${(zipBytes / 1024).toFixed(0)} KB (target <= ${TARGETS.zipKb} KB)`);
+    console.log(`  ${verdict(deployed.init <= TARGETS.initMs)}  init ${deployed.init.toFixed(1)} ms (target <= ${TARGETS.initMs} ms)`);
+    console.log(`  ${verdict(deployed.first <= TARGETS.firstMs)}  first Encrypt ${deployed.first.toFixed(1)} ms (target <= ${TARGETS.firstMs} ms)`);
+    console.log(`\nMedians of ${runs} fresh processes each (node ${process.version}; Lambda runs nodejs22.x)`);
+    for (const line of table(['run', 'init ms', 'first Encrypt ms', 'warm Encrypt ms'], rows)) console.log(`  ${line}`);
+    console.log(`  api.zip ${(zipBytes / 1024).toFixed(0)} KB; handler.mjs ${(bundleBytes / 1024).toFixed(0)} KB` + (mapBytes ? `, its source map ${(mapBytes / 1024).toFixed(0)} KB` : ', no source map'));
+    console.log(`\nbench coldstart: ${failed ? 'some runs FAILED' : 'all runs completed'} (took ${duration((Date.now() - began) / 1000)})`);
+    return failed ? 1 : 0;
+  } finally {
+    await stopDynamo?.();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** An HTTP endpoint that answers every AWS JSON request with `{}` (CloudWatch Logs' PutLogEvents and CreateLogStream). */
+async function blackHole(): Promise<string> {
+  const { createServer } = await import('node:http');
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(200, { 'Content-Type': 'application/x-amz-json-1.1' });
+      res.end('{}');
+    });
+  });
+  server.unref();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address() as { port: number };
+  return `http://127.0.0.1:${address.port}`;
+}
