@@ -34,6 +34,7 @@ import { operations } from '../../shared/operations/index.js';
 import { createServices, type Services } from '../../shared/services.js';
 import { header, operationTarget } from '../../shared/protocol/request-headers.js';
 import { regionNames } from '../../shared/regions.js';
+import { withSourceStack } from '../../shared/source-stack.js';
 
 export type ApiHandler = MiddyfiedHandler<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>;
 
@@ -70,7 +71,7 @@ export function createApiHandler(config: Config, services: Services = createServ
   const flush = options.flush ?? (config.dataDir ? 'timer' : 'invocation');
   const aggregator = new MetricsAggregator();
   const onAuditError = (error: unknown, records: number) => {
-    logger.error('audit records could not be written', { records, error: error as Error });
+    logger.error('audit records could not be written', { records, error: withSourceStack(error) as Error });
     aggregator.count('AuditWriteError', records);
   };
   services.keyUsage.onError = (error, keyId) => {
@@ -95,7 +96,7 @@ export function createApiHandler(config: Config, services: Services = createServ
       return ctx;
     },
     onInternalError: (error, operation) => {
-      logger.error('internal error', { operation, error: error as Error });
+      logger.error('internal error', { operation, error: withSourceStack(error) as Error });
       aggregator.count('InternalError');
     },
     classifyError: (error, operation) => dependencyFailure(error, operation),
@@ -136,7 +137,7 @@ export function createApiHandler(config: Config, services: Services = createServ
       // The credential lookup needs the store: unreachable, it is AWS's dependency error; anything else a 500.
       const failure = dependencyFailure(error, 'authentication') ?? new KMSInternalException();
       if (failure instanceof KMSInternalException) {
-        logger.error('internal error', { operation: 'authentication', error: error as Error });
+        logger.error('internal error', { operation: 'authentication', error: withSourceStack(error) as Error });
         aggregator.count('InternalError');
       }
       return queryProtocol ? stsErrorOf(failure, requestId) : errorResponse(failure, requestId);

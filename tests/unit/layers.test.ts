@@ -24,7 +24,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['jobs'], // scheduled jobs
   ['operations'], // one file per KMS operation
   ['protocol'], // SigV4, STS, dispatcher, validation
-  ['adapters', 'observability', 'services'], // AWS and file sinks, Powertools, the composition root
+  ['adapters', 'observability', 'source-stack', 'services'], // AWS and file sinks, Powertools, stack traces, the composition root
   ['functions'], // Lambda entry points
   ['infra'], // local runtime and tools
 ];
