@@ -9,12 +9,18 @@ import { partition } from '@aws-sdk/core/client';
 /** How region names are spelled (us-east-1, ap-southeast-7, eu-central-2, ...). */
 export const REGION_NAME = /^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$/;
 
+/** The regions found so far: every request asks, and the SDK's lookup walks its whole list each time. */
+const known = new Set<string>();
+
 /** Whether `name` is a region of AWS's `aws` partition. */
 export function isAwsRegion(name: string): boolean {
+  if (known.has(name)) return true;
   if (!REGION_NAME.test(name)) return false;
   // The SDK matches any name to a partition (by its pattern, else `aws`); only listed regions have a description.
   const found = partition(name);
-  return found.name === 'aws' && 'description' in found;
+  if (found.name !== 'aws' || !('description' in found)) return false;
+  known.add(name); // bounded: AWS's regions only
+  return true;
 }
 
 /**

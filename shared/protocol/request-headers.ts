@@ -1,12 +1,24 @@
 /** Header helpers: SDKs send lower-case names, the CLI capitalised ones, so lookups ignore case. */
 export function header(headers: Record<string, string | undefined> | null | undefined, name: string): string | undefined {
   if (!headers) return undefined;
-  // Most clients send one of these two spellings; only unusual ones pay for the scan.
-  const direct = headers[name] ?? headers[name.toLowerCase()];
+  // Clients send one of three spellings (the SDKs lower case, botocore and others `X-Amz-Target`);
+  // only unusual ones pay for the scan.
+  const direct = headers[name] ?? headers[name.toLowerCase()] ?? headers[capitalised(name)];
   if (direct !== undefined) return direct;
   const wanted = name.toLowerCase();
   for (const [key, value] of Object.entries(headers)) if (key.toLowerCase() === wanted) return value;
   return undefined;
+}
+
+const capitalisedNames = new Map<string, string>();
+/** `x-amz-target` → `X-Amz-Target` (the few names looked up, computed once each). */
+function capitalised(name: string): string {
+  let spelled = capitalisedNames.get(name);
+  if (spelled === undefined) {
+    spelled = name.toLowerCase().replace(/(^|-)([a-z])/g, (_m, dash: string, c: string) => dash + c.toUpperCase());
+    if (capitalisedNames.size < 100) capitalisedNames.set(name, spelled);
+  }
+  return spelled;
 }
 
 /** `application/x-amz-json-1.1; charset=utf-8` → `application/x-amz-json-1.1`. */

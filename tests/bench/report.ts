@@ -101,7 +101,8 @@ export function summaryTable(rows: readonly Row[], verdicts: readonly Verdict[])
 export function summaryLegend(rows: readonly Row[], goals: readonly Goal[]): string[] {
   const lines: string[] = [];
   const shorts = new Map<string, string>();
-  for (const goal of goals) if (rows.some((r) => r.name === goal.target)) shorts.set(goal.baseShort, goal.baseText);
+  const measured = (name: string) => rows.some((r) => r.name === name);
+  for (const goal of goals) if (measured(goal.target) && measured(goal.base)) shorts.set(goal.baseShort, goal.baseText);
   for (const [short, text] of shorts) lines.push(`ratio "${short}": of ${text}`);
   if (rows.some((r) => r.nodeOps)) lines.push('ratio "node": of node:crypto doing the same operation in this process (no target)');
   if (rows.some((r) => r.interleaved)) {
