@@ -30,7 +30,8 @@
  *
  * `npm run bench -- jobs` measures the scheduled jobs' reads (tests/bench/jobs-bench.ts),
  * `npm run bench -- replication` the local replicator's lag (tests/bench/replication-bench.ts), and
- * `npm run bench -- coldstart` the packaged API function's cold start (tests/bench/coldstart-bench.ts).
+ * `npm run bench -- coldstart` the packaged API function's cold start (tests/bench/coldstart-bench.ts),
+ * and `npm run bench -- profile` where a warm Encrypt's CPU goes (tests/bench/profile-bench.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -74,7 +75,8 @@ interface Options {
 const USAGE = `usage: npm run bench -- [--duration s] [--warmup s] [--connections n] [--only ${TARGET_NAMES.join(',')}] [--endpoint url] [--steady s] [--verbose]
        npm run bench -- jobs [--keys n] [--due-percent p]
        npm run bench -- replication [--help]
-       npm run bench -- coldstart [--runs n]`;
+       npm run bench -- coldstart [--runs n]
+       npm run bench -- profile [--duration s] [--warmup s]`;
 
 function parseArgs(argv: string[]): Options {
   const options: Options = { duration: 9, warmup: 2, connections: 32, verbose: false, steady: 30 };
@@ -250,6 +252,7 @@ async function main(): Promise<number> {
   if (process.argv[2] === 'jobs') return (await import('./jobs-bench.js')).runJobsBench(process.argv.slice(3));
   if (process.argv[2] === 'replication') return (await import('./replication-bench.js')).runReplicationBench(process.argv.slice(3));
   if (process.argv[2] === 'coldstart') return (await import('./coldstart-bench.js')).runColdstartBench(process.argv.slice(3));
+  if (process.argv[2] === 'profile') return (await import('./profile-bench.js')).runProfileBench(process.argv.slice(3));
   const options = parseArgs(process.argv.slice(2));
   const began = Date.now();
   const wanted = (name: string): boolean => !options.only || options.only.has(name);

@@ -22,9 +22,17 @@ export interface Child {
 const children: Child[] = [];
 
 /** Spawns `node [--import tsx] <script>` in its own process group and waits for `ready` on its output. */
-export function startChild(name: string, script: string, args: string[], env: NodeJS.ProcessEnv, ready: RegExp, timeoutMs: number): Promise<Child> {
+export function startChild(
+  name: string,
+  script: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  ready: RegExp,
+  timeoutMs: number,
+  nodeArgs: string[] = [],
+): Promise<Child> {
   // TypeScript through tsx; the service's start.mjs runs its own bundle.
-  const node = script.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  const node = script.endsWith('.ts') ? ['--import', 'tsx', ...nodeArgs] : nodeArgs;
   const proc = spawn(process.execPath, [...node, script, ...args], {
     cwd: ROOT,
     env,
