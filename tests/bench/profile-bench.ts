@@ -8,7 +8,8 @@
  * The split is what the issue's targets are stated in (dispatcher and validation <= 12 us, audit <= 5 us).
  * The profiler adds its own cost, so the sum exceeds the CPU of an unprofiled run; compare parts.
  *
- * Options: --duration <s> (measured, default 10), --warmup <s> (default 3).
+ * Options: --duration <s> (measured, default 10), --warmup <s> (default 3), --verbose (the functions
+ * each part spends its time in).
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { SourceMap } from 'node:module';
@@ -54,11 +55,13 @@ interface Profile {
 export async function runProfileBench(argv: string[]): Promise<number> {
   let seconds = 10;
   let warmup = 3;
+  let verbose = false;
   for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === '--duration') seconds = Number(argv[++i]);
+    if (argv[i] === '--verbose' || argv[i] === '-v') verbose = true;
+    else if (argv[i] === '--duration') seconds = Number(argv[++i]);
     else if (argv[i] === '--warmup') warmup = Number(argv[++i]);
     else if (argv[i] === '--help' || argv[i] === '-h') {
-      console.log('usage: npm run bench -- profile [--duration s] [--warmup s]');
+      console.log('usage: npm run bench -- profile [--duration s] [--warmup s] [--verbose]');
       return 0;
     } else throw new Error(`unknown option ${argv[i]}`);
   }
@@ -94,14 +97,22 @@ export async function runProfileBench(argv: string[]): Promise<number> {
     const file = readdirSync(profileDir).find((name) => name.endsWith('.cpuprofile'));
     if (!file) throw new Error('the service wrote no profile');
     const profile = JSON.parse(readFileSync(join(profileDir, file), 'utf8')) as Profile;
-    const parts = attribute(profile, from, to);
+    const { parts, leaves } = attribute(profile, from, to);
     const busy = [...parts.values()].reduce((sum, us) => sum + us, 0) - (parts.get('(idle)') ?? 0);
     const rows = [...PARTS.map(([name]) => name), 'other (SDK, Node internals, ...)']
       .map((name) => [name, ((parts.get(name) ?? 0) / answers).toFixed(1), `${(((parts.get(name) ?? 0) / busy) * 100).toFixed(1)}%`]);
     rows.push(['all (idle excluded)', (busy / answers).toFixed(1), '100%']);
     console.log(`\nCPU per answered Encrypt (${answers} answers in ${seconds} s, ${Math.round(answers / seconds)} req/s under the profiler)`);
     for (const line of table(['part of the request path', 'us/req', 'share'], rows)) console.log(`  ${line}`);
-    console.log('\nbench profile: done');
+    if (verbose) {
+      for (const [name] of PARTS) {
+        const top = [...(leaves.get(name) ?? [])].sort((a, b) => b[1] - a[1]).slice(0, 6);
+        if (top.length === 0) continue;
+        console.log(`\n  ${name}: the functions its time is spent in (us/req)`);
+        for (const [leaf, us] of top) console.log(`    ${(us / answers).toFixed(1).padStart(6)}  ${leaf}`);
+      }
+    }
+    console.log(`\nbench profile: done${verbose ? '' : ' (--verbose: the functions each part spends its time in)'}`);
     return 0;
   } finally {
     await stopAll();
@@ -109,8 +120,15 @@ export async function runProfileBench(argv: string[]): Promise<number> {
   }
 }
 
+interface Attribution {
+  /** Microseconds per part. */
+  parts: Map<string, number>;
+  /** Per part, microseconds per leaf frame (function and source line), for --verbose. */
+  leaves: Map<string, Map<string, number>>;
+}
+
 /** Microseconds of samples inside [from, to], per part. */
-function attribute(profile: Profile, from: number, to: number): Map<string, number> {
+function attribute(profile: Profile, from: number, to: number): Attribution {
   const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
   const parent = new Map<number, number>();
   for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
@@ -132,19 +150,32 @@ function attribute(profile: Profile, from: number, to: number): Map<string, numb
     partOfNode.set(id, result);
     return result;
   };
-  const totals = new Map<string, number>();
+  const leafOf = (id: number): string => {
+    const f = nodes.get(id)!.callFrame;
+    const source = sourceOf(f.url, f.lineNumber, f.columnNumber);
+    // Minified names say nothing: the source line does.
+    const name = f.url.startsWith('file://') ? '' : f.functionName || '(anonymous)';
+    return `${name} ${(source ?? '').replace(/^.*?(shared|functions|infra|node_modules)\//, '$1/')}`.trim();
+  };
+  const parts = new Map<string, number>();
+  const leaves = new Map<string, Map<string, number>>();
   let time = profile.startTime;
   for (let i = 0; i < profile.samples.length; i++) {
     const delta = profile.timeDeltas[i] ?? 0;
     time += delta;
     if (time < from || time > to) continue;
-    const part = partOf(profile.samples[i]!);
-    totals.set(part, (totals.get(part) ?? 0) + delta);
+    const id = profile.samples[i]!;
+    const part = partOf(id);
+    parts.set(part, (parts.get(part) ?? 0) + delta);
+    let byLeaf = leaves.get(part);
+    if (!byLeaf) leaves.set(part, (byLeaf = new Map()));
+    const leaf = leafOf(id);
+    byLeaf.set(leaf, (byLeaf.get(leaf) ?? 0) + delta);
   }
-  return totals;
+  return { parts, leaves };
 }
 
-/** A frame's original source path (through the bundle's source map), or its URL as it is. */
+/** A frame's original source path and line (through the bundle's source map), or its URL as it is. */
 function sourceResolver(): (url: string, line: number, column: number) => string | undefined {
   const maps = new Map<string, SourceMap | undefined>();
   return (url, line, column) => {
@@ -157,6 +188,6 @@ function sourceResolver(): (url: string, line: number, column: number) => string
       }
     }
     const entry = maps.get(url)?.findEntry(line, column);
-    return entry && 'originalSource' in entry && entry.originalSource ? entry.originalSource : url;
+    return entry && 'originalSource' in entry && entry.originalSource ? `${entry.originalSource}:${entry.originalLine + 1}` : url;
   };
 }
