@@ -130,8 +130,9 @@ function acceptedContentType(contentType: string | undefined): boolean {
 function parseBody(body: string): unknown {
   let parsed: unknown;
   try {
-    // An empty body is treated as `{}`, as AWS does for operations without required members.
-    parsed = body.trim() === '' ? {} : JSON.parse(body);
+    // An empty body is treated as `{}`, as AWS does for operations without required members. (A body that
+    // starts with `{` is not blank: no trimmed copy of it is made.)
+    parsed = body.charCodeAt(0) !== 123 && body.trim() === '' ? {} : JSON.parse(body);
   } catch {
     throw new SerializationException('Invalid JSON in request body');
   }
