@@ -4,7 +4,7 @@
 // path). Built on demand into node_modules/.cache/kms-local and reused until a source changes.
 // Plain JavaScript: it runs before any TypeScript can be loaded.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -80,19 +80,17 @@ export async function bundled(entry) {
   if (existsSync(outfile)) return outfile;
   const { build } = await import('esbuild');
   mkdirSync(CACHE, { recursive: true });
-  // Built in a directory of its own and renamed into place: a concurrent start never imports half a file.
-  const scratch = mkdtempSync(join(CACHE, 'build-'));
-  try {
-    const built = join(scratch, basename(outfile));
-    await build(options(source, built));
-    renameSync(`${built}.map`, `${outfile}.map`);
-    renameSync(built, outfile);
-  } finally {
-    rmSync(scratch, { recursive: true, force: true });
+  // Built in memory for its final path (the source map's paths are relative to it), each file written
+  // beside and renamed into place, the bundle last: a concurrent start never imports half a file.
+  const { outputFiles } = await build({ ...options(source, outfile), write: false });
+  for (const file of [...outputFiles].sort((a, b) => Number(a.path === outfile) - Number(b.path === outfile))) {
+    const partial = `${file.path}.${process.pid}.partial`;
+    writeFileSync(partial, file.contents);
+    renameSync(partial, file.path);
   }
   // Earlier builds of this entry are of no more use.
   for (const old of readdirSync(CACHE)) {
-    if (old.startsWith(`${name}-`) && !old.startsWith(basename(outfile))) rmSync(join(CACHE, old), { force: true });
+    if (old.startsWith(`${name}-`) && !old.startsWith(basename(outfile)) && !old.endsWith('.partial')) rmSync(join(CACHE, old), { force: true });
   }
   return outfile;
 }
