@@ -45,81 +45,128 @@ function typeError(value: unknown, expected: string): never {
 const BASE64_CHARS = /^[A-Za-z0-9+/]*={0,2}$/;
 const isBase64 = (value: string) => value.length % 4 === 0 && BASE64_CHARS.test(value);
 
-function decode(value: unknown, s: Shape, path: string, out: Collector, sensitiveParent: boolean): unknown {
-  const sensitive = sensitiveParent || s.sensitive === true;
+/** Checks and decodes one value of a shape; `path` is where it is, as AWS names it in its messages. */
+type Decoder = (value: unknown, path: string, out: Collector, sensitiveParent: boolean) => unknown;
+
+/**
+ * One decoder per shape, built from the model on first use: the members, their wire names, the enum
+ * sets, patterns and messages are worked out once, not walked again for every request. The messages
+ * shown for a value are made only when a check fails.
+ */
+const decoders = new Map<Shape, Decoder>();
+
+function decoderOf(s: Shape): Decoder {
+  let decoder = decoders.get(s);
+  if (!decoder) {
+    decoder = compile(s);
+    decoders.set(s, decoder);
+  }
+  return decoder;
+}
+
+function compile(s: Shape): Decoder {
+  const own = s.sensitive === true;
   switch (s.type) {
     case 'structure': {
-      if (typeof value !== 'object' || value === null || Array.isArray(value)) typeError(value, 'a Structure');
-      const input = value as Record<string, unknown>;
-      const result: Record<string, unknown> = {};
-      for (const [name, ref] of Object.entries(s.members ?? {})) {
-        const member = input[name];
-        const memberPath = path ? `${path}.${lowerFirst(name)}` : lowerFirst(name);
-        if (member === undefined || member === null) {
-          if (s.required?.includes(name)) out.fail(memberPath, null, 'not be null');
-          continue;
+      const required = new Set(s.required ?? []);
+      const members = Object.entries(s.members ?? {}).map(([name, ref]) => ({
+        name,
+        wire: lowerFirst(name),
+        required: required.has(name),
+        shape: shape(ref.shape),
+        decode: undefined as Decoder | undefined, // resolved on first use: shapes may nest themselves
+      }));
+      return (value, path, out, sensitiveParent) => {
+        if (typeof value !== 'object' || value === null || Array.isArray(value)) typeError(value, 'a Structure');
+        const sensitive = sensitiveParent || own;
+        const input = value as Record<string, unknown>;
+        const result: Record<string, unknown> = {};
+        for (const m of members) {
+          const member = input[m.name];
+          if (member === undefined || member === null) {
+            if (m.required) out.fail(path ? `${path}.${m.wire}` : m.wire, null, 'not be null');
+            continue;
+          }
+          result[m.name] = (m.decode ??= decoderOf(m.shape))(member, path ? `${path}.${m.wire}` : m.wire, out, sensitive);
         }
-        result[name] = decode(member, shape(ref.shape), memberPath, out, sensitive);
-      }
-      return result;
+        return result;
+      };
     }
     case 'string': {
-      if (typeof value !== 'string') typeError(value, 'a String');
-      const shown = sensitive ? SENSITIVE : value;
-      if (s.enum && !s.enum.includes(value)) out.fail(path, shown, `satisfy enum value set: [${s.enum.join(', ')}]`);
-      lengthChecks(value.length, s, path, shown, out);
-      if (s.pattern && !compiled(s.pattern).test(value)) {
-        out.fail(path, shown, `satisfy regular expression pattern: ${s.pattern}`);
-      }
-      return value;
+      const allowed = s.enum ? new Set(s.enum) : undefined;
+      const enumRule = s.enum ? `satisfy enum value set: [${s.enum.join(', ')}]` : '';
+      const pattern = s.pattern ? compiled(s.pattern) : undefined;
+      const patternRule = `satisfy regular expression pattern: ${s.pattern}`;
+      return (value, path, out, sensitiveParent) => {
+        if (typeof value !== 'string') typeError(value, 'a String');
+        const shown = () => (sensitiveParent || own ? SENSITIVE : value);
+        if (allowed && !allowed.has(value)) out.fail(path, shown(), enumRule);
+        lengthChecks(value.length, s, path, shown, out);
+        if (pattern && !pattern.test(value)) out.fail(path, shown(), patternRule);
+        return value;
+      };
     }
-    case 'blob': {
-      if (typeof value !== 'string') typeError(value, 'a ByteBuffer');
-      if (!isBase64(value)) throw new SerializationException('Base64 encoded value is not valid');
-      const bytes = Buffer.from(value, 'base64');
-      const shown = sensitive ? SENSITIVE : `java.nio.HeapByteBuffer[pos=0 lim=${bytes.length} cap=${bytes.length}]`;
-      lengthChecks(bytes.length, s, path, shown, out);
-      return bytes;
-    }
+    case 'blob':
+      return (value, path, out, sensitiveParent) => {
+        if (typeof value !== 'string') typeError(value, 'a ByteBuffer');
+        if (!isBase64(value)) throw new SerializationException('Base64 encoded value is not valid');
+        const bytes = Buffer.from(value, 'base64');
+        const shown = () => (sensitiveParent || own ? SENSITIVE : `java.nio.HeapByteBuffer[pos=0 lim=${bytes.length} cap=${bytes.length}]`);
+        lengthChecks(bytes.length, s, path, shown, out);
+        return bytes;
+      };
     case 'integer':
-    case 'long': {
-      if (typeof value !== 'number' || !Number.isInteger(value)) typeError(value, 'an Integer');
-      const shown = sensitive ? SENSITIVE : String(value);
-      if (s.min !== undefined && value < s.min) out.fail(path, shown, `have value greater than or equal to ${s.min}`);
-      if (s.max !== undefined && value > s.max) out.fail(path, shown, `have value less than or equal to ${s.max}`);
-      return value;
-    }
-    case 'double': {
-      if (typeof value !== 'number') typeError(value, 'a Double');
-      return value;
-    }
-    case 'boolean': {
-      if (typeof value !== 'boolean') typeError(value, 'a Boolean');
-      return value;
-    }
-    case 'timestamp': {
-      if (typeof value !== 'number') typeError(value, 'a Date');
-      return new Date(value * 1000);
-    }
+    case 'long':
+      return (value, path, out, sensitiveParent) => {
+        if (typeof value !== 'number' || !Number.isInteger(value)) typeError(value, 'an Integer');
+        const shown = sensitiveParent || own ? SENSITIVE : String(value);
+        if (s.min !== undefined && value < s.min) out.fail(path, shown, `have value greater than or equal to ${s.min}`);
+        if (s.max !== undefined && value > s.max) out.fail(path, shown, `have value less than or equal to ${s.max}`);
+        return value;
+      };
+    case 'double':
+      return (value) => {
+        if (typeof value !== 'number') typeError(value, 'a Double');
+        return value;
+      };
+    case 'boolean':
+      return (value) => {
+        if (typeof value !== 'boolean') typeError(value, 'a Boolean');
+        return value;
+      };
+    case 'timestamp':
+      return (value) => {
+        if (typeof value !== 'number') typeError(value, 'a Date');
+        return new Date(value * 1000);
+      };
     case 'list': {
-      if (!Array.isArray(value)) typeError(value, 'a List');
-      lengthChecks(value.length, s, path, sensitive ? SENSITIVE : `[${value.map(shownMember).join(', ')}]`, out);
-      const member = shape(s.member!.shape);
-      return value.map((item, i) => decode(item, member, `${path}.${i + 1}.member`, out, sensitive));
+      const memberShape = shape(s.member!.shape);
+      return (value, path, out, sensitiveParent) => {
+        if (!Array.isArray(value)) typeError(value, 'a List');
+        const sensitive = sensitiveParent || own;
+        lengthChecks(value.length, s, path, () => (sensitive ? SENSITIVE : `[${value.map(shownMember).join(', ')}]`), out);
+        const member = decoderOf(memberShape);
+        return value.map((item, i) => member(item, `${path}.${i + 1}.member`, out, sensitive));
+      };
     }
     case 'map': {
-      if (typeof value !== 'object' || value === null || Array.isArray(value)) typeError(value, 'a Map');
       const keyShape = shape(s.key!.shape);
       const valueShape = shape(s.value!.shape);
-      // A map's keys are the client's data: `__proto__`, `constructor` or `toString` must stay keys
-      // (an assignment into `{}` would drop `__proto__` and change the object's prototype instead).
-      const result: Record<string, unknown> = Object.create(null);
-      for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-        decode(k, keyShape, `${path}.${k}`, out, sensitive);
-        if (v === null || v === undefined) typeError(v, 'a String');
-        result[k] = decode(v, valueShape, `${path}.${k}`, out, sensitive);
-      }
-      return result;
+      return (value, path, out, sensitiveParent) => {
+        if (typeof value !== 'object' || value === null || Array.isArray(value)) typeError(value, 'a Map');
+        const sensitive = sensitiveParent || own;
+        const decodeKey = decoderOf(keyShape);
+        const decodeValue = decoderOf(valueShape);
+        // A map's keys are the client's data: `__proto__`, `constructor` or `toString` must stay keys
+        // (an assignment into `{}` would drop `__proto__` and change the object's prototype instead).
+        const result: Record<string, unknown> = Object.create(null);
+        for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+          decodeKey(k, `${path}.${k}`, out, sensitive);
+          if (v === null || v === undefined) typeError(v, 'a String');
+          result[k] = decodeValue(v, `${path}.${k}`, out, sensitive);
+        }
+        return result;
+      };
     }
   }
 }
@@ -132,16 +179,16 @@ function shownMember(value: unknown): string {
   return value !== null && typeof value === 'object' ? JSON.stringify(value) : String(value);
 }
 
-function lengthChecks(length: number, s: Shape, path: string, shown: string, out: Collector): void {
-  if (s.min !== undefined && length < s.min) out.fail(path, shown, `have length greater than or equal to ${s.min}`);
-  if (s.max !== undefined && length > s.max) out.fail(path, shown, `have length less than or equal to ${s.max}`);
+function lengthChecks(length: number, s: Shape, path: string, shown: () => string, out: Collector): void {
+  if (s.min !== undefined && length < s.min) out.fail(path, shown(), `have length greater than or equal to ${s.min}`);
+  if (s.max !== undefined && length > s.max) out.fail(path, shown(), `have length less than or equal to ${s.max}`);
 }
 
 /** Validates and decodes an operation's input; throws ValidationException or SerializationException. */
 export function decodeInput<T>(inputShape: string | undefined, body: unknown): T {
   if (!inputShape) return {} as T;
   const out = new Collector();
-  const decoded = decode(body, shape(inputShape), '', out, false);
+  const decoded = decoderOf(shape(inputShape))(body, '', out, false);
   if (out.failures.length > 0) {
     const n = out.failures.length;
     throw new ValidationException(`${n} validation error${n === 1 ? '' : 's'} detected: ${out.failures.join('; ')}`);
@@ -152,7 +199,9 @@ export function decodeInput<T>(inputShape: string | undefined, body: unknown): T
 /** Response encoding: Buffers to base64, Dates to epoch seconds, undefined members dropped. */
 export function encodeOutput(value: unknown): unknown {
   if (value === undefined || value === null) return undefined;
-  if (Buffer.isBuffer(value) || value instanceof Uint8Array) return Buffer.from(value).toString('base64');
+  if (Buffer.isBuffer(value)) return value.toString('base64');
+  // A view of the same bytes, not a copy.
+  if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64');
   if (value instanceof Date) return value.getTime() / 1000;
   if (Array.isArray(value)) return value.map(encodeOutput);
   if (typeof value === 'object') {
