@@ -166,18 +166,22 @@ export async function runColdstartBench(argv: string[]): Promise<number> {
       [`as deployed (NODE_OPTIONS=${JSON.stringify(env.NODE_OPTIONS)})`, {}],
       ['with --enable-source-maps', { NODE_OPTIONS: '--enable-source-maps' }],
     ] as const;
-    for (const [name, extra] of variants) {
-      const results: Run[] = [];
-      for (let i = 0; i < runs; i++) {
+    // The variants take turns, process by process, so that neither always meets a colder DynamoDB Local.
+    const results = new Map<string, Run[]>(variants.map(([name]) => [name, []]));
+    for (let i = 0; i < runs; i++) {
+      for (const [name, extra] of variants) {
         process.stderr.write(`${name}: process ${i + 1}/${runs}\n`);
         const run = await runChild(script, { ...env, ...extra, BENCH_BUNDLE_URL: pathToFileURL(apiBundle).href, BENCH_EVENT: encrypt });
         if (run.status !== 200) {
           failed = true;
           console.log(`FAILED: the first Encrypt answered ${run.status}: ${run.body}`);
         }
-        results.push(run);
+        results.get(name)!.push(run);
       }
-      const m = { init: median(results.map((r) => r.initMs)), first: median(results.map((r) => r.firstMs)), warm: median(results.map((r) => r.warmMs)) };
+    }
+    for (const [name] of variants) {
+      const of = results.get(name)!;
+      const m = { init: median(of.map((r) => r.initMs)), first: median(of.map((r) => r.firstMs)), warm: median(of.map((r) => r.warmMs)) };
       medians[name] = m;
       rows.push([name, m.init.toFixed(1), m.first.toFixed(1), m.warm.toFixed(2)]);
     }
