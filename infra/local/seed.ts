@@ -28,6 +28,7 @@ import { keyArn, isKeyId } from '../../shared/core/ids.js';
 import { importedMaterial, newPrivateMaterial } from '../../shared/core/key-pairs.js';
 import { keySpecs } from '../../shared/core/key-specs.js';
 import { enableRotation } from '../../shared/core/rotation.js';
+import { isPrimary } from '../../shared/core/multi-region.js';
 import type { KeyRecord, KeyUsage, WrappedMaterial } from '../../shared/core/types.js';
 import type { OperationContext } from '../../shared/context/operation-context.js';
 import { defaultKeyPolicy } from '../../shared/policy/default-policy.js';
@@ -179,7 +180,12 @@ export async function applySeed(services: Services, keys: SeedKey[], now = new D
       await createSeedKey(ctx, seed, now);
       report.created.push(`${seed.region}/${seed.keyId}`);
     }
-    for (const replicaRegion of seed.replicaRegions) {
+    // Replicas come from the primary: a key that is not one any more (its primary moved) is left as it is.
+    const replicating = seed.replicaRegions.length > 0 && (!existing || isPrimary(existing));
+    if (seed.replicaRegions.length > 0 && !replicating) {
+      report.differences.push(`${seed.region}/${seed.keyId}: not the multi-region primary, so its replicaRegions were not made (left as it is)`);
+    }
+    for (const replicaRegion of replicating ? seed.replicaRegions : []) {
       if (await ctx.peers.keyIn(replicaRegion, seed.keyId)) continue;
       await replicateKey({ KeyId: seed.keyId, ReplicaRegion: replicaRegion }, ctx).catch((error: unknown) => {
         if (!(error instanceof AlreadyExistsException)) throw error; // made meanwhile

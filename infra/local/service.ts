@@ -79,7 +79,7 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
   // Read the credentials file first: a bad file should fail the start before the JVM is launched.
   const credentials = loadCredentials(env);
   // Every setting too (regions, ...): the root key file it will name is made later, under the data-dir lock.
-  const settings = loadConfig({ KMS_ROOT_KEY_FILE: join(dataDir, 'root-key'), ...env });
+  const settings = loadConfig({ ...env, KMS_ROOT_KEY_FILE: env.KMS_ROOT_KEY_FILE || join(dataDir, 'root-key') });
   // And the seed file: an invalid entry stops the start at once, naming it.
   const seedKeys = env.KMS_SEED_FILE
     ? loadSeedFile(env.KMS_SEED_FILE, {

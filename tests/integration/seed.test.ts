@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -117,14 +117,23 @@ describe('KMS_SEED_FILE', { timeout: 180_000 }, () => {
     const created = (await client(first).describeKey({ KeyId: symmetricId })).KeyMetadata!.CreationDate!;
     const replicaCreated = (await client(first, 'eu-west-1').describeKey({ KeyId: mrkId })).KeyMetadata!.CreationDate!;
     await client(first).updateKeyDescription({ KeyId: symmetricId, Description: 'changed by a test' });
+    // The seeded multi-region key's primary moves away: the file's replicaRegions are not made again from here.
+    await eventuallyEnabled(() => client(first).updatePrimaryRegion({ KeyId: mrkId, PrimaryRegion: 'eu-west-1' }));
     await first.stop();
-    const again = await start('c', join(dir, 'seed.yaml'));
+    // The file now also wants a replica in ap-south-1: a replica cannot make one, so the start only says so.
+    const moved = (await readFile(join(dir, 'seed.yaml'), 'utf8')).replace('replicaRegions: [eu-west-1]', 'replicaRegions: [eu-west-1, ap-south-1]');
+    await writeFile(join(dir, 'seed-moved.yaml'), moved);
+    const again = await start('c', join(dir, 'seed-moved.yaml'));
     try {
       const described = (await client(again).describeKey({ KeyId: symmetricId })).KeyMetadata!;
       assert.equal(described.CreationDate!.getTime(), created.getTime());
       assert.equal(described.Description, 'changed by a test', 'an existing key is not overwritten');
       const replica = (await client(again, 'eu-west-1').describeKey({ KeyId: mrkId })).KeyMetadata!;
       assert.equal(replica.CreationDate!.getTime(), replicaCreated.getTime(), 'the replica is not made again');
+      assert.equal(replica.MultiRegionConfiguration?.MultiRegionKeyType, 'PRIMARY', 'the primary stays where it moved');
+      const seeded = (await client(again).describeKey({ KeyId: mrkId })).KeyMetadata!;
+      assert.equal(seeded.MultiRegionConfiguration?.MultiRegionKeyType, 'REPLICA');
+      await assert.rejects(client(again, 'ap-south-1').describeKey({ KeyId: mrkId }), { name: 'NotFoundException' });
     } finally {
       await again.stop();
     }
