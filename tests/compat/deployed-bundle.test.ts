@@ -240,18 +240,17 @@ describe('the packaged api bundle behind API Gateway (stage path, authMode=servi
     const disabled = await invokeCredentials({ action: 'disable', accessKeyId: carol.accessKeyId });
     assert.equal(disabled.status, 'Inactive');
     const disabledAt = Date.now();
-    let refusedAfter: number | undefined;
-    while (Date.now() - disabledAt < CREDENTIAL_TTL_MS + 5000) {
+    let refused = false;
+    for (let run = 0; run < 20 && !refused; run++) {
+      // A request sent once the TTL has passed must be refused, however long the CLI takes to start
+      // (under load, seconds): what counts is when this run began, before its request left.
+      const startedAfter = Date.now() - disabledAt;
       const result = await aws(carol, ['kms', 'list-keys']);
-      if (result.code !== 0) {
-        assert.match(result.stderr, /UnrecognizedClientException/);
-        refusedAfter = Date.now() - disabledAt;
-        break;
-      }
+      refused = result.code !== 0;
+      if (refused) assert.match(result.stderr, /UnrecognizedClientException/);
+      else assert.ok(startedAfter < CREDENTIAL_TTL_MS, `still served by a run begun ${startedAfter} ms after the credential was disabled`);
     }
-    assert.ok(refusedAfter !== undefined, 'refused at last');
-    // The CLI itself takes a few hundred ms to start: refused no later than the TTL plus one CLI run.
-    assert.ok(refusedAfter <= CREDENTIAL_TTL_MS + 3000, `refused after ${refusedAfter} ms`);
+    assert.ok(refused, 'refused at last');
 
     await invokeCredentials({ action: 'enable', accessKeyId: carol.accessKeyId });
     await new Promise((r) => setTimeout(r, CREDENTIAL_TTL_MS + 100));
