@@ -20,13 +20,17 @@ import type { AuditRecord, AuditSink, EventSink, KmsEvent, Notification, Notifie
 
 const PUT_EVENTS_BATCH = 10;
 
+// The EventBridge and SNS clients are made on first use: most invocations (every Encrypt) send
+// neither, and a client costs its construction at every cold start otherwise.
 export class EventBridgeSink implements EventSink {
-  private readonly client: EventBridgeClient;
+  private madeClient?: EventBridgeClient;
   constructor(
-    region: string,
+    private readonly region: string,
     private readonly busName?: string,
-  ) {
-    this.client = new EventBridgeClient({ region });
+  ) {}
+
+  private get client(): EventBridgeClient {
+    return (this.madeClient ??= new EventBridgeClient({ region: this.region }));
   }
 
   async publish(events: KmsEvent[]): Promise<void> {
@@ -53,12 +57,14 @@ export class EventBridgeSink implements EventSink {
 }
 
 export class SnsNotifier implements Notifier {
-  private readonly client: SNSClient;
+  private madeClient?: SNSClient;
   constructor(
-    region: string,
+    private readonly region: string,
     private readonly topicArn: string,
-  ) {
-    this.client = new SNSClient({ region });
+  ) {}
+
+  private get client(): SNSClient {
+    return (this.madeClient ??= new SNSClient({ region: this.region }));
   }
 
   async notify(notifications: Notification[]): Promise<void> {
