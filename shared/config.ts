@@ -37,8 +37,8 @@ export interface Config {
    */
   regions: string[];
   /**
-   * Whether region names outside AWS's partitions are served (KMS_ALLOW_ANY_REGION, default false): by
-   * default a request signed for, a replica in, or a KMS_REGIONS entry naming an unknown region is refused.
+   * Whether region names outside AWS's `aws` partition are served (KMS_ALLOW_ANY_REGION, default false):
+   * by default a request signed for, a replica in, or a KMS_REGIONS entry naming another region is refused.
    */
   allowAnyRegion: boolean;
   /** Whether an operator may declare a region failed and have its keys decrypt elsewhere (KMS_RECOVERY_DECRYPT). */

@@ -25,7 +25,6 @@ import { DynamoJobStore } from './store/dynamo-job-store.js';
 import { DynamoKeyStore } from './store/dynamo-key-store.js';
 import { CachedGrantStore } from './store/cached-grant-store.js';
 import { GrantTokenSigner } from './grants/grant-token.js';
-import type { GrantStore } from './store/grant-store.js';
 import { DynamoGrantStore } from './store/dynamo-grant-store.js';
 import { DynamoCredentialStore } from './store/dynamo-credential-store.js';
 import { CredentialCache } from './credentials/credential-cache.js';

@@ -49,14 +49,15 @@ export interface ApiGatewayOptions {
 }
 
 export const MAX_BODY_BYTES = 1024 * 1024;
+const JSON_TYPE = 'application/x-amz-json-1.1';
 
+/** A request in the handler, for the timeout sweep. */
 interface InFlight {
   res: ServerResponse;
   requestId: string;
   /** When API Gateway would give up on the integration (ms since the epoch). */
   deadline: number;
 }
-const JSON_TYPE = 'application/x-amz-json-1.1';
 
 export interface EmulatorError {
   statusCode: number;

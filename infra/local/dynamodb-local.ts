@@ -215,5 +215,3 @@ function startWatchdog(pid: number | undefined): ChildProcess | undefined {
   (watchdog.stdin as unknown as { unref?: () => void } | null)?.unref?.();
   return watchdog;
 }
-
-/** A port the OS considers free right now (DynamoDB Local cannot report an ephemeral port back). */

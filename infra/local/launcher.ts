@@ -7,6 +7,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { loadCredentials } from './credentials.js';
 import { startLocalService } from './service.js';
 
 export interface StartKmsOptions {
@@ -27,8 +28,8 @@ export interface StartKmsOptions {
 export interface RunningKms {
   endpoint: string;
   region: string;
-  /** Credentials the service accepts (the default credentials file's root of account 111122223333). */
-  credentials: { accessKeyId: string; secretAccessKey: string };
+  /** Credentials the service accepts: the credentials file's first (by default test/test, the root of account 111122223333). */
+  credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
   dataDir: string;
   /** Empties every region's keys without a restart (a seed file is applied again at the next start). */
   reset(): Promise<void>;
@@ -40,26 +41,24 @@ export async function startKms(options: StartKmsOptions = {}): Promise<RunningKm
   const dataDir = options.dataDir ? resolve(options.dataDir) : await mkdtemp(join(tmpdir(), 'kms-local-'));
   const regions = options.regions ?? ['us-east-1'];
   const region = options.region ?? regions[0] ?? 'us-east-1';
-  const service = await startLocalService({
-    port: options.port ?? 0,
-    dynamodbPort: 0,
-    dataDir,
-    env: {
-      ...process.env,
-      LOG_LEVEL: 'ERROR',
-      AWS_REGION: region,
-      KMS_REGIONS: regions.join(','),
-      ...(options.seed ? { KMS_SEED_FILE: resolve(options.seed) } : {}),
-      ...options.env,
-    },
-  }).catch(async (error: unknown) => {
+  const env = {
+    ...process.env,
+    LOG_LEVEL: 'ERROR',
+    AWS_REGION: region,
+    KMS_REGIONS: regions.join(','),
+    ...(options.seed ? { KMS_SEED_FILE: resolve(options.seed) } : {}),
+    ...options.env,
+  };
+  const service = await startLocalService({ port: options.port ?? 0, dynamodbPort: 0, dataDir, env }).catch(async (error: unknown) => {
     if (temporary) await rm(dataDir, { recursive: true, force: true });
     throw error;
   });
+  // The first credential of the credentials file the service was seeded from (KMS_CREDENTIALS_FILE in `env`).
+  const [first] = loadCredentials(env).principals;
   return {
     endpoint: service.endpoint,
     region,
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    credentials: { accessKeyId: first!.accessKeyId, secretAccessKey: first!.secretAccessKey, ...(first!.sessionToken ? { sessionToken: first!.sessionToken } : {}) },
     dataDir,
     async reset() {
       const token = (await readFile(join(dataDir, 'admin-token'), 'utf8')).trim();

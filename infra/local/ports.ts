@@ -1,6 +1,7 @@
 /** Ports for the local runtime: a free one, or a clear refusal when a chosen one is taken (before anything starts). */
 import { createServer } from 'node:net';
 
+/** A port the OS considers free right now (DynamoDB Local cannot report an ephemeral port back). */
 export function freePort(host = '127.0.0.1'): Promise<number> {
   return new Promise((resolvePort, reject) => {
     const server = createServer();

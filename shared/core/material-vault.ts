@@ -72,12 +72,12 @@ export class MaterialVault {
     return createHmac('sha256', await this.rootKeys.rootKey()).update(`kms-blob-key-v1|${purpose}`).digest();
   }
 
-  /** Drops a material from memory (it was deleted: expired or DeleteImportedKeyMaterial). */
   /** Forgets every unwrapped material (the local runtime's reset). */
   clear(): void {
     this.cache.clear();
   }
 
+  /** Drops a material from memory (it was deleted: expired or DeleteImportedKeyMaterial). */
   forget(keyId: string, keyMaterialId: string): void {
     this.cache.delete(`${keyId}/${keyMaterialId}`);
   }

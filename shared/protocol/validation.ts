@@ -99,10 +99,10 @@ function compile(s: Shape): Decoder {
       const patternRule = `satisfy regular expression pattern: ${s.pattern}`;
       return (value, path, out, sensitiveParent) => {
         if (typeof value !== 'string') typeError(value, 'a String');
-        const shown = () => (sensitiveParent || own ? SENSITIVE : value);
-        if (allowed && !allowed.has(value)) out.fail(path, shown(), enumRule);
+        const shown = sensitiveParent || own ? SENSITIVE : value;
+        if (allowed && !allowed.has(value)) out.fail(path, shown, enumRule);
         lengthChecks(value.length, s, path, shown, out);
-        if (pattern && !pattern.test(value)) out.fail(path, shown(), patternRule);
+        if (pattern && !pattern.test(value)) out.fail(path, shown, patternRule);
         return value;
       };
     }
@@ -179,9 +179,10 @@ function shownMember(value: unknown): string {
   return value !== null && typeof value === 'object' ? JSON.stringify(value) : String(value);
 }
 
-function lengthChecks(length: number, s: Shape, path: string, shown: () => string, out: Collector): void {
-  if (s.min !== undefined && length < s.min) out.fail(path, shown(), `have length greater than or equal to ${s.min}`);
-  if (s.max !== undefined && length > s.max) out.fail(path, shown(), `have length less than or equal to ${s.max}`);
+/** `shown`: the value as the message shows it, or how to make it when one is needed. */
+function lengthChecks(length: number, s: Shape, path: string, shown: string | (() => string), out: Collector): void {
+  if (s.min !== undefined && length < s.min) out.fail(path, typeof shown === 'string' ? shown : shown(), `have length greater than or equal to ${s.min}`);
+  if (s.max !== undefined && length > s.max) out.fail(path, typeof shown === 'string' ? shown : shown(), `have length less than or equal to ${s.max}`);
 }
 
 /** Validates and decodes an operation's input; throws ValidationException or SerializationException. */

@@ -21,7 +21,6 @@ import { eventually, MRK_PRIMARY, MRK_REPLICA, syncReplication } from '../integr
 
 const REGION = 'us-east-1';
 const ACCOUNT = '111122223333';
-const KEY_ARN = new RegExp(`^arn:aws:kms:${REGION}:${ACCOUNT}:key/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`);
 
 let endpoint = process.env.KMS_ENDPOINT ?? '';
 let stopOwnService: (() => Promise<void>) | undefined;

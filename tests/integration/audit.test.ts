@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { ACCOUNT, createKey, expectKmsError, kms, keyArn, rawCall, REGION, unknownKeyId } from './helpers.js';
 import { clientFor, PRINCIPALS } from './principals.js';
-import { auditRecords as records, auditText, dataDir, waitForRecord, type AuditRecord } from './audit-files.js';
+import { auditText, dataDir, waitForRecord, type AuditRecord } from './audit-files.js';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
