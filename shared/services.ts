@@ -30,6 +30,7 @@ import { DynamoCredentialStore } from './store/dynamo-credential-store.js';
 import { CredentialCache } from './credentials/credential-cache.js';
 import type { CredentialAdminContext } from './credentials/manage.js';
 import { regionNames } from './regions.js';
+import type { AnnounceCacheChange, CacheChange } from './store/cache-change.js';
 
 /**
  * DynamoDB Local keeps a separate database per access key id and region: the store, the local table
@@ -54,8 +55,13 @@ export interface Services {
   sinks: Sinks;
   /** Each key's last cryptographic use: the API records it, GetKeyLastUsage reads it. */
   keyUsage: KeyUsageRecorder;
-  /** Forgets every cache of this process (keys, grants, unwrapped material, key usage): after the local reset. */
-  forgetCaches(): void;
+  /**
+   * Forgets every cache of this process (keys, grants, credentials, unwrapped material, key usage), and
+   * tells the other processes to (ServiceOptions.announce): after the local reset.
+   */
+  forgetCaches(): Promise<void>;
+  /** Forgets what another process's write changed (it announced it: ServiceOptions.announce). */
+  applyCacheChange(change: CacheChange): void;
   /**
    * The store reads of the hot path's caches (keys, aliases, grants, credentials) since start: `miss`,
    * awaited by a request; `refresh`, made in the background ahead of an entry's expiry.
@@ -85,6 +91,11 @@ export interface ServiceOptions {
   globalTable?: { regions(): readonly string[]; join(region: string): Promise<void> };
   /** Wraps each region's DynamoDB document client (the jobs bench counts the items read). */
   wrapClient?: (client: DynamoDBDocumentClient) => DynamoDBDocumentClient;
+  /**
+   * Tells the other processes that cache the same tables what a write through these services changed,
+   * before the write is acknowledged (the local service's API workers). None: they see it within the TTL.
+   */
+  announce?: AnnounceCacheChange;
 }
 
 export function createServices(config: Config, options: ServiceOptions = {}): Services {
@@ -136,9 +147,22 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
         if (!view) views.set(itemRegion, (view = new DynamoKeyStore(table, config.tableName, itemRegion)));
         return view;
       };
+      const announce = options.announce;
       stores = {
-        keys: new CachedKeyStore(new DynamoKeyStore(db, config.tableName, region), config.cacheTtlMs, Date.now, onRead),
-        grants: new CachedGrantStore(new DynamoGrantStore(db, config.tableName, region), config.cacheTtlMs, Date.now, onRead),
+        keys: new CachedKeyStore(
+          new DynamoKeyStore(db, config.tableName, region),
+          config.cacheTtlMs,
+          Date.now,
+          onRead,
+          announce && ((change) => announce({ ...change, region })),
+        ),
+        grants: new CachedGrantStore(
+          new DynamoGrantStore(db, config.tableName, region),
+          config.cacheTtlMs,
+          Date.now,
+          onRead,
+          announce && ((keyId) => announce({ kind: 'grants', region, keyId })),
+        ),
         jobs: new DynamoJobStore(db, config.tableName, region),
         peers: {
           get regions() {
@@ -157,6 +181,16 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
     return stores;
   };
 
+  const forgetAll = () => {
+    for (const stores of regions.values()) {
+      stores.keys.clear();
+      stores.grants.clear();
+    }
+    credentials.forget();
+    vault.clear();
+    keyUsage.clear();
+  };
+
   const credentialStore = new DynamoCredentialStore(dbFor(config.defaultRegion), config.tableName, config.defaultRegion);
   const credentials = new CredentialCache(credentialStore, vault, config.credentialCacheTtlMs, () => clock.now().getTime(), undefined, onRead);
 
@@ -164,13 +198,23 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
     sinks,
     keyUsage,
     cacheReads,
-    forgetCaches: () => {
-      for (const stores of regions.values()) {
-        stores.keys.clear();
-        stores.grants.clear();
+    forgetCaches: async () => {
+      forgetAll();
+      await options.announce?.({ kind: 'all' });
+    },
+    applyCacheChange: (change) => {
+      switch (change.kind) {
+        case 'all':
+          return forgetAll();
+        case 'credential':
+          return credentials.forget(change.accessKeyId);
+        case 'key':
+          return regions.get(change.region)?.keys.forgetKey(change.keyId);
+        case 'alias':
+          return regions.get(change.region)?.keys.forgetAlias(change.account, change.aliasName);
+        case 'grants':
+          return regions.get(change.region)?.grants.forget(change.keyId);
       }
-      vault.clear();
-      keyUsage.clear();
     },
     credentials,
     credentialStore,
@@ -183,7 +227,10 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
       random,
       clock,
       regions: [...new Set([config.defaultRegion, ...globalRegions()])],
-      changed: (accessKeyId) => credentials.forget(accessKeyId),
+      changed: async (accessKeyId) => {
+        credentials.forget(accessKeyId);
+        await options.announce?.({ kind: 'credential', accessKeyId });
+      },
     }),
     storeFor: (region) => storesFor(region).keys,
     context: (scope) => {

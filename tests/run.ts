@@ -114,6 +114,9 @@ async function startService(dataDir: string, logPath: string, tableName: string)
       // Principals of two accounts (users, a role session, roots, one behind a VPC endpoint): tests/integration/principals.ts
       KMS_CREDENTIALS_FILE: join(ROOT, 'tests/fixtures/credentials.json'),
       LOG_LEVEL: 'DEBUG',
+      // Two API worker processes (the default on a 2-core machine): every test also checks that a write
+      // answered by one worker is what the next request sees, whichever worker answers it.
+      KMS_WORKERS: '2',
       // Tests run the jobs themselves, "as of" chosen instants (tests/integration/jobs.ts); the timer stays off.
       KMS_JOB_INTERVAL_MS: '0',
       // The global table's regions, used only by the multi-region tests (tests/integration/regions.ts), so

@@ -32,6 +32,7 @@ import { declareRegionFailed, RecoveryRefused } from '../../shared/recovery/fail
 import type { Services } from '../../shared/services.js';
 import { CredentialRequestError, performCredentialAction, type CredentialAdminContext } from '../../shared/credentials/manage.js';
 import type { RegionHealth } from './region-health.js';
+import type { WorkerStats } from './worker-pool.js';
 
 export const adminTokenPath = (dataDir: string) => join(dataDir, 'admin-token');
 /** `<dataDir>/runtime.json`: the endpoint of the service running on this data directory (for `npm run job`). */
@@ -52,6 +53,8 @@ export interface AdminOptions {
   services: Pick<Services, 'jobContext' | 'forgetCaches' | 'cacheReads'>;
   /** The reads the service's DynamoDB clients made since start (`GET /!admin/stats`). */
   dynamodbReads?: () => number;
+  /** The same counts of the API workers (KMS_WORKERS), added to this process's. */
+  peerStats?: () => Promise<WorkerStats[]>;
   /** Regions whose table exists: where a job runs when the request names none. */
   regions: () => string[];
   /** Makes sure a named region's table exists before a job queries it. */
@@ -110,7 +113,7 @@ export function createAdminHandler(options: AdminOptions) {
     const path = (req.url ?? '').split('?', 1)[0]!;
     if (req.method === 'POST' && path === '/!admin/events') return rotationRequest(raw);
     if (path === '/!admin/regions') return regionStatus();
-    if (path === '/!admin/stats') return [200, { cacheReads: { ...options.services.cacheReads }, dynamodbReads: options.dynamodbReads?.() }];
+    if (path === '/!admin/stats') return stats();
     if (req.method === 'POST' && path === '/!admin/replication/sync') return replicationSync(raw);
     if (req.method === 'POST' && path === '/!admin/reset') return reset();
     if (path === '/!admin/credentials' || path.startsWith('/!admin/credentials/')) return credentialAction(req.method ?? 'GET', path, raw);
@@ -141,6 +144,19 @@ export function createAdminHandler(options: AdminOptions) {
     return [200, { reports: await runJobs(options.services, names, regions, now, options.log) }];
   }
 
+  /** The hot path's store reads since start, every API process's (does a warm load read the store?). */
+  async function stats(): Promise<[number, object]> {
+    const cacheReads = { ...options.services.cacheReads };
+    let dynamodbReads = options.dynamodbReads?.();
+    const peers = (await options.peerStats?.()) ?? [];
+    for (const peer of peers) {
+      cacheReads.miss += peer.cacheReads.miss;
+      cacheReads.refresh += peer.cacheReads.refresh;
+      if (dynamodbReads !== undefined) dynamodbReads += peer.dynamodbReads;
+    }
+    return [200, { cacheReads, dynamodbReads, processes: 1 + peers.length }];
+  }
+
   /** Empties every region's table (credentials stay) and this process's caches: a clean start without a restart. */
   async function reset(): Promise<[number, object]> {
     if (!options.emptyTable) return [404, { message: 'reset is not available here' }];
@@ -150,7 +166,7 @@ export function createAdminHandler(options: AdminOptions) {
     const deleted: Record<string, number> = {};
     for (const region of regions) deleted[region] = await options.emptyTable(region);
     await options.replication?.caughtUp().catch(() => {});
-    options.services.forgetCaches();
+    await options.services.forgetCaches();
     options.log('INFO', 'reset: every region\'s table emptied (credentials kept)', { deleted });
     return [200, { deleted }];
   }

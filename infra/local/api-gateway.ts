@@ -44,6 +44,8 @@ export interface ApiGatewayOptions {
   region?: string;
   /** `GET /health` and `GET /!health` (under the base path too): the local runtime's own state, no token needed. */
   health?: () => { healthy: boolean; body: object };
+  /** Serves `/health` and `/!admin/...` in place of `health` and `admin` (an API worker forwards them: api-worker.ts). */
+  operator?: (req: IncomingMessage, res: ServerResponse) => void;
   /** Serve HTTPS with this certificate and key (PEM) instead of HTTP. */
   tls?: { cert: Buffer; key: Buffer };
 }
@@ -94,14 +96,16 @@ export function createApiGatewayServer(options: ApiGatewayOptions): Server {
     const below = !basePath ? requestPath : requestPath === basePath || requestPath.startsWith(`${basePath}/`) ? requestPath.slice(basePath.length) : undefined;
     // `/health` is what compose files and CI waits probe; `/!health` stays for earlier users.
     const healthPaths = ['/health', '/!health'];
-    if (options.health && req.method === 'GET' && (healthPaths.includes(requestPath) || healthPaths.includes(below ?? ''))) {
-      const { healthy, body } = options.health();
+    if ((options.health || options.operator) && req.method === 'GET' && (healthPaths.includes(requestPath) || healthPaths.includes(below ?? ''))) {
+      if (options.operator) return options.operator(req, res);
+      const { healthy, body } = options.health!();
       req.resume();
       return sendJson(res, healthy ? 200 : 503, body);
     }
-    if (options.admin && (requestPath.startsWith('/!admin/') || below?.startsWith('/!admin/'))) {
+    const admin = options.operator ?? options.admin;
+    if (admin && (requestPath.startsWith('/!admin/') || below?.startsWith('/!admin/'))) {
       if (below?.startsWith('/!admin/')) req.url = below + (queryAt < 0 ? '' : url.slice(queryAt));
-      return options.admin(req, res);
+      return admin(req, res);
     }
     if (below !== '/' && below !== '') {
       const message = `No resource at ${requestPath}: the KMS API is POST ${basePath ?? ''}/`;

@@ -24,6 +24,9 @@ export class RegionHealth {
     this.down = new Set(Array.isArray(saved) ? saved.filter((r): r is string => typeof r === 'string') : []);
   }
 
+  /** Told of every change before `set` resolves (the API workers' copies: infra/local/worker-pool.ts). */
+  onChange?: (down: string[]) => Promise<void>;
+
   readonly isDown = (region: string): boolean => this.down.has(region);
 
   downRegions(): string[] {
@@ -36,5 +39,6 @@ export class RegionHealth {
     const temp = `${this.path}.tmp`;
     await writeFile(temp, JSON.stringify(this.downRegions()) + '\n');
     await rename(temp, this.path);
+    await this.onChange?.(this.downRegions());
   }
 }

@@ -1,16 +1,16 @@
 /**
  * The whole local service in one call: DynamoDB Local, the table in every region, the root key, the
- * real KMS API handler, and the API Gateway emulator in front of it.
+ * real KMS API handler, and the API Gateway emulator in front of it; with `workers`, the API is served
+ * by that many worker processes on the one port (infra/local/worker-pool.ts).
  */
 import { mkdir, rm, writeFile } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { Server } from 'node:http';
-import { loadConfig, type Config } from '../../shared/config.js';
+import { loadConfig } from '../../shared/config.js';
 import { regionNames } from '../../shared/regions.js';
-import { createServices, type Services } from '../../shared/services.js';
+import { createServices } from '../../shared/services.js';
 import { createAdminHandler, ensureAdminToken, runtimeFilePath } from './admin.js';
-import { createApiGatewayServer, type ApiHandler, type EmulatorLogger } from './api-gateway.js';
+import { createApiGatewayServer } from './api-gateway.js';
 import { loadCredentials } from './credentials.js';
 import { startDynamoDbLocal } from './dynamodb-local.js';
 import { RegionHealth } from './region-health.js';
@@ -20,19 +20,17 @@ import { lockDataDir } from './data-dir-lock.js';
 import { tlsFiles } from './tls.js';
 import { assertPortFree } from './ports.js';
 import { applySeed, loadSeedFile } from './seed.js';
-import { countingReads, notifyingWrites } from './replication-streams.js';
-import { durableTransactions } from './commit-barrier.js';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { localRootKeyEnv } from './root-key.js';
 import { startScheduler } from './scheduler.js';
 import { tableEnsurer } from './tables.js';
 import { enforceAuditRetention } from './audit-retention.js';
 import { auditDir } from '../../shared/adapters/file-sinks.js';
 import { seedCredentials } from '../../shared/credentials/manage.js';
-import { DependencyTimeoutException, ServiceUnavailableException } from '../../shared/errors.js';
-
-/** Runs before each authenticated request with its region (functions/api/app.ts, ApiHandlerOptions.regionGate). */
-export type RegionGate = (region: string) => Promise<void> | undefined;
+import { loadApiHandler, localClientHooks, regionGate, type HandlerFactory } from './api-parts.js';
+import { basePathOf, jobInterval, positiveSetting } from './settings.js';
+import { closeServer, listen, urlHost } from './http-server.js';
+import { localLogger } from './local-logger.js';
+import { startWorkerPool, type ServedPorts, type WorkerPool } from './worker-pool.js';
 
 export interface LocalServiceOptions {
   /** KMS endpoint port; 0 picks a free one. Default 4599. */
@@ -46,7 +44,12 @@ export interface LocalServiceOptions {
   /** Environment handed to loadConfig (KMS_TABLE_NAME, AWS_REGION, KMS_ROOT_KEY, LOG_LEVEL, ...). Default process.env. */
   env?: Record<string, string | undefined>;
   /** Stand-in for createApiHandler, for tests of the runtime itself. */
-  createHandler?: (config: Config, services: Services, regionGate: RegionGate) => ApiHandler | Promise<ApiHandler>;
+  createHandler?: HandlerFactory;
+  /**
+   * API worker processes on the KMS port (KMS_WORKERS; node:cluster re-runs this process's script, which
+   * must call runApiWorker in a worker: infra/local/start.ts). Default 1: this process serves the API.
+   */
+  workers?: number;
   /** How often the scheduled jobs run (real clock); 0 turns the scheduler off. Default KMS_JOB_INTERVAL_MS or 60 s. */
   jobIntervalMs?: number;
   /**
@@ -66,6 +69,8 @@ export interface LocalService {
   globalRegions: readonly string[];
   /** What startup cost, for the curious and for the report in start.ts. */
   timings: { dynamodbLocalMs: number; totalMs: number };
+  /** The processes serving the API (1: this one). */
+  workers: number;
   stop(): Promise<void>;
 }
 
@@ -89,18 +94,10 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
       })
     : [];
 
+  const workers = options.workers ?? 1;
+  if (!Number.isInteger(workers) || workers < 1) throw new Error(`KMS_WORKERS must be a positive integer, got '${options.workers}'`);
   // Load the handler module while the JVM starts: both take a while and neither needs the other.
-  const createHandler = options.createHandler
-    ? Promise.resolve(options.createHandler)
-    : import('../../functions/api/app.js').then(
-        (module) => (config: Config, services: Services, regionGate: RegionGate) =>
-          // Metrics are published every KMS_METRICS_INTERVAL_MS (default 60 s) when POWERTOOLS_METRICS_DISABLED=false.
-          module.createApiHandler(config, services, {
-            metricsIntervalMs: positiveSetting(env, 'KMS_METRICS_INTERVAL_MS'),
-            regionGate,
-            timeoutEarly: false, // the local gateway's sweep times requests out
-          }),
-      );
+  const createHandler = options.createHandler ? Promise.resolve(options.createHandler) : loadApiHandler(env);
   createHandler.catch(() => {}); // reported below, after DynamoDB Local is stopped again
 
   // HTTPS settings (and a self-signed certificate made at the first start), checked before anything starts.
@@ -131,6 +128,7 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
   let server: Server | undefined;
   let httpsServer: Server | undefined;
   let globalTable: GlobalTable | undefined;
+  let pool: WorkerPool | undefined;
   try {
     const rootKeyEnv = await localRootKeyEnv(env, dataDir);
     // Events, audit records and notifications go to files in the data directory (shared/adapters/file-sinks.ts).
@@ -152,14 +150,15 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
       log: (level, message, fields) => (level === 'INFO' ? logger.info(message, fields) : logger.error(message, fields)),
     });
 
-    // One set of services for the API and the jobs, so a job's writes reach the API's caches at once.
-    // Every write of the service nudges the replicator, which otherwise polls idle streams only every second;
-    // no transaction is acknowledged before DynamoDB Local has committed it.
+    // One set of services for the API and the jobs, so a job's writes reach the API's caches at once
+    // (and, with workers, every worker's before the write is acknowledged).
     const replication = globalTable;
     const dynamodbReads = { reads: 0 };
-    const wrapClient = (client: DynamoDBDocumentClient) =>
-      countingReads(notifyingWrites(durableTransactions(client), () => replication.nudge()), dynamodbReads);
-    const services = createServices(config, { wrapClient, globalTable: replication });
+    const services = createServices(config, {
+      wrapClient: localClientHooks(() => replication.nudge(), dynamodbReads),
+      globalTable: replication,
+      announce: workers > 1 ? (change) => pool?.announce(change) ?? Promise.resolve() : undefined,
+    });
     // The credentials file seeds the credential store (the same store, and verifier, as in AWS).
     const seeded = await seedCredentials(services.credentialAdmin(), credentials.principals, credentials.source);
     logger.info('credentials seeded', { source: credentials.source, outcomes: seeded });
@@ -170,21 +169,14 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
       for (const difference of report.differences) logger.error('seed file: an existing key differs from its entry', { difference });
       logger.info('keys seeded', { created: report.created.length, unchanged: report.unchanged.length, differing: report.differences.length });
     }
-    // Each authenticated request's region: a region taken down answers 503; another gets its table on first use.
-    const regionGate: RegionGate = (region) => {
-      if (health.isDown(region)) throw new ServiceUnavailableException(`The KMS endpoint of ${region} is unavailable (the region is down). Try another region.`);
-      return tables.pending(region)?.catch((error: unknown) => {
-        logger.error('could not create the table for a region', { region, error: String(error) });
-        throw new DependencyTimeoutException();
-      });
-    };
-    const handler = await (await createHandler)(config, services, regionGate);
+    const handler = await (await createHandler)(config, services, regionGate(health.isDown, tables.pending, logger.error));
     const jobLog = (level: string, message: string, fields?: Record<string, unknown>) =>
       level === 'INFO' ? logger.info(message, fields) : logger.error(message, { level, ...fields });
     const admin = createAdminHandler({
       token: await ensureAdminToken(dataDir),
       services,
       dynamodbReads: () => dynamodbReads.reads,
+      peerStats: () => pool?.stats() ?? Promise.resolve([]),
       regions: tables.regions,
       prepareRegion: tables.ensure,
       regionExists: tables.exists,
@@ -211,18 +203,48 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
         },
       };
     };
-    const gateway = { handler, logger, admin, basePath: basePathOf(env.KMS_BASE_PATH), region: config.defaultRegion, health: healthOf };
+    const basePath = basePathOf(env.KMS_BASE_PATH);
+    const gateway = { handler, logger, admin, basePath, region: config.defaultRegion, health: healthOf };
+    const tlsPort = positiveSetting(env, 'KMS_TLS_PORT', { allowZero: true }) ?? 4443;
     server = createApiGatewayServer(gateway);
-    const address = await listen(server, port, host);
-    // With KMS_BASE_PATH (e.g. /dev) the API is served under it, the way a deployed stage is: that is the endpoint.
-    const endpoint = `http://${urlHost(address)}:${address.port}${basePathOf(env.KMS_BASE_PATH)}`;
-    // The same API over HTTPS too, when configured (KMS_TLS_PORT, default 4443; 0 picks a free one).
-    let httpsEndpoint: string | undefined;
-    if (tls) {
+    // With workers, this process's server is theirs alone (on loopback): they forward `/health` and the operator routes to it.
+    const address = await listen(server, workers > 1 ? 0 : port, workers > 1 ? '127.0.0.1' : host);
+    let ports: ServedPorts = { address: address.address, family: address.family, http: address.port };
+    if (workers > 1) {
+      const operator = `http://127.0.0.1:${address.port}`;
+      pool = await startWorkerPool({
+        count: workers,
+        init: () => ({
+          env: { ...rootKeyEnv, KMS_DYNAMODB_ENDPOINT: dynamodb.endpoint, KMS_DATA_DIR: dataDir },
+          host,
+          port,
+          tls: tls && { cert: tls.cert.toString('utf8'), key: tls.key.toString('utf8'), port: tlsPort },
+          basePath,
+          operator,
+          regionsDown: health.downRegions(),
+          globalRegions: [...replication.regions()],
+          tables: tables.regions(),
+          logLevel: env.POWERTOOLS_LOG_LEVEL || env.LOG_LEVEL || 'WARN',
+        }),
+        applyCacheChange: services.applyCacheChange,
+        table: tables.ensure,
+        join: async (region) => {
+          await replication.join(region);
+          return replication.regions();
+        },
+        nudgeReplicator: () => replication.nudge(),
+        log: jobLog,
+      });
+      health.onChange = (down) => pool!.regionsDown(down);
+      ports = pool.ports;
+    } else if (tls) {
+      // The same API over HTTPS too, when configured (KMS_TLS_PORT, default 4443; 0 picks a free one).
       httpsServer = createApiGatewayServer({ ...gateway, tls });
-      const tlsAddress = await listen(httpsServer, positiveSetting(env, 'KMS_TLS_PORT', { allowZero: true }) ?? 4443, host);
-      httpsEndpoint = `https://${urlHost(tlsAddress)}:${tlsAddress.port}${basePathOf(env.KMS_BASE_PATH)}`;
+      ports.https = (await listen(httpsServer, tlsPort, host)).port;
     }
+    // With KMS_BASE_PATH (e.g. /dev) the API is served under it, the way a deployed stage is: that is the endpoint.
+    const endpoint = `http://${urlHost(ports)}:${ports.http}${basePath}`;
+    const httpsEndpoint = ports.https === undefined ? undefined : `https://${urlHost(ports)}:${ports.https}${basePath}`;
     // Where `npm run job` finds this service (the port may have been picked at random).
     await writeFile(runtimeFilePath(dataDir), JSON.stringify({ endpoint, httpsEndpoint, pid: process.pid }) + '\n');
     // The local audit trail stays bounded: closed days compressed, old or excess days deleted (hourly).
@@ -249,6 +271,8 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
       (stopping ??= (async () => {
         clearInterval(retentionTimer);
         await scheduler.stop();
+        // Workers first: they forward operator routes to this process's server while they finish.
+        await pool?.stop();
         await closeServer(running);
         if (httpsServer) await closeServer(httpsServer);
         await services.keyUsage.flush();
@@ -264,9 +288,11 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
       dynamodbEndpoint: dynamodb.endpoint,
       globalRegions: [...replication.regions()],
       timings: { dynamodbLocalMs: dynamodb.startupMs, totalMs: Math.round(performance.now() - started) },
+      workers,
       stop,
     };
   } catch (error) {
+    await pool?.stop();
     if (server?.listening) await closeServer(server);
     if (httpsServer?.listening) await closeServer(httpsServer);
     await globalTable?.stop();
@@ -276,74 +302,8 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
   }
 }
 
-/** KMS_BASE_PATH `dev`, `/dev` or `/dev/` → `/dev`; '' for none. */
-function basePathOf(raw: string | undefined): string {
-  const trimmed = (raw ?? '').trim().replace(/^\/+|\/+$/g, '');
-  if (trimmed !== '' && !/^[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/.test(trimmed)) throw new Error(`KMS_BASE_PATH must be a URL path like /dev, got '${raw}'`);
-  return trimmed === '' ? '' : `/${trimmed}`;
-}
 
-function positiveSetting(env: Record<string, string | undefined>, name: string, options: { allowZero?: boolean } = {}): number | undefined {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return undefined;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < (options.allowZero ? 0 : 1)) {
-    throw new Error(`${name} must be a ${options.allowZero ? 'non-negative' : 'positive'} integer, got '${raw}'`);
-  }
-  return value;
-}
 
-function jobInterval(env: Record<string, string | undefined>): number {
-  const raw = env.KMS_JOB_INTERVAL_MS;
-  if (raw === undefined || raw === '') return 60_000;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0) throw new Error(`KMS_JOB_INTERVAL_MS must be a non-negative integer, got '${raw}'`);
-  return value;
-}
 
-function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
-  return new Promise((resolveListen, reject) => {
-    const onError = (error: NodeJS.ErrnoException) =>
-      reject(error.code === 'EADDRINUSE' ? new Error(`Port ${port} on ${host} for the KMS endpoint is in use (set KMS_PORT)`) : error);
-    server.once('error', onError);
-    server.listen(port, host, () => {
-      server.off('error', onError);
-      resolveListen(server.address() as AddressInfo);
-    });
-  });
-}
 
-/** Stops accepting, lets in-flight requests finish briefly, then drops whatever is left (idle keep-alives too). */
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolveClose) => {
-    const timer = setTimeout(() => server.closeAllConnections(), 2000);
-    server.close(() => {
-      clearTimeout(timer);
-      resolveClose();
-    });
-    server.closeIdleConnections();
-  });
-}
 
-/** A wildcard bind is reached through loopback; IPv6 literals need brackets in a URL. */
-function urlHost(address: AddressInfo): string {
-  if (address.address === '0.0.0.0') return '127.0.0.1';
-  if (address.address === '::') return '[::1]';
-  return address.family === 'IPv6' ? `[${address.address}]` : address.address;
-}
-
-/**
- * The runtime's own log lines (JSON on stderr, like the handler's Powertools logs). Per-request lines
- * exist only at DEBUG, so the hot path pays nothing at the default level.
- */
-export function localLogger(level: string): EmulatorLogger & { info: (message: string, fields?: Record<string, unknown>) => void } {
-  const write = (lvl: string, message: string, fields?: Record<string, unknown>) =>
-    process.stderr.write(JSON.stringify({ level: lvl, service: 'kms-local', timestamp: new Date().toISOString(), message, ...fields }) + '\n');
-  const rank = ['DEBUG', 'INFO', 'WARN', 'ERROR'].indexOf(level.toUpperCase());
-  const at = rank < 0 ? 2 : rank;
-  return {
-    debug: at <= 0 ? (message, fields) => write('DEBUG', message, fields) : undefined,
-    info: (message, fields) => at <= 1 && write('INFO', message, fields),
-    error: (message, fields) => write('ERROR', message, fields),
-  };
-}

@@ -4,13 +4,17 @@
  *   KMS_PORT (4599)  KMS_HOST (127.0.0.1)  KMS_DATA_DIR (./.kms-data)  KMS_DYNAMODB_PORT (4598)
  *   KMS_JOB_INTERVAL_MS (60000; 0: no scheduled jobs)
  *   KMS_REGIONS (us-east-1,us-west-2: replicated like a global table)  KMS_REPLICATION_POLL_MS  KMS_REPLICATION_DELAY_MS
- *   KMS_RECOVERY_DECRYPT (false)
+ *   KMS_RECOVERY_DECRYPT (false)  KMS_WORKERS (the number of cores: API processes on the one port)
  *   plus what shared/config.ts reads: KMS_TABLE_NAME, AWS_REGION, KMS_ROOT_KEY(_FILE), KMS_CACHE_TTL_MS, LOG_LEVEL
  *
  * Port 0 picks a free port; the lines printed on stdout say which (tests/run.ts reads them).
  */
+import cluster from 'node:cluster';
+import { availableParallelism } from 'node:os';
+import { runApiWorker } from './api-worker.js';
 import { credentialsFilePath } from './credentials.js';
 import { startLocalService, type LocalService } from './service.js';
+import { positiveSetting } from './settings.js';
 
 // The AWS SDK warns at start-up that its 2027 releases will need Node 22; for a local server that
 // message is noise on the first screen a newcomer sees. (Read when the first client is built.)
@@ -49,6 +53,7 @@ async function main() {
     host: process.env.KMS_HOST || '127.0.0.1',
     dataDir: process.env.KMS_DATA_DIR || '.kms-data',
     dynamodbPort: portSetting('KMS_DYNAMODB_PORT', 4598),
+    workers: positiveSetting(process.env, 'KMS_WORKERS') ?? availableParallelism(),
     env: process.env,
     onStoreLost: (error) => {
       console.error(`KMS local service stops: ${error.message}`);
@@ -57,8 +62,9 @@ async function main() {
   });
   if (stopping) return void (await service.stop()); // a signal arrived while starting
 
-  const { endpoint, dynamodbEndpoint, globalRegions, timings } = service;
+  const { endpoint, dynamodbEndpoint, globalRegions, timings, workers } = service;
   console.log(`KMS endpoint: ${endpoint}`);
+  console.log(`API processes: ${workers} (KMS_WORKERS; each caches keys, and hears of every write before it is acknowledged)`);
   if (service.httpsEndpoint) console.log(`KMS endpoint (HTTPS): ${service.httpsEndpoint} (certificate: ${service.tlsCertificate}; aws --ca-bundle, AWS_CA_BUNDLE)`);
   console.log(`DynamoDB Local: ${dynamodbEndpoint}`);
   console.log(`Data: ${process.env.KMS_DATA_DIR || '.kms-data'} (ready in ${timings.totalMs} ms, DynamoDB Local ${timings.dynamodbLocalMs} ms)`);
@@ -74,7 +80,8 @@ async function main() {
   console.log('Ctrl-C stops it.');
 }
 
-main().catch((error: unknown) => {
+const started = cluster.isWorker ? Promise.resolve(runApiWorker()) : main();
+started.catch((error: unknown) => {
   console.error('KMS local service failed to start:', error instanceof Error ? error.message : error);
   process.exit(1); // the 'exit' hook of the DynamoDB Local launcher kills java if it is still there
 });

@@ -36,8 +36,8 @@ export interface CredentialAdminContext {
   clock: Clock;
   /** The global table's regions, whose last-use records `list` merges. */
   regions: readonly string[];
-  /** Called after every change, so this process's verifier sees it at once. */
-  changed?: (accessKeyId: string) => void;
+  /** Called after every change, so this process's verifier (and its peers') sees it at once. */
+  changed?: (accessKeyId: string) => void | Promise<void>;
 }
 
 /** A request the operator got wrong (unknown id, bad ARN): said as it is, never a stack trace. */
@@ -239,7 +239,7 @@ async function write(ctx: CredentialAdminContext, record: CredentialRecord, even
 }
 
 async function delivered(ctx: CredentialAdminContext, audit: ReturnType<typeof outboxAudit>, accessKeyId: string): Promise<void> {
-  ctx.changed?.(accessKeyId);
+  await ctx.changed?.(accessKeyId);
   await deliverNow(ctx.jobStore, ctx.sinks, [audit]).catch(() => {}); // the outbox keeps it otherwise
 }
 

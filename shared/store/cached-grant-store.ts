@@ -28,6 +28,8 @@ export class CachedGrantStore implements GrantStore {
     ttlMs: number,
     nowMs: () => number = Date.now,
     onRead?: RefreshingCacheOptions['onRead'],
+    /** Tells the other processes that a key's grants changed, before the write is acknowledged. */
+    private readonly announce?: (keyId: string) => Promise<void>,
   ) {
     this.lookups = new RefreshingCache({ ttlMs, maxEntries: MAX_ENTRIES, now: nowMs, onRead });
   }
@@ -84,14 +86,18 @@ export class CachedGrantStore implements GrantStore {
   /** Drops the key's entries before and after a write, so no read that raced the write stays cached. */
   private async write<T>(keyId: string, run: () => Promise<T>): Promise<T> {
     this.forget(keyId);
+    let result: T;
     try {
-      return await run();
+      result = await run();
     } finally {
       this.forget(keyId);
     }
+    await this.announce?.(keyId);
+    return result;
   }
 
-  private forget(keyId: string): void {
+  /** Forgets the lookups cached for a key (here after a write, or told by another process). */
+  forget(keyId: string): void {
     for (const matchKey of this.matchKeysOf.get(keyId) ?? []) this.lookups.delete(`${keyId}\u0000${matchKey}`);
     this.matchKeysOf.delete(keyId);
   }

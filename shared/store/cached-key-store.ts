@@ -13,6 +13,10 @@ import { RefreshingCache, type RefreshingCacheOptions } from './refreshing-cache
 import type { AliasRecord, KeyRecord, WrappedMaterial } from '../core/types.js';
 import type { KeyEffects, KeyStore, Page } from './ports.js';
 import type { OutboxEntry } from '../core/sinks.js';
+import type { CacheChange } from './cache-change.js';
+
+/** What this store tells the other processes that cache its region (services.ts adds the region). */
+export type KeyCacheChange = Omit<Extract<CacheChange, { kind: 'key' }>, 'region'> | Omit<Extract<CacheChange, { kind: 'alias' }>, 'region'>;
 
 const MAX_ENTRIES = 50_000;
 
@@ -25,6 +29,8 @@ export class CachedKeyStore implements KeyStore {
     ttlMs: number,
     private readonly nowMs: () => number = Date.now,
     onRead?: RefreshingCacheOptions['onRead'],
+    /** Tells the other processes of a write, before it is acknowledged (none: they rely on the TTL). */
+    private readonly announce?: (change: KeyCacheChange) => Promise<void>,
   ) {
     this.keys = new RefreshingCache({ ttlMs, maxEntries: MAX_ENTRIES, now: nowMs, onRead });
     this.aliases = new RefreshingCache({ ttlMs, maxEntries: MAX_ENTRIES, now: nowMs, onRead });
@@ -46,6 +52,10 @@ export class CachedKeyStore implements KeyStore {
     await this.inner.createKey(key, material, alias);
     this.keys.set(key.keyId, key);
     if (alias) this.aliases.delete(`${alias.account}/${alias.aliasName}`);
+    if (this.announce) {
+      await this.announce({ kind: 'key', keyId: key.keyId });
+      if (alias) await this.announce({ kind: 'alias', account: alias.account, aliasName: alias.aliasName });
+    }
   }
 
   async updateKey(next: KeyRecord): Promise<void> {
@@ -56,6 +66,7 @@ export class CachedKeyStore implements KeyStore {
       this.afterFailedWrite(next.keyId, error);
       throw error;
     }
+    await this.announce?.({ kind: 'key', keyId: next.keyId });
   }
 
   async commitKey(next: KeyRecord, effects: KeyEffects): Promise<void> {
@@ -66,6 +77,7 @@ export class CachedKeyStore implements KeyStore {
       this.afterFailedWrite(next.keyId, error);
       throw error;
     }
+    await this.announce?.({ kind: 'key', keyId: next.keyId });
   }
 
   /**
@@ -85,6 +97,7 @@ export class CachedKeyStore implements KeyStore {
     } finally {
       this.keys.delete(key.keyId);
     }
+    await this.announce?.({ kind: 'key', keyId: key.keyId });
   }
 
   listMaterials(keyId: string): Promise<WrappedMaterial[]> {
@@ -100,6 +113,11 @@ export class CachedKeyStore implements KeyStore {
   /** Forgets what this process cached about a key (its aliases go with the TTL). */
   forgetKey(keyId: string): void {
     this.keys.delete(keyId);
+  }
+
+  /** Forgets what this process cached about an alias (another process wrote it). */
+  forgetAlias(account: string, aliasName: string): void {
+    this.aliases.delete(`${account}/${aliasName}`);
   }
 
   listKeys(account: string, limit: number, after?: string): Promise<Page<string>> {
@@ -141,5 +159,6 @@ export class CachedKeyStore implements KeyStore {
     } finally {
       this.aliases.delete(`${account}/${aliasName}`);
     }
+    await this.announce?.({ kind: 'alias', account, aliasName });
   }
 }

@@ -29,7 +29,7 @@ export interface Row {
   interleaved?: boolean;
 }
 
-/** A target of the issue: `target`'s req/s at least `min` times `base`'s. */
+/** A target of the issue: `target`'s req/s at least `min` times `base`'s (and its p99 under `maxP99Ms`, if given). */
 export interface Goal {
   target: string;
   base: string;
@@ -37,6 +37,7 @@ export interface Goal {
   baseText: string;
   baseShort: string;
   min: number;
+  maxP99Ms?: number;
 }
 
 export interface Verdict {
@@ -44,6 +45,8 @@ export interface Verdict {
   label: string;
   /** target req/s ÷ base req/s, from the summary table's cells; undefined when either run failed. */
   ratio?: number;
+  /** The target's p99 (ms), from its summary table cell. */
+  p99?: number;
   outcome: 'MEETS' | 'BELOW' | 'FAILED';
 }
 
@@ -59,7 +62,8 @@ export function verdictsOf(rows: readonly Row[], goals: readonly Goal[]): Verdic
       continue;
     }
     const ratio = target.rps / base.rps;
-    verdicts.push({ goal, label: target.label, ratio, outcome: ratio >= goal.min ? 'MEETS' : 'BELOW' });
+    const fastEnough = goal.maxP99Ms === undefined || target.p99 < goal.maxP99Ms;
+    verdicts.push({ goal, label: target.label, ratio, p99: target.p99, outcome: ratio >= goal.min && fastEnough ? 'MEETS' : 'BELOW' });
   }
   return verdicts;
 }
@@ -73,8 +77,10 @@ export function verdictLines(verdicts: readonly Verdict[]): string[] {
   if (verdicts.length === 0) return ['(no target measured in this run)'];
   const width = Math.max(...verdicts.map((v) => v.label.length));
   return verdicts.map((v) => {
-    const wanted = `(target >= ${whole(v.goal.min)})`;
-    const what = v.ratio === undefined ? `run failed, not evaluated ${wanted}` : `${percent(v.ratio)} of ${v.goal.baseText} ${wanted}`;
+    const p99Wanted = v.goal.maxP99Ms === undefined ? '' : `, p99 < ${v.goal.maxP99Ms} ms`;
+    const wanted = `(target >= ${whole(v.goal.min)}${p99Wanted})`;
+    const p99 = v.goal.maxP99Ms === undefined || v.p99 === undefined ? '' : `, p99 ${fixed(v.p99, 2)} ms`;
+    const what = v.ratio === undefined ? `run failed, not evaluated ${wanted}` : `${percent(v.ratio)} of ${v.goal.baseText}${p99} ${wanted}`;
     return `${v.outcome.padEnd(6)} ${v.label.padEnd(width)}  ${what}`;
   });
 }
@@ -91,7 +97,8 @@ export function summaryTable(rows: readonly Row[], verdicts: readonly Verdict[])
     let ratio = '-';
     if (verdict?.ratio !== undefined) ratio = `${percent(verdict.ratio)} ${verdict.goal.baseShort}`;
     else if (!failed && row.nodeOps && row.rps > 0) ratio = `${percent(row.rps / row.nodeOps)} node`;
-    const outcome = verdict ? `${verdict.outcome} >=${whole(verdict.goal.min)}` : row.baseline ? 'baseline' : failed ? 'FAILED' : '-';
+    const bound = verdict?.goal.maxP99Ms === undefined ? '' : ` p99<${verdict.goal.maxP99Ms}`;
+    const outcome = verdict ? `${verdict.outcome} >=${whole(verdict.goal.min)}${bound}` : row.baseline ? 'baseline' : failed ? 'FAILED' : '-';
     return [row.label, failed && !(row.rps > 0) ? '-' : String(Math.round(row.rps)), fixed(row.p50, 2), fixed(row.p99, 2), ratio, outcome];
   });
   return table(['operation', 'req/s', 'p50 ms', 'p99 ms', 'ratio', 'verdict'], body);

@@ -14,9 +14,9 @@ export const PLAINTEXT_BYTES = 1024;
 export const CONTEXT = { purpose: 'bench', tenant: 'acme-corp' };
 
 /** The --only names of the targets, in the order they are measured. */
-export const TARGET_NAMES = ['reference', 'encrypt', 'encrypt-policy', 'encrypt-grant', 'decrypt', 'generate-data-key', 'sign-ecc', 'sign-rsa', 'generate-mac', 'bare'];
-/** Targets that need the service. */
-export const SERVICE_TARGETS = TARGET_NAMES.filter((name) => name !== 'reference' && name !== 'bare');
+export const TARGET_NAMES = ['reference', 'encrypt', 'encrypt-policy', 'encrypt-grant', 'decrypt', 'encrypt-workers', 'generate-data-key', 'sign-ecc', 'sign-rsa', 'generate-mac', 'bare'];
+/** Targets that need the (single-process) service. */
+export const SERVICE_TARGETS = TARGET_NAMES.filter((name) => name !== 'reference' && name !== 'bare' && name !== 'encrypt-workers');
 /** The targets compared with node:crypto in process. */
 export const IN_PROCESS_TARGETS = ['sign-ecc', 'sign-rsa', 'generate-mac'];
 
@@ -25,6 +25,8 @@ export interface TargetSetup {
   wanted(name: string): boolean;
   serviceEndpoint?: string;
   servicePid?: number;
+  /** The service with an API worker per core (KMS_WORKERS), for `encrypt-workers`. */
+  workers?: { url: string; pid?: number; count: number };
   reference?: { url: string; pid?: number };
   bare?: { url: string; pid?: number };
   /** Says something about the set-up (on the progress stream). */
@@ -180,6 +182,17 @@ export async function buildTargets(setup: TargetSetup): Promise<Target[]> {
         inProcess: () => { createHmac('sha256', localKey).update(plaintext).digest(); },
       });
     }
+  }
+  if (setup.workers) {
+    const { url, pid, count } = setup.workers;
+    const kms = new KMSClient({ endpoint: url, region: REGION, credentials: CREDENTIALS, maxAttempts: 1 });
+    const workersKeyArn = (await kms.send(new CreateKeyCommand({ Description: 'bench workers key' }))).KeyMetadata!.Arn!;
+    kms.destroy();
+    targets.push({
+      name: 'encrypt-workers', label: `service Encrypt, ${count} workers`, endpoint: url, pid,
+      request: await sign(url, 'Encrypt', { ...encryptInput, KeyId: workersKeyArn }),
+      check: (body) => [...(b64(body.CiphertextBlob)?.length ? [] : ['no CiphertextBlob']), ...(body.KeyId === workersKeyArn ? [] : [`KeyId is ${JSON.stringify(body.KeyId)}`])],
+    });
   }
   if (bare) {
     targets.push({ name: 'bare', label: 'bare node:http (no parsing)', endpoint: bare.url, request: await sign(bare.url, 'Encrypt', encryptInput), check: () => [], baseline: true, pid: bare.pid });

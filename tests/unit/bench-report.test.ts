@@ -39,6 +39,16 @@ test('each verdict is the ratio of the two req/s cells of the summary, and the v
   assert.match(verdictLines(verdicts)[1]!, /label of decrypt\s+48\.9% of the reference's req\/s \(target >= 50%\)$/);
 });
 
+test('a goal with a p99 bound is met only when the p99 cell is under it too, and its line says both', () => {
+  const goals: Goal[] = [{ target: 'encrypt', base: 'reference', baseText: "the reference's req/s", baseShort: 'ref', min: 0.6, maxP99Ms: 10 }];
+  const fast = verdictsOf([row('reference', 10_000, { baseline: true }), row('encrypt', 6500, { p99: 9.5 })], goals);
+  const slow = verdictsOf([row('reference', 10_000, { baseline: true }), row('encrypt', 6500, { p99: 10.4 })], goals);
+  assert.deepEqual([fast[0]!.outcome, slow[0]!.outcome], ['MEETS', 'BELOW']);
+  assert.match(verdictLines(slow)[0]!, /^BELOW\s+label of encrypt\s+65\.0% of the reference's req\/s, p99 10\.40 ms \(target >= 60%, p99 < 10 ms\)$/);
+  const summary = summaryTable([row('reference', 10_000, { baseline: true }), row('encrypt', 6500, { p99: 10.4 })], slow);
+  assert.equal(cells(summary, 'label of encrypt').verdict, 'BELOW >=60% p99<10');
+});
+
 test('a failed run is not judged, nor is anything measured against it', () => {
   const rows = [row('reference', 9000, { baseline: true }), row('encrypt', 4600, { failure: '3 non-2xx' }), row('decrypt', 0, { failure: 'probe answered 500' }), row('encrypt-grant', 4000)];
   const verdicts = verdictsOf(rows, GOALS);
