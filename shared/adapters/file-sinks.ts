@@ -8,7 +8,7 @@
  *   <dataDir>/audit/<YYYY-MM-DD>.jsonl    CloudTrail-format records, by the day of their eventTime (UTC)
  */
 import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
-import { appendFile } from 'node:fs/promises';
+import { appendFile, open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { auditLine } from '../audit/api-record.js';
 import type { StreamingAuditSink } from '../audit/buffer.js';
@@ -114,6 +114,8 @@ export class FileAuditSink implements AuditSink, StreamingAuditSink {
   private writing = false;
   private readonly spares: LineBuffer[] = [];
   private exitHook = false;
+  /** The day file group commits go to, open (appendToOpen). */
+  private opened: { path: string; handle: Promise<FileHandle> } | undefined;
   private readonly flushScheduled = () => {
     this.scheduled = false;
     this.flushCurrent();
@@ -190,7 +192,7 @@ export class FileAuditSink implements AuditSink, StreamingAuditSink {
     this.currentWritten = undefined;
     this.writing = true;
     this.tail = this.tail
-      .then(() => appendFile(path, lines.bytes()))
+      .then(() => this.appendToOpen(path, lines.bytes()))
       .catch((error: unknown) => this.options.onError?.(error))
       .finally(() => {
         this.spares.push(lines.reset());
@@ -199,6 +201,29 @@ export class FileAuditSink implements AuditSink, StreamingAuditSink {
         // What gathered during this write is the next group.
         if (this.current.size > 0) this.flushCurrent();
       });
+  }
+
+  /**
+   * Appends to the day's file through a handle kept open between group commits: opening and closing it
+   * for every group cost more than the write. Opened for appending (O_APPEND), so each write lands whole
+   * at the end, also beside other processes appending to the same file (the local API workers).
+   */
+  private async appendToOpen(path: string, bytes: Buffer): Promise<void> {
+    if (this.opened?.path !== path) {
+      const previous = this.opened;
+      this.opened = { path, handle: open(path, 'a') };
+      previous?.handle.then((handle) => handle.close()).catch(() => {});
+    }
+    const opened = this.opened;
+    try {
+      const handle = await opened.handle;
+      for (let at = 0; at < bytes.length; ) at += (await handle.write(bytes, at)).bytesWritten;
+    } catch (error) {
+      // The next group opens the file again (it may have been removed or replaced meanwhile).
+      if (this.opened === opened) this.opened = undefined;
+      opened.handle.then((handle) => handle.close()).catch(() => {});
+      throw error;
+    }
   }
 
   /** For the records still pending when the process exits. */

@@ -9,7 +9,7 @@ import { errorBody, KmsError, KMSInternalException, SerializationException, Unkn
 import { model } from '../model/model.js';
 import type { Caller, Operation, RequestScope } from '../core/caller.js';
 import { mediaType } from './request-headers.js';
-import { decodeInput, encodeOutput } from './validation.js';
+import { decodeInput, outputJson } from './validation.js';
 
 export interface WireRequest {
   target: string | undefined;
@@ -87,7 +87,7 @@ export async function dispatch<Ctx>(request: WireRequest, hooks: DispatchHooks<C
     ctx = hooks.context({ caller: request.caller, region: request.region, requestId });
     output = await run(input as never, ctx);
     // Operations without output answer 200 with an empty body, as AWS does.
-    const body = spec.output && output ? JSON.stringify(encodeOutput(output)) : '';
+    const body = spec.output && output ? outputJson(output) : '';
     response = { statusCode: 200, headers, body };
   } catch (error) {
     const classified = error instanceof KmsError ? error : hooks.classifyError?.(error, operationName);

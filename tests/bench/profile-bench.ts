@@ -76,6 +76,7 @@ export async function runProfileBench(argv: string[]): Promise<number> {
       KMS_DATA_DIR: join(work, 'data'),
       KMS_JOB_INTERVAL_MS: '0',
       KMS_CREDENTIALS_FILE: join(ROOT, 'tests/fixtures/credentials.json'),
+      KMS_WORKERS: '1', // the profiled process serves the API itself
     };
     for (const name of ['LOG_LEVEL', 'POWERTOOLS_LOG_LEVEL', 'KMS_BUNDLE']) delete env[name];
     const service = await startChild('service', 'infra/local/start.mjs', [], env, /KMS endpoint:\s*(http:\/\/\S+)/, 120_000, [

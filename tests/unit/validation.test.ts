@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { decodeInput, encodeOutput } from '../../shared/protocol/validation.js';
+import { decodeInput, outputJson } from '../../shared/protocol/validation.js';
 import { KmsError } from '../../shared/errors.js';
 
 function error(fn: () => unknown): KmsError {
@@ -68,12 +68,15 @@ test('blobs are decoded, unknown members ignored, nulls treated as absent', () =
   assert.deepEqual(input, { KeyId: 'k', Plaintext: Buffer.from('hi') });
 });
 
-test('output encoding: blobs to base64, dates to epoch seconds, undefined dropped', () => {
-  assert.deepEqual(JSON.parse(JSON.stringify(encodeOutput({ A: Buffer.from('hi'), B: new Date(1500), C: undefined, D: [{ E: 1 }] }))), {
-    A: 'aGk=',
-    B: 1.5,
-    D: [{ E: 1 }],
-  });
+test('output encoding: blobs to base64, dates to epoch seconds, undefined and null dropped, valid JSON for any text', () => {
+  const view = new Uint8Array(Buffer.from('xxhiyy').buffer, Buffer.from('xxhiyy').byteOffset + 2, 2);
+  assert.equal(
+    outputJson({ A: Buffer.from('hi'), B: new Date(1500), C: undefined, N: null, D: [{ E: 1, F: true }, undefined], V: view, T: 'quote " \\ \n \u2028 \ud800' }),
+    '{"A":"aGk=","B":1.5,"D":[{"E":1,"F":true},null],"V":"aGk=","T":' + JSON.stringify('quote " \\ \n \u2028 \ud800') + '}',
+  );
+  const keys = { 'a"b': 'x', '\\': 'y', '': 'z' };
+  assert.deepEqual(JSON.parse(outputJson({ EncryptionContext: keys })), { EncryptionContext: keys });
+  assert.equal(outputJson({}), '{}');
 });
 
 test('map keys that are Object.prototype members stay keys, in and out', () => {
@@ -81,7 +84,7 @@ test('map keys that are Object.prototype members stay keys, in and out', () => {
   const input = decodeInput<{ EncryptionContext: Record<string, string> }>('EncryptRequest', body);
   assert.deepEqual(Object.keys(input.EncryptionContext).sort(), ['__proto__', 'constructor', 'toString']);
   assert.equal(Object.getPrototypeOf(input.EncryptionContext), null);
-  assert.equal(JSON.stringify(encodeOutput({ EncryptionContext: input.EncryptionContext })), '{"EncryptionContext":{"__proto__":"a","constructor":"b","toString":"c"}}');
+  assert.equal(outputJson({ EncryptionContext: input.EncryptionContext }), '{"EncryptionContext":{"__proto__":"a","constructor":"b","toString":"c"}}');
 });
 
 test('blobs must be standard padded base64', () => {
@@ -90,5 +93,28 @@ test('blobs must be standard padded base64', () => {
   }
   for (const [good, bytes] of [['AA==', 1], ['AAA=', 2], ['AAAA', 3]] as const) {
     assert.equal(decodeInput<{ Plaintext: Buffer }>('EncryptRequest', { KeyId: 'k', Plaintext: good }).Plaintext.length, bytes);
+  }
+});
+
+test('a blob is accepted exactly when it is standard padded base64, and decodes to its bytes (differential, random texts)', () => {
+  // The definition, as a regular expression: whole 4-character groups of the standard alphabet, padding only at the end.
+  const standard = (text: string) => text.length % 4 === 0 && /^[A-Za-z0-9+/]*={0,2}$/.test(text);
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=-_ \n\t.é\u0000\u2028*%';
+  let seed = 42;
+  const random = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2147483648) % n);
+  const noise = (length: number) => Array.from({ length }, () => alphabet[random(alphabet.length)]).join('');
+  for (let i = 0; i < 30_000; i++) {
+    const valid = Buffer.from(Array.from({ length: random(24) }, () => random(256))).toString('base64');
+    const at = random(valid.length + 1);
+    const text = i % 3 === 0 ? noise(random(14)) : i % 3 === 1 ? valid : valid.slice(0, at) + noise(random(3)) + valid.slice(at + random(2));
+    let decoded: Buffer | undefined;
+    try {
+      decoded = decodeInput<{ Plaintext: Buffer }>('EncryptRequest', { KeyId: 'k', Plaintext: text }).Plaintext;
+    } catch (e) {
+      if (!(e instanceof KmsError) || e.name !== 'SerializationException' && e.name !== 'ValidationException') throw e;
+      if (e.name === 'ValidationException') decoded = Buffer.alloc(0); // a valid but empty (too short) blob
+    }
+    assert.equal(decoded !== undefined, standard(text), JSON.stringify(text));
+    if (decoded && decoded.length > 0) assert.deepEqual(decoded, Buffer.from(text, 'base64'), JSON.stringify(text));
   }
 });
