@@ -2,6 +2,7 @@
  * SigV4's arithmetic for the verifier (shared/protocol/sigv4.ts): the canonical request through
  * @smithy/signature-v4's own canonicalisation, the signing key, the signature, and the dates SigV4 uses.
  */
+import * as nodeCrypto from 'node:crypto';
 import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import { SignatureV4, getCanonicalHeaders } from '@smithy/signature-v4';
 import type { VerifiableCredential } from '../core/credentials.js';
@@ -116,7 +117,12 @@ function bytes(data: string | ArrayBuffer | ArrayBufferView): string | Uint8Arra
   return ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data);
 }
 
-export const sha256Hex = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
+/**
+ * SHA-256 in hex of bytes or a text (UTF-8): node:crypto's one-shot `hash` where there is one (Node 20.12+, the
+ * Lambda runtime's 22), about a third cheaper than a Hash object for a request's few hundred bytes.
+ */
+export const sha256Hex: (data: string | Uint8Array) => string =
+  typeof nodeCrypto.hash === 'function' ? (data) => nodeCrypto.hash('sha256', data, 'hex') : (data) => createHash('sha256').update(data).digest('hex');
 
 const BASIC_DATE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
 /** `20260101T000000Z` → ms since the epoch; NaN unless it is that form and a real instant. */

@@ -13,7 +13,6 @@
  * MissingAuthenticationTokenException, IncompleteSignatureException, InvalidSignatureException,
  * UnrecognizedClientException.
  */
-import { createHash } from 'node:crypto';
 import type { VerifiableCredential } from '../core/credentials.js';
 import type { SignedRequest } from './signed-request.js';
 import { isAwsRegion } from '../regions.js';
@@ -97,7 +96,7 @@ export function createSigV4Verifier<C extends VerifiableCredential>(options: Sig
         return new UnrecognizedClientException(INVALID_TOKEN);
       }
 
-      const payloadHash = createHash('sha256').update(request.body).digest('hex');
+      const payloadHash = sha256Hex(request.body);
       // A declared body hash is what gets signed; a body changed after signing must not get through that way.
       const declared = single(request.headers, 'x-amz-content-sha256');
       if (declared !== undefined && declared !== payloadHash) return new InvalidSignatureException(SIGNATURE_MISMATCH);
