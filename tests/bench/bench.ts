@@ -333,7 +333,11 @@ async function main(): Promise<number> {
     }
     if (wanted('encrypt-workers') && !options.endpoint) {
       workersDataDir = mkdtempSync(join(tmpdir(), 'kms-bench-workers-'));
-      const env: NodeJS.ProcessEnv = { ...baseEnv, KMS_PORT: '0', KMS_HOST: '127.0.0.1', KMS_DATA_DIR: workersDataDir, KMS_DYNAMODB_PORT: '0', KMS_WORKERS: String(workerCount) };
+      // Idle while the others are measured, so kept quiet: one region (no replication polling), no job timer.
+      const env: NodeJS.ProcessEnv = {
+        ...baseEnv, KMS_PORT: '0', KMS_HOST: '127.0.0.1', KMS_DATA_DIR: workersDataDir, KMS_DYNAMODB_PORT: '0',
+        KMS_WORKERS: String(workerCount), KMS_REGIONS: REGION, KMS_JOB_INTERVAL_MS: '0',
+      };
       for (const name of ['LOG_LEVEL', 'POWERTOOLS_LOG_LEVEL', 'AWS_LAMBDA_LOG_LEVEL']) delete env[name];
       starting.push(startChild('service (workers)', 'infra/local/start.mjs', [], env, /KMS endpoint:\s*(http:\/\/\S+)/, 120_000).then((c) => {
         workers = c;
