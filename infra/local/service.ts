@@ -205,7 +205,7 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
     };
     const basePath = basePathOf(env.KMS_BASE_PATH);
     const gateway = { handler, logger, admin, basePath, region: config.defaultRegion, health: healthOf };
-    const tlsPort = positiveSetting(env, 'KMS_TLS_PORT', { allowZero: true }) ?? 4443;
+    const tlsPort = tls ? (positiveSetting(env, 'KMS_TLS_PORT', { allowZero: true }) ?? 4443) : 0;
     server = createApiGatewayServer(gateway);
     // With workers, this process's server is theirs alone (on loopback): they forward `/health` and the operator routes to it.
     const address = await listen(server, workers > 1 ? 0 : port, workers > 1 ? '127.0.0.1' : host);

@@ -7,12 +7,13 @@
  * (Without the announcements the caches' TTL, 5 s here, would serve the old state and these fail.)
  */
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { KMS } from '@aws-sdk/client-kms';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
@@ -193,4 +194,11 @@ describe('KMS_WORKERS=2', () => {
     for (let i = 0; i < CONNECTIONS * 2; i++) await root().encrypt({ KeyId, Plaintext: PLAINTEXT });
     assert.match(stderr, /an API worker exited; starting another/);
   });
+});
+
+test('KMS_WORKERS must be a positive whole number: anything else stops the start, naming it', async () => {
+  for (const value of ['0', 'two', '1.5']) {
+    const run = promisify(execFile)(process.execPath, [START], { env: { ...process.env, KMS_WORKERS: value, KMS_PORT: '0', KMS_DYNAMODB_PORT: '0', KMS_DATA_DIR: join(tmpdir(), 'kms-workers-never') } });
+    await assert.rejects(run, (error: { code: number; stderr: string }) => error.code === 1 && error.stderr.includes(`KMS_WORKERS must be a positive integer, got '${value}'`));
+  }
 });
