@@ -76,6 +76,12 @@ const MAX_RESTARTS_PER_MINUTE = 5;
 interface Member {
   worker: Worker;
   channel: WorkerChannel;
+  /**
+   * Sent its start: from then on it hears every change. (Messages arrive in order, and a worker builds its
+   * caches and takes the state it was started with before it reads the next message, so none falls between.)
+   */
+  started: boolean;
+  /** Serving. */
   ready: boolean;
 }
 
@@ -84,7 +90,7 @@ export async function startWorkerPool(options: WorkerPoolOptions): Promise<Worke
   let stopping = false;
   const restarts: number[] = [];
 
-  const others = (except?: Member) => [...members].filter((m) => m !== except && m.ready);
+  const others = (except?: Member) => [...members].filter((m) => m !== except && m.started);
   /**
    * Every worker but `except` takes the news (a cache change, the regions down) before this resolves; one
    * that does not confirm in time is killed, so no worker serves from what it was not told.
@@ -107,7 +113,7 @@ export async function startWorkerPool(options: WorkerPoolOptions): Promise<Worke
 
   const spawn = async (): Promise<ServedPorts> => {
     const worker = cluster.fork();
-    const member: Member = { worker, ready: false, channel: undefined as unknown as WorkerChannel };
+    const member: Member = { worker, started: false, ready: false, channel: undefined as unknown as WorkerChannel };
     // A message sent before the worker listens for messages is lost: it says when it listens.
     let listening!: () => void;
     const workerListens = new Promise<void>((resolve) => (listening = resolve));
@@ -150,7 +156,11 @@ export async function startWorkerPool(options: WorkerPoolOptions): Promise<Worke
     });
     // Every worker asks for the same port as the first, 0 included: node:cluster then hands them all the
     // one socket it opened for the first (a replacement too, while any other worker holds it).
-    const ports = await member.channel.call<ServedPorts>('start', options.init(), START_MS);
+    member.started = true;
+    const ports = await member.channel.call<ServedPorts>('start', options.init(), START_MS).catch((error: unknown) => {
+      worker.process.kill('SIGKILL'); // half started: it serves nothing, and must not linger
+      throw error;
+    });
     member.ready = true;
     return ports;
   };
@@ -185,7 +195,7 @@ export async function startWorkerPool(options: WorkerPoolOptions): Promise<Worke
     ports,
     announce: (change) => tellAll('change', change),
     regionsDown: (regions) => tellAll('down', regions),
-    stats: () => Promise.all(others().map((member) => member.channel.call<WorkerStats>('stats', undefined, CONFIRM_MS).catch(() => ({ cacheReads: { miss: 0, refresh: 0 }, dynamodbReads: 0 })))),
+    stats: () => Promise.all(others().filter((member) => member.ready).map((member) => member.channel.call<WorkerStats>('stats', undefined, CONFIRM_MS).catch(() => ({ cacheReads: { miss: 0, refresh: 0 }, dynamodbReads: 0 })))),
     stop: stopAll,
   };
 }
