@@ -96,6 +96,11 @@ export interface ServiceOptions {
    * before the write is acknowledged (the local service's API workers). None: they see it within the TTL.
    */
   announce?: AnnounceCacheChange;
+  /**
+   * The newest use of a key that the other processes serving the same tables know and may not have
+   * written yet (the local service's API workers); GetKeyLastUsage answers the newest of theirs and its own.
+   */
+  peerKeyUsage?: (region: string, keyId: string) => Promise<KeyUsage | undefined>;
 }
 
 export function createServices(config: Config, options: ServiceOptions = {}): Services {
@@ -174,11 +179,17 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
           viewOf,
           storeIn: (otherRegion) => storesFor(otherRegion).keys,
         },
-        keyUsage: { last: (keyId) => keyUsage.last(region, keyId) },
+        keyUsage: { last: (keyId) => lastKeyUsage(region, keyId) },
       };
       regions.set(region, stores);
     }
     return stores;
+  };
+
+  const lastKeyUsage = async (region: string, keyId: string): Promise<KeyUsage | undefined> => {
+    if (!options.peerKeyUsage) return keyUsage.last(region, keyId);
+    const [mine, theirs] = await Promise.all([keyUsage.last(region, keyId), options.peerKeyUsage(region, keyId)]);
+    return theirs && (!mine || theirs.at > mine.at) ? theirs : mine;
   };
 
   const forgetAll = () => {

@@ -9,6 +9,7 @@ import { request as httpRequest, Agent, type IncomingMessage, type Server, type 
 import { loadConfig } from '../../shared/config.js';
 import { createServices, type Services } from '../../shared/services.js';
 import type { CacheChange } from '../../shared/store/cache-change.js';
+import type { KeyUsage } from '../../shared/store/ports.js';
 import { loadApiHandler, localClientHooks, regionGate } from './api-parts.js';
 import { createApiGatewayServer } from './api-gateway.js';
 import { closeServer, listen } from './http-server.js';
@@ -52,6 +53,8 @@ export function runApiWorker(): void {
       },
       globalRegions: (regions: string[]) => void (globalRegions = regions),
       stats: (): WorkerStats => ({ cacheReads: { ...services!.cacheReads }, dynamodbReads: reads.reads }),
+      // null, not undefined: a reply's value goes through JSON.
+      usage: ({ region, keyId }: { region: string; keyId: string }) => services?.keyUsage.known(region, keyId) ?? null,
       stop: () => void stop(),
     },
   );
@@ -88,6 +91,7 @@ export function runApiWorker(): void {
         join: async (region) => void (globalRegions = await channel.call<string[]>('join', region)),
       },
       announce: (change) => channel.call('change', change),
+      peerKeyUsage: async (region, keyId) => (await channel.call<KeyUsage | null>('usage', { region, keyId })) ?? undefined,
     });
     const tablePending = (region: string): Promise<void> | undefined => {
       if (tables.has(region)) return undefined;

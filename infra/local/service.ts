@@ -158,6 +158,7 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
       wrapClient: localClientHooks(() => replication.nudge(), dynamodbReads),
       globalTable: replication,
       announce: workers > 1 ? (change) => pool?.announce(change) ?? Promise.resolve() : undefined,
+      peerKeyUsage: workers > 1 ? (region, keyId) => pool?.keyUsage(region, keyId) ?? Promise.resolve(undefined) : undefined,
     });
     // The credentials file seeds the credential store (the same store, and verifier, as in AWS).
     const seeded = await seedCredentials(services.credentialAdmin(), credentials.principals, credentials.source);
@@ -227,6 +228,7 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
           logLevel: env.POWERTOOLS_LOG_LEVEL || env.LOG_LEVEL || 'WARN',
         }),
         applyCacheChange: services.applyCacheChange,
+        knownKeyUsage: (region, keyId) => services.keyUsage.known(region, keyId),
         table: tables.ensure,
         join: async (region) => {
           await replication.join(region);

@@ -10,6 +10,7 @@
  */
 import cluster, { type Worker } from 'node:cluster';
 import type { CacheChange } from '../../shared/store/cache-change.js';
+import type { KeyUsage } from '../../shared/store/ports.js';
 import { WorkerChannel } from './worker-channel.js';
 import type { Env } from './settings.js';
 
@@ -48,6 +49,8 @@ export interface WorkerPoolOptions {
   init: () => WorkerInit;
   /** The service process's own caches forget what a worker's write changed. */
   applyCacheChange: (change: CacheChange) => void;
+  /** The newest use of a key the service process knows (its own jobs and operator calls). */
+  knownKeyUsage: (region: string, keyId: string) => KeyUsage | undefined;
   /** Makes a region's table (a worker's first request in a region). */
   table: (region: string) => Promise<void>;
   /** A region joins the global table (ReplicateKey in a worker); the table's regions after. */
@@ -62,6 +65,8 @@ export interface WorkerPool {
   /** Tells every worker what a write of the service process changed; resolves once each forgot it. */
   announce(change: CacheChange): Promise<void>;
   regionsDown(regions: readonly string[]): Promise<void>;
+  /** The newest use of a key that any worker but `except` knows. */
+  keyUsage(region: string, keyId: string): Promise<KeyUsage | undefined>;
   stats(): Promise<WorkerStats[]>;
   stop(): Promise<void>;
 }
@@ -107,6 +112,14 @@ export async function startWorkerPool(options: WorkerPoolOptions): Promise<Worke
       ),
     ).then(() => {});
 
+  /** What the workers (but `except`) know of a key's last use; one that does not answer in time counts as knowing nothing. */
+  const usageOfWorkers = async (region: string, keyId: string, except?: Member) =>
+    newest(
+      await Promise.all(
+        others(except).map((member) => member.channel.call<KeyUsage | undefined>('usage', { region, keyId }, CONFIRM_MS).catch(() => undefined)),
+      ),
+    );
+
   const broadcastRegions = (regions: readonly string[]) => {
     for (const member of others()) member.channel.notify('globalRegions', regions);
   };
@@ -128,6 +141,8 @@ export async function startWorkerPool(options: WorkerPoolOptions): Promise<Worke
           await tellAll('change', change, member);
         },
         table: (region: string) => options.table(region),
+        usage: async ({ region, keyId }: { region: string; keyId: string }) =>
+          newest([options.knownKeyUsage(region, keyId), await usageOfWorkers(region, keyId, member)]),
         join: async (region: string) => {
           const regions = await options.join(region);
           broadcastRegions(regions);
@@ -195,7 +210,15 @@ export async function startWorkerPool(options: WorkerPoolOptions): Promise<Worke
     ports,
     announce: (change) => tellAll('change', change),
     regionsDown: (regions) => tellAll('down', regions),
+    keyUsage: (region, keyId) => usageOfWorkers(region, keyId),
     stats: () => Promise.all(others().filter((member) => member.ready).map((member) => member.channel.call<WorkerStats>('stats', undefined, CONFIRM_MS).catch(() => ({ cacheReads: { miss: 0, refresh: 0 }, dynamodbReads: 0 })))),
     stop: stopAll,
   };
+}
+
+/** The newest of some uses of a key (by when they happened). */
+function newest(uses: readonly (KeyUsage | undefined | null)[]): KeyUsage | undefined {
+  let found: KeyUsage | undefined;
+  for (const use of uses) if (use && (!found || use.at > found.at)) found = use;
+  return found;
 }

@@ -72,6 +72,11 @@ export class KeyUsageRecorder {
     return known && (!stored || known.at >= stored.at) ? known : stored;
   }
 
+  /** The newest use of `keyId` in `region` this instance knows (written or not), without asking the store. */
+  known(region: string, keyId: string): KeyUsage | undefined {
+    return this.latest.get(`${region}/${keyId}`);
+  }
+
   /** Forgets every use this instance knows and has not written (the local runtime's reset). */
   clear(): void {
     this.pending.clear();

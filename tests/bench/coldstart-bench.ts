@@ -15,7 +15,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ensurePackage } from '../../infra/tools/package.js';
 import { ensureTable } from '../../infra/local/tables.js';
@@ -63,9 +63,9 @@ interface Run {
   body: string;
 }
 
-function runChild(script: string, env: NodeJS.ProcessEnv): Promise<Run> {
+function runChild(script: string, env: NodeJS.ProcessEnv, nodeArgs: string[] = []): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...nodeArgs, script], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
@@ -82,10 +82,12 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.le
 
 export async function runColdstartBench(argv: string[]): Promise<number> {
   let runs = 7;
+  let profileDir: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--runs') runs = Number(argv[++i]);
+    else if (argv[i] === '--cpu-prof') profileDir = resolve(argv[++i] ?? '.');
     else if (argv[i] === '--help' || argv[i] === '-h') {
-      console.log('usage: npm run bench -- coldstart [--runs n]');
+      console.log('usage: npm run bench -- coldstart [--runs n] [--cpu-prof dir]   (--cpu-prof: a V8 CPU profile of each deployed-variant process, for a profiler)');
       return 0;
     }
     else throw new Error(`unknown option ${argv[i]}`);
@@ -171,7 +173,8 @@ export async function runColdstartBench(argv: string[]): Promise<number> {
     for (let i = 0; i < runs; i++) {
       for (const [name, extra] of variants) {
         process.stderr.write(`${name}: process ${i + 1}/${runs}\n`);
-        const run = await runChild(script, { ...env, ...extra, BENCH_BUNDLE_URL: pathToFileURL(apiBundle).href, BENCH_EVENT: encrypt });
+        const profile = profileDir && Object.keys(extra).length === 0 ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, '--cpu-prof-interval=100'] : [];
+        const run = await runChild(script, { ...env, ...extra, BENCH_BUNDLE_URL: pathToFileURL(apiBundle).href, BENCH_EVENT: encrypt }, profile);
         if (run.status !== 200) {
           failed = true;
           console.log(`FAILED: the first Encrypt answered ${run.status}: ${run.body}`);

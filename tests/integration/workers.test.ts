@@ -152,6 +152,24 @@ describe('KMS_WORKERS=2', () => {
     for (let i = 0; i < CONNECTIONS; i++) await assert.rejects(alice().encrypt({ KeyId, Plaintext: PLAINTEXT }), { name: 'AccessDeniedException' });
   });
 
+  test("a key's last use is the newest any worker knows, written yet or not", async () => {
+    const clients = clientsOf(PRINCIPALS.root);
+    const KeyId = (await clients[0]!.createKey({})).KeyMetadata!.KeyId!;
+    const { CiphertextBlob } = await clients[0]!.encrypt({ KeyId, Plaintext: PLAINTEXT });
+    // Each use through another connection (so, in turn, another worker); every connection then sees it.
+    for (let round = 0; round < 2; round++) {
+      for (const [i, client] of clients.entries()) {
+        const operation = i % 2 === 0 ? 'Decrypt' : 'GenerateDataKey';
+        const answer = operation === 'Decrypt' ? await client.decrypt({ CiphertextBlob }) : await client.generateDataKey({ KeyId, KeySpec: 'AES_256' });
+        for (const reader of clients) {
+          const { KeyLastUsage } = await reader.getKeyLastUsage({ KeyId });
+          assert.equal(KeyLastUsage?.Operation, operation, `round ${round}, use ${i}`);
+          assert.equal(KeyLastUsage?.KmsRequestId, answer.$metadata.requestId);
+        }
+      }
+    }
+  });
+
   test('the operator routes reach every worker: a disabled credential, a region taken down, a reset', async () => {
     const root = rotation(clientsOf(PRINCIPALS.root));
     const bob = rotation(clientsOf(PRINCIPALS.bob));
