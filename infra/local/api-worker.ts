@@ -90,8 +90,13 @@ export function runApiWorker(): void {
         regions: () => globalRegions,
         join: async (region) => void (globalRegions = await channel.call<string[]>('join', region)),
       },
-      announce: (change) => channel.call('change', change),
-      peerKeyUsage: async (region, keyId) => (await channel.call<KeyUsage | null>('usage', { region, keyId })) ?? undefined,
+      // With the service process gone every worker is stopping: there is no one left to tell, and the
+      // write itself is done, so it is answered as done.
+      announce: (change) => channel.call<void>('change', change).catch((error: unknown) => {
+        if (process.connected) throw error;
+      }),
+      // What the others know only adds to this worker's answer: without them, it answers from its own and the store.
+      peerKeyUsage: async (region, keyId) => (await channel.call<KeyUsage | null>('usage', { region, keyId }).catch(() => null)) ?? undefined,
     });
     const tablePending = (region: string): Promise<void> | undefined => {
       if (tables.has(region)) return undefined;
