@@ -159,6 +159,14 @@ export class CloudWatchLogsAuditSink implements AuditSink {
     }
   }
 
+  /**
+   * Creates this instance's log stream in the background, soon after the function's init, so that the
+   * first invocation's records find it made (one round trip fewer on the first request's path).
+   */
+  prepare(): void {
+    setTimeout(() => void this.logStream().catch(() => {}), 0).unref?.(); // a failure is retried by the first write
+  }
+
   private logStream(): Promise<string> {
     if (!this.stream) {
       const day = this.now().toISOString().slice(0, 10).replaceAll('-', '/');
@@ -183,9 +191,15 @@ export class CloudWatchLogsAuditSink implements AuditSink {
 const noNotifier: Notifier = { notify: async () => {} };
 
 export function awsSinks(config: Config): Sinks {
+  let audit: AuditSink = new StdoutAuditSink();
+  if (config.auditLogGroup) {
+    const cloudWatch = new CloudWatchLogsAuditSink(config.defaultRegion, config.auditLogGroup);
+    cloudWatch.prepare();
+    audit = cloudWatch;
+  }
   return {
     events: new EventBridgeSink(config.defaultRegion, config.eventBusName),
-    audit: config.auditLogGroup ? new CloudWatchLogsAuditSink(config.defaultRegion, config.auditLogGroup) : new StdoutAuditSink(),
+    audit,
     notifier: config.alarmTopicArn ? new SnsNotifier(config.defaultRegion, config.alarmTopicArn) : noNotifier,
   };
 }
