@@ -16,7 +16,7 @@ import type { JobStore } from './store/job-store.js';
 import type { OperationContext } from './context/operation-context.js';
 import { type CredentialStore, type KeyStore, type KeyUsage, type PeerKeys } from './store/ports.js';
 import { DynamoKeyUsageStore } from './store/dynamo-key-usage-store.js';
-import { KeyUsageRecorder } from './keys/key-usage.js';
+import { KeyUsageRecorder, newestUse } from './keys/key-usage.js';
 import { noMetrics, type MetricsRecorder, type Sinks } from './core/sinks.js';
 import type { Clock, Random } from './core/environment.js';
 import type { RequestScope } from './core/caller.js';
@@ -188,8 +188,7 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
 
   const lastKeyUsage = async (region: string, keyId: string): Promise<KeyUsage | undefined> => {
     if (!options.peerKeyUsage) return keyUsage.last(region, keyId);
-    const [mine, theirs] = await Promise.all([keyUsage.last(region, keyId), options.peerKeyUsage(region, keyId)]);
-    return theirs && (!mine || theirs.at > mine.at) ? theirs : mine;
+    return newestUse(await Promise.all([keyUsage.last(region, keyId), options.peerKeyUsage(region, keyId)]));
   };
 
   const forgetAll = () => {

@@ -10,6 +10,7 @@
  */
 import cluster, { type Worker } from 'node:cluster';
 import type { CacheChange } from '../../shared/store/cache-change.js';
+import { newestUse } from '../../shared/keys/key-usage.js';
 import type { KeyUsage } from '../../shared/store/ports.js';
 import { WorkerChannel } from './worker-channel.js';
 import type { Env } from './settings.js';
@@ -114,7 +115,7 @@ export async function startWorkerPool(options: WorkerPoolOptions): Promise<Worke
 
   /** What the workers (but `except`) know of a key's last use; one that does not answer in time counts as knowing nothing. */
   const usageOfWorkers = async (region: string, keyId: string, except?: Member) =>
-    newest(
+    newestUse(
       await Promise.all(
         others(except).map((member) => member.channel.call<KeyUsage | undefined>('usage', { region, keyId }, CONFIRM_MS).catch(() => undefined)),
       ),
@@ -142,7 +143,7 @@ export async function startWorkerPool(options: WorkerPoolOptions): Promise<Worke
         },
         table: (region: string) => options.table(region),
         usage: async ({ region, keyId }: { region: string; keyId: string }) =>
-          newest([options.knownKeyUsage(region, keyId), await usageOfWorkers(region, keyId, member)]),
+          newestUse([options.knownKeyUsage(region, keyId), await usageOfWorkers(region, keyId, member)]),
         join: async (region: string) => {
           const regions = await options.join(region);
           broadcastRegions(regions);
@@ -216,9 +217,3 @@ export async function startWorkerPool(options: WorkerPoolOptions): Promise<Worke
   };
 }
 
-/** The newest of some uses of a key (by when they happened). */
-function newest(uses: readonly (KeyUsage | undefined | null)[]): KeyUsage | undefined {
-  let found: KeyUsage | undefined;
-  for (const use of uses) if (use && (!found || use.at > found.at)) found = use;
-  return found;
-}

@@ -164,7 +164,7 @@ export class CloudWatchLogsAuditSink implements AuditSink {
    * first invocation's records find it made (one round trip fewer on the first request's path).
    */
   prepare(): void {
-    setTimeout(() => void this.logStream().catch(() => {}), 0).unref?.(); // a failure is retried by the first write
+    setTimeout(() => void this.logStream().catch(() => {}), 0).unref(); // a failure is retried by the first write
   }
 
   private logStream(): Promise<string> {

@@ -68,8 +68,7 @@ export class KeyUsageRecorder {
   /** The newest use of `keyId` in `region` that this instance knows or the store has. */
   async last(region: string, keyId: string): Promise<KeyUsage | undefined> {
     const stored = await this.storeFor(region).lastUsage(keyId);
-    const known = this.latest.get(`${region}/${keyId}`);
-    return known && (!stored || known.at >= stored.at) ? known : stored;
+    return newestUse([this.latest.get(`${region}/${keyId}`), stored]);
   }
 
   /** The newest use of `keyId` in `region` this instance knows (written or not), without asking the store. */
@@ -149,4 +148,11 @@ export function recordKeyUsage(recorder: KeyUsageRecorder, eventId: string, done
     if (key.region !== region) continue;
     recorder.record(region, key.keyId, { operation: done.operation, at, eventId, requestId: done.requestId });
   }
+}
+
+/** The newest of some uses of a key (by when they happened; the earlier-listed wins a tie). */
+export function newestUse(uses: readonly (KeyUsage | null | undefined)[]): KeyUsage | undefined {
+  let found: KeyUsage | undefined;
+  for (const use of uses) if (use && (!found || use.at > found.at)) found = use;
+  return found;
 }

@@ -122,8 +122,9 @@ function compile(s: Shape): Decoder {
         if (typeof value !== 'string') typeError(value, 'a ByteBuffer');
         const bytes = decodeBase64(value);
         if (!bytes) throw new SerializationException('Base64 encoded value is not valid');
-        const shown = () => (sensitiveParent || own ? SENSITIVE : `java.nio.HeapByteBuffer[pos=0 lim=${bytes.length} cap=${bytes.length}]`);
-        lengthChecks(bytes.length, s, path, shown, out);
+        if (outsideLength(bytes.length, s)) {
+          lengthChecks(bytes.length, s, path, sensitiveParent || own ? SENSITIVE : `java.nio.HeapByteBuffer[pos=0 lim=${bytes.length} cap=${bytes.length}]`, out);
+        }
         return bytes;
       };
     case 'integer':
@@ -155,7 +156,7 @@ function compile(s: Shape): Decoder {
       return (value, path, out, sensitiveParent) => {
         if (!Array.isArray(value)) typeError(value, 'a List');
         const sensitive = sensitiveParent || own;
-        lengthChecks(value.length, s, path, () => (sensitive ? SENSITIVE : `[${value.map(shownMember).join(', ')}]`), out);
+        if (outsideLength(value.length, s)) lengthChecks(value.length, s, path, sensitive ? SENSITIVE : `[${value.map(shownMember).join(', ')}]`, out);
         const member = decoderOf(memberShape);
         return value.map((item, i) => member(item, `${path}.${i + 1}.member`, out, sensitive));
       };
@@ -190,10 +191,13 @@ function shownMember(value: unknown): string {
   return value !== null && typeof value === 'object' ? JSON.stringify(value) : String(value);
 }
 
-/** `shown`: the value as the message shows it, or how to make it when one is needed. */
-function lengthChecks(length: number, s: Shape, path: string, shown: string | (() => string), out: Collector): void {
-  if (s.min !== undefined && length < s.min) out.fail(path, typeof shown === 'string' ? shown : shown(), `have length greater than or equal to ${s.min}`);
-  if (s.max !== undefined && length > s.max) out.fail(path, typeof shown === 'string' ? shown : shown(), `have length less than or equal to ${s.max}`);
+/** Whether a length breaks the shape's bounds (a blob's or list's message text is made only then). */
+const outsideLength = (length: number, s: Shape) => (s.min !== undefined && length < s.min) || (s.max !== undefined && length > s.max);
+
+/** `shown`: the value as the message shows it. */
+function lengthChecks(length: number, s: Shape, path: string, shown: string, out: Collector): void {
+  if (s.min !== undefined && length < s.min) out.fail(path, shown, `have length greater than or equal to ${s.min}`);
+  if (s.max !== undefined && length > s.max) out.fail(path, shown, `have length less than or equal to ${s.max}`);
 }
 
 /** Validates and decodes an operation's input; throws ValidationException or SerializationException. */
