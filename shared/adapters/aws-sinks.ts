@@ -12,31 +12,42 @@ import {
   ResourceNotFoundException,
   type InputLogEvent,
 } from '@aws-sdk/client-cloudwatch-logs';
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { Config } from '../config.js';
 import { auditLine } from '../audit/api-record.js';
 import type { AuditRecord, AuditSink, EventSink, KmsEvent, Notification, Notifier, Sinks } from '../core/sinks.js';
 
 const PUT_EVENTS_BATCH = 10;
 
-// The EventBridge and SNS clients are made on first use: most invocations (every Encrypt) send
-// neither, and a client costs its construction at every cold start otherwise.
+/** `make()` once, on the first call; a failure is not kept, so the next call tries again. */
+function onFirstUse<T>(make: () => Promise<T>): () => Promise<T> {
+  let made: Promise<T> | undefined;
+  return () =>
+    (made ??= make().catch((error: unknown) => {
+      made = undefined;
+      throw error;
+    }));
+}
+
+// The EventBridge and SNS clients are loaded and made on first use: most invocations (every Encrypt)
+// send neither, and their modules (split chunks in the Lambda bundle) would cost every cold start
+// their compile otherwise.
 export class EventBridgeSink implements EventSink {
-  private madeClient?: EventBridgeClient;
   constructor(
     private readonly region: string,
     private readonly busName?: string,
   ) {}
 
-  private get client(): EventBridgeClient {
-    return (this.madeClient ??= new EventBridgeClient({ region: this.region }));
-  }
+  private readonly client = onFirstUse(async () => {
+    const { EventBridgeClient, PutEventsCommand } = await import('./lazy/eventbridge.js');
+    return { client: new EventBridgeClient({ region: this.region }), PutEventsCommand };
+  });
 
   async publish(events: KmsEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    const { client, PutEventsCommand } = await this.client();
     for (let i = 0; i < events.length; i += PUT_EVENTS_BATCH) {
       const batch = events.slice(i, i + PUT_EVENTS_BATCH);
-      const out = await this.client.send(
+      const out = await client.send(
         new PutEventsCommand({
           Entries: batch.map((event) => ({
             EventBusName: this.busName,
@@ -57,19 +68,21 @@ export class EventBridgeSink implements EventSink {
 }
 
 export class SnsNotifier implements Notifier {
-  private madeClient?: SNSClient;
   constructor(
     private readonly region: string,
     private readonly topicArn: string,
   ) {}
 
-  private get client(): SNSClient {
-    return (this.madeClient ??= new SNSClient({ region: this.region }));
-  }
+  private readonly client = onFirstUse(async () => {
+    const { SNSClient, PublishCommand } = await import('./lazy/sns.js');
+    return { client: new SNSClient({ region: this.region }), PublishCommand };
+  });
 
   async notify(notifications: Notification[]): Promise<void> {
+    if (notifications.length === 0) return;
+    const { client, PublishCommand } = await this.client();
     for (const notification of notifications) {
-      await this.client.send(
+      await client.send(
         new PublishCommand({
           TopicArn: this.topicArn,
           // SNS subjects: ASCII, at most 100 characters.

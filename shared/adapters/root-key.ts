@@ -4,7 +4,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { RootKeySource } from '../config.js';
 import type { RootKeyProvider } from '../core/environment.js';
 
@@ -24,14 +23,17 @@ function fixed(key: Buffer): RootKeyProvider {
   return { rootKeyId: fingerprint(key), rootKey: () => resolved };
 }
 
-/** Fetched on first use (not at import) so a cold start that serves no request costs nothing. */
+/**
+ * Fetched on first use (not at import) so a cold start that serves no request costs nothing; the
+ * client's module too (a split chunk in the Lambda bundle), since locally the key never comes from here.
+ */
 function fromSecretsManager(secretId: string, region: string): RootKeyProvider {
   let pending: Promise<Buffer> | undefined;
   const provider: RootKeyProvider = {
     rootKeyId: secretId,
     rootKey: () => {
-      pending ??= new SecretsManagerClient({ region })
-        .send(new GetSecretValueCommand({ SecretId: secretId }))
+      pending ??= import('./lazy/secrets-manager.js')
+        .then(({ SecretsManagerClient, GetSecretValueCommand }) => new SecretsManagerClient({ region }).send(new GetSecretValueCommand({ SecretId: secretId })))
         .then((secret) => decodeRootKey(secret.SecretString ?? '', secretId))
         .catch((error) => {
           pending = undefined; // let a later request try again

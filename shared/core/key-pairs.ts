@@ -6,9 +6,9 @@
  * than a signature), and like the unwrapped material they never change.
  */
 import { createPrivateKey, createPublicKey, generateKeyPair, type KeyObject } from 'node:crypto';
-import { ml_dsa44, ml_dsa65, ml_dsa87 } from '@noble/post-quantum/ml-dsa.js';
 import type { Random } from './environment.js';
 import { keySpecs } from './key-specs.js';
+import { noble } from './noble.js';
 
 /** generateKeyPair with DER output, as a promise of the PKCS#8 private key. */
 function generatePkcs8(type: 'rsa' | 'ec' | 'ed25519', options: { modulusLength?: number; publicExponent?: number; namedCurve?: string }): Promise<Buffer> {
@@ -24,7 +24,6 @@ function generatePkcs8(type: 'rsa' | 'ec' | 'ed25519', options: { modulusLength?
     ),
   );
 }
-const ML_DSA = { ml_dsa44, ml_dsa65, ml_dsa87 } as const;
 export const ML_DSA_SEED_BYTES = 32;
 
 /** Private material for a new key of `keySpec` (never SYMMETRIC_DEFAULT: the vault makes those). */
@@ -77,7 +76,7 @@ function derLength(length: number): Buffer {
 const MAX_CACHED = 10_000;
 const parsed = new Map<string, AsymmetricKey>();
 
-/** Parses (once per material) the private material of an asymmetric key. */
+/** Parses (once per material) the private material of an asymmetric key; ML-DSA needs `loadNoble()` done. */
 export function asymmetricKey(keySpec: string, materialId: string, material: Buffer): AsymmetricKey {
   const cacheKey = `${materialId}/${keySpec}`;
   const hit = parsed.get(cacheKey);
@@ -85,7 +84,7 @@ export function asymmetricKey(keySpec: string, materialId: string, material: Buf
   const info = keySpecs[keySpec];
   let key: AsymmetricKey;
   if (info?.family === 'ml-dsa') {
-    const keys = ML_DSA[info.mlDsa!].keygen(new Uint8Array(material));
+    const keys = noble().mlDsa[info.mlDsa!].keygen(new Uint8Array(material));
     key = { mlDsa: keys, publicKeyDer: mlDsaSpki(info.mlDsa!, keys.publicKey) };
   } else {
     const privateKey = createPrivateKey({ key: material, format: 'der', type: 'pkcs8' });
@@ -96,8 +95,6 @@ export function asymmetricKey(keySpec: string, materialId: string, material: Buf
   parsed.set(cacheKey, key);
   return key;
 }
-
-export { ML_DSA };
 
 /**
  * Imported material (ImportKeyMaterial) as the vault stores a generated key of the same spec, or

@@ -18,12 +18,10 @@
  * into KMSInvalidSignatureException).
  */
 import { constants, createHash, privateEncrypt, publicDecrypt, sign as nodeSign, timingSafeEqual, verify as nodeVerify } from 'node:crypto';
-import { ed25519 } from '@noble/curves/ed25519.js';
-import { p256, p384, p521 } from '@noble/curves/nist.js';
-import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { InvalidKeyUsageException, ValidationException } from '../errors.js';
-import { ML_DSA, type AsymmetricKey } from './key-pairs.js';
+import type { AsymmetricKey } from './key-pairs.js';
 import { keySpecs } from './key-specs.js';
+import { noble, type Noble } from './noble.js';
 import { digestInfo, HASH_BYTES, modulusBytes, rsaPssSignDigest, rsaPssVerifyDigest, type Hash } from './rsa-signatures.js';
 
 export type MessageType = 'RAW' | 'DIGEST' | 'EXTERNAL_MU';
@@ -93,8 +91,12 @@ export interface SignatureRequest {
   message: Buffer;
 }
 
-/** Signs a request that passed checkSigningRequest. `randomBytes` supplies PSS salts and hedging entropy. */
+/**
+ * Signs a request that passed checkSigningRequest, once `loadNoble()` is done. `randomBytes` supplies
+ * PSS salts and hedging entropy.
+ */
 export function signMessage(request: SignatureRequest, randomBytes: (n: number) => Buffer): Buffer {
+  noble();
   const { key, message, messageType } = request;
   const info = signingAlgorithms[request.algorithm]!;
   const hash = info.hash!;
@@ -132,6 +134,7 @@ export function signMessage(request: SignatureRequest, randomBytes: (n: number) 
 
 /** Whether `signature` is valid for the request; malformed signatures are invalid, never an error. */
 export function verifySignature(request: SignatureRequest, signature: Buffer): boolean {
+  noble(); // outside the try: libraries not loaded are a programming error, not an invalid signature
   try {
     return verifyOrThrow(request, signature);
   } catch {
@@ -179,16 +182,20 @@ function verifyOrThrow(request: SignatureRequest, signature: Buffer): boolean {
 function mlDsa(keySpec: string) {
   const set = keySpecs[keySpec]?.mlDsa;
   if (!set) throw new Error(`${keySpec} is not an ML-DSA key spec`);
-  return ML_DSA[set];
+  return noble().mlDsa[set];
 }
 
 // ---------------------------------------------------------------------------------------------------
 // ECDSA over a digest, and Ed25519ph
 
-const CURVES = { 'P-256': p256, 'P-384': p384, 'P-521': p521, secp256k1 } as const;
+/** The curve of a JWK's `crv`. */
+function curveOf(crv: string | undefined) {
+  const { p256, p384, p521, secp256k1 } = noble();
+  return ({ 'P-256': p256, 'P-384': p384, 'P-521': p521, secp256k1 } as const)[crv as 'P-256' | 'P-384' | 'P-521' | 'secp256k1'];
+}
 
 interface EcKeys {
-  curve: (typeof CURVES)[keyof typeof CURVES];
+  curve: Noble['p256'] | Noble['p384'] | Noble['p521'] | Noble['secp256k1'];
   /** The private scalar, read from the key object only when signing. */
   secret: () => Uint8Array;
   /** Uncompressed SEC1 point. */
@@ -208,7 +215,7 @@ function ecKeys(key: AsymmetricKey): EcKeys {
   let hit = ecCache.get(key);
   if (!hit) {
     const jwk = key.publicKey!.export({ format: 'jwk' });
-    const curve = CURVES[jwk.crv as keyof typeof CURVES];
+    const curve = curveOf(jwk.crv);
     if (!curve) throw new Error(`unsupported curve ${jwk.crv}`);
     const privateKey = key.privateKey;
     hit = {
@@ -238,7 +245,7 @@ function edKeys(key: AsymmetricKey): EdKeys {
 const ED25519_L = 2n ** 252n + 27742317777372353535851937790883648493n;
 /** dom2(phflag = 1, context = empty), RFC 8032 §5.1. */
 const DOM2_PH = Buffer.concat([Buffer.from('SigEd25519 no Ed25519 collisions', 'latin1'), Buffer.from([1, 0])]);
-const Point = ed25519.Point;
+const edPoint = () => noble().ed25519.Point;
 
 const leToBigint = (bytes: Uint8Array) => BigInt(`0x${Buffer.from(bytes).reverse().toString('hex') || '0'}`);
 function bigintToLe32(value: bigint): Buffer {
@@ -259,7 +266,7 @@ export function ed25519phSign(seed: Buffer, publicKey: Buffer, digest: Buffer): 
   scalarBytes[31]! |= 64;
   const s = leToBigint(scalarBytes);
   const r = leToBigint(sha512(DOM2_PH, h.subarray(32), digest)) % ED25519_L;
-  const R = Point.BASE.multiply(r).toBytes();
+  const R = edPoint().BASE.multiply(r).toBytes();
   const k = leToBigint(sha512(DOM2_PH, R, publicKey, digest)) % ED25519_L;
   const S = (r + k * s) % ED25519_L;
   return Buffer.concat([R, bigintToLe32(S)]);
@@ -271,6 +278,7 @@ export function ed25519phVerify(publicKey: Buffer, digest: Buffer, signature: Bu
   const rBytes = signature.subarray(0, 32);
   const S = leToBigint(signature.subarray(32));
   if (S >= ED25519_L) return false;
+  const Point = edPoint();
   const A = Point.fromBytes(new Uint8Array(publicKey));
   const R = Point.fromBytes(new Uint8Array(rBytes));
   const k = leToBigint(sha512(DOM2_PH, rBytes, publicKey, digest)) % ED25519_L;

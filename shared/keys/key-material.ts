@@ -4,6 +4,7 @@
  * core/key-pairs), so a warm Sign or GenerateMac does no store round-trip and no parsing.
  */
 import { asymmetricKey, type AsymmetricKey } from '../core/key-pairs.js';
+import { loadNoble } from '../core/noble.js';
 import type { KeyRecord, KeyUsage } from '../core/types.js';
 import { InvalidKeyUsageException, KMSInternalException, KMSInvalidStateException } from '../errors.js';
 import type { OperationContext } from '../context/operation-context.js';
@@ -27,8 +28,11 @@ export async function currentMaterial(ctx: OperationContext, key: KeyRecord): Pr
   return { keyMaterialId, material: await ctx.vault.unwrap(wrapped) };
 }
 
-/** The parsed private and public key of an asymmetric key (RSA, ECC, Ed25519, ML-DSA). */
+/**
+ * The parsed private and public key of an asymmetric key (RSA, ECC, Ed25519, ML-DSA), with the @noble
+ * libraries loaded that parsing ML-DSA and some signing algorithms (core/signing.ts) use.
+ */
 export async function loadAsymmetricKey(ctx: OperationContext, key: KeyRecord): Promise<AsymmetricKey> {
-  const { keyMaterialId, material } = await currentMaterial(ctx, key);
+  const [{ keyMaterialId, material }] = await Promise.all([currentMaterial(ctx, key), loadNoble()]);
   return asymmetricKey(key.keySpec, keyMaterialId, material);
 }

@@ -211,6 +211,25 @@ describe('the packaged api bundle behind API Gateway (stage path, authMode=servi
     client.destroy();
   });
 
+  it('signs and verifies with the @noble libraries, a chunk of the bundle loaded on first use', async () => {
+    const client = sdk(alice);
+    // ECDSA over a digest and ML-DSA use @noble, which the bundle loads only when an asymmetric key is used.
+    for (const [KeySpec, SigningAlgorithm, MessageType, Message] of [
+      ['ECC_SECG_P256K1', 'ECDSA_SHA_256', 'DIGEST', randomBytes(32)],
+      ['ML_DSA_44', 'ML_DSA_SHAKE_256', 'RAW', Buffer.from('bundle')],
+    ] as const) {
+      const key = await client.createKey({ KeySpec, KeyUsage: 'SIGN_VERIFY' });
+      const KeyId = key.KeyMetadata!.KeyId!;
+      const { Signature } = await client.sign({ KeyId, Message, MessageType, SigningAlgorithm });
+      const verified = await client.verify({ KeyId, Message, MessageType, SigningAlgorithm, Signature });
+      assert.equal(verified.SignatureValid, true, KeySpec);
+      const tampered = Buffer.from(Signature!);
+      tampered[tampered.length - 1]! ^= 1;
+      await assert.rejects(client.verify({ KeyId, Message, MessageType, SigningAlgorithm, Signature: tampered }), { name: 'KMSInvalidSignatureException' });
+    }
+    client.destroy();
+  });
+
   it('refuses a tampered signature (wrong secret) and an unknown access key, for KMS and STS', async () => {
     const tampered = { ...alice, secretAccessKey: alice.secretAccessKey.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')) };
     assert.equal(await awsError(tampered, ['kms', 'list-keys']), 'InvalidSignatureException');

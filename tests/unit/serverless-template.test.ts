@@ -14,8 +14,10 @@
  */
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative, sep } from 'node:path';
+import { unzip } from '../support/lambda-bundle.js';
 import { ensurePackage, packageDir, regionsOf, ROOT, STATE_FILE, stageRegions, TEMPLATE_FILE } from '../../infra/tools/package.js';
 
 const tableDefinitionPath = join(ROOT, 'infra', 'table-definition.json');
@@ -468,6 +470,35 @@ test('the functions are packaged as bundled ES modules, AWS SDK included', () =>
       '@aws-sdk/token-providers',
     ]);
     for (const fn of functionNames) assert.ok(existsSync(join(pkg.dir, `${fn}.zip`)), `${pkg.region}: ${fn}.zip was built`);
+  }
+});
+
+test("each function's zip holds its own chunks only, and the API's cold start loads none of the lazy ones", async () => {
+  const work = mkdtempSync(join(tmpdir(), 'kms-zips-'));
+  try {
+    const dirOf = (fn: string) => (fn === 'api' || fn === 'credentials' ? fn : 'jobs');
+    for (const fn of functionNames) {
+      const files = await unzip(join(primary().dir, `${fn}.zip`), join(work, fn));
+      const names = files.map((file) => relative(join(work, fn), file).split(sep).join('/'));
+      assert.ok(names.includes(`functions/${dirOf(fn)}/handler.mjs`), `${fn}: its handler`);
+      assert.deepEqual(names.filter((name) => !name.startsWith(`functions/${dirOf(fn)}/`)), [], `${fn}: no other function's files`);
+    }
+    // What handler.mjs imports statically, directly or through its chunks: what every cold start compiles.
+    const apiDir = join(work, 'api', 'functions', 'api');
+    const loaded = new Set<string>();
+    const visit = (file: string) => {
+      if (loaded.has(file)) return;
+      loaded.add(file);
+      for (const [, chunk] of readFileSync(join(apiDir, file), 'utf8').matchAll(/(?:from|import)\s*"\.\/([\w-]+\.mjs)"/g)) visit(chunk!);
+    };
+    visit('handler.mjs');
+    const chunks = readdirSync(apiDir).filter((name) => name.endsWith('.mjs'));
+    for (const lazy of ['noble-libraries', 'eventbridge', 'sns', 'secrets-manager']) {
+      assert.ok(chunks.some((name) => name.startsWith(`${lazy}-`)), `the ${lazy} chunk is in api.zip`);
+      assert.deepEqual([...loaded].filter((name) => name.startsWith(`${lazy}-`)), [], `${lazy} is not loaded at start`);
+    }
+  } finally {
+    rmSync(work, { recursive: true, force: true });
   }
 });
 

@@ -7,7 +7,9 @@ import assert from 'node:assert/strict';
 import { constants, createHash, createPublicKey, randomBytes, sign as nodeSign, verify as nodeVerify } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { ed25519ph } from '@noble/curves/ed25519.js';
-import { asymmetricKey, ML_DSA, newPrivateMaterial } from '../../shared/core/key-pairs.js';
+import { ml_dsa44, ml_dsa65, ml_dsa87 } from '@noble/post-quantum/ml-dsa.js';
+import { asymmetricKey, newPrivateMaterial } from '../../shared/core/key-pairs.js';
+import { loadNoble } from '../../shared/core/noble.js';
 import { keySpecs } from '../../shared/core/key-specs.js';
 import {
   checkSigningRequest,
@@ -20,6 +22,8 @@ import {
 } from '../../shared/core/signing.js';
 import { KmsError } from '../../shared/errors.js';
 
+await loadNoble(); // as keys/key-material.ts does before any asymmetric key is used
+const ML_DSA = { ml_dsa44, ml_dsa65, ml_dsa87 };
 const random = { bytes: (n: number) => randomBytes(n) };
 let counter = 0;
 async function keyOf(keySpec: string) {
