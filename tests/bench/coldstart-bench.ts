@@ -5,7 +5,8 @@
  * the `api` function, makes a credential (with the packaged `credentials` function) and a key, then
  * starts fresh Node processes with the function's environment (its NODE_OPTIONS from the packaged
  * stack). Each imports the bundle (init), invokes it once with a signed Encrypt as API Gateway
- * delivers it (first invocation), then 50 times more (warm). Printed: the zip's and the bundle's sizes,
+ * delivers it (first invocation), then 50 times more (warm). Printed: the zip's size, the code a cold
+ * start loads (handler.mjs and the chunks it imports) and the chunks left to import() on demand,
  * and the medians over the processes, as deployed and with --enable-source-maps (what reading the
  * source map at start would cost).
  *
@@ -13,9 +14,9 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ensurePackage } from '../../infra/tools/package.js';
 import { ensureTable } from '../../infra/local/tables.js';
@@ -101,13 +102,7 @@ export async function runColdstartBench(argv: string[]): Promise<number> {
     const packageDir = ensurePackage('dev', REGION);
     const zipBytes = statSync(join(packageDir, 'api.zip')).size;
     const [apiBundle, credentialsBundle] = await Promise.all([extractFunction(packageDir, 'api', work), extractFunction(packageDir, 'credentials', work)]);
-    const bundleBytes = statSync(apiBundle).size;
-    let mapBytes = 0;
-    try {
-      mapBytes = statSync(`${apiBundle}.map`).size;
-    } catch {
-      // no source map shipped
-    }
+    const { atStart, onDemand } = bundleParts(apiBundle);
     const dynamo = await startDynamoDbLocal({ dataDir: join(work, 'dynamodb'), port: 0 });
     stopDynamo = () => dynamo.stop();
     const tableName = 'kms-coldstart';
@@ -197,13 +192,43 @@ export async function runColdstartBench(argv: string[]): Promise<number> {
     console.log(`  ${verdict(deployed.first <= TARGETS.firstMs)}  first Encrypt ${deployed.first.toFixed(1)} ms (target <= ${TARGETS.firstMs} ms)`);
     console.log(`\nMedians of ${runs} fresh processes each (node ${process.version}; Lambda runs nodejs22.x)`);
     for (const line of table(['run', 'init ms', 'first Encrypt ms', 'warm Encrypt ms'], rows)) console.log(`  ${line}`);
-    console.log(`  api.zip ${(zipBytes / 1024).toFixed(0)} KB; handler.mjs ${(bundleBytes / 1024).toFixed(0)} KB` + (mapBytes ? `, its source map ${(mapBytes / 1024).toFixed(0)} KB` : ', no source map'));
+    const kb = (bytes: number) => `${(bytes / 1024).toFixed(0)} KB`;
+    console.log(`  api.zip ${kb(zipBytes)}: loaded at start ${kb(atStart.bytes)} of code in ${atStart.files} files (handler.mjs and what it imports), ` +
+      `on demand ${kb(onDemand.bytes)} in ${onDemand.files} chunks, source maps ${kb(atStart.mapBytes + onDemand.mapBytes)}`);
     console.log(`\nbench coldstart: ${failed ? 'some runs FAILED' : 'all runs completed'} (took ${duration((Date.now() - began) / 1000)})`);
     return failed ? 1 : 0;
   } finally {
     await stopDynamo?.();
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+interface Part {
+  files: number;
+  bytes: number;
+  mapBytes: number;
+}
+
+/**
+ * The bundle's modules split into those a cold start loads (handler.mjs and the chunks it imports
+ * statically, transitively) and the chunks only import() reaches (loaded when first needed).
+ */
+function bundleParts(handler: string): { atStart: Part; onDemand: Part } {
+  const dir = dirname(handler);
+  const loaded = new Set<string>();
+  const visit = (name: string) => {
+    if (loaded.has(name)) return;
+    loaded.add(name);
+    for (const [, chunk] of readFileSync(join(dir, name), 'utf8').matchAll(/(?:from|import)\s*"\.\/([\w-]+\.mjs)"/g)) visit(chunk!);
+  };
+  visit(basename(handler));
+  const part = (names: string[]): Part => ({
+    files: names.length,
+    bytes: names.reduce((sum, name) => sum + statSync(join(dir, name)).size, 0),
+    mapBytes: names.reduce((sum, name) => sum + (statSync(join(dir, `${name}.map`), { throwIfNoEntry: false })?.size ?? 0), 0),
+  });
+  const modules = readdirSync(dir).filter((name) => name.endsWith('.mjs'));
+  return { atStart: part(modules.filter((name) => loaded.has(name))), onDemand: part(modules.filter((name) => !loaded.has(name))) };
 }
 
 /** The API function's NODE_OPTIONS in the packaged stack (its own, else the provider's). */
