@@ -10,7 +10,8 @@
  * and the medians over the processes, as deployed and with --enable-source-maps (what reading the
  * source map at start would cost).
  *
- * Options: --runs <n> (fresh processes per row, default 7).
+ * Options: --runs <n> (fresh processes per row, default 7); --cpu-prof <dir>; --against <dir> (another
+ * checkout's package directory, e.g. the commit before a change, measured in turn with this one).
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -84,11 +85,15 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.le
 export async function runColdstartBench(argv: string[]): Promise<number> {
   let runs = 7;
   let profileDir: string | undefined;
+  let againstDir: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--runs') runs = Number(argv[++i]);
     else if (argv[i] === '--cpu-prof') profileDir = resolve(argv[++i] ?? '.');
+    else if (argv[i] === '--against') againstDir = resolve(argv[++i] ?? '.');
     else if (argv[i] === '--help' || argv[i] === '-h') {
-      console.log('usage: npm run bench -- coldstart [--runs n] [--cpu-prof dir]   (--cpu-prof: a V8 CPU profile of each deployed-variant process, for a profiler)');
+      console.log('usage: npm run bench -- coldstart [--runs n] [--cpu-prof dir] [--against dir]');
+      console.log('  --cpu-prof: a V8 CPU profile of each deployed-variant process, for a profiler');
+      console.log("  --against: another package's directory (dist/<stage>/us-east-1 of another checkout), measured in turn with this one");
       return 0;
     }
     else throw new Error(`unknown option ${argv[i]}`);
@@ -159,17 +164,26 @@ export async function runColdstartBench(argv: string[]): Promise<number> {
     const rows: string[][] = [];
     let failed = false;
     const medians: Record<string, { init: number; first: number; warm: number }> = {};
-    const variants = [
-      [`as deployed (NODE_OPTIONS=${JSON.stringify(env.NODE_OPTIONS)})`, {}],
-      ['with --enable-source-maps', { NODE_OPTIONS: '--enable-source-maps' }],
-    ] as const;
-    // The variants take turns, process by process, so that neither always meets a colder DynamoDB Local.
+    const bundleUrl = pathToFileURL(apiBundle).href;
+    const deployedName = `as deployed (NODE_OPTIONS=${JSON.stringify(env.NODE_OPTIONS)})`;
+    const variants: [name: string, extra: NodeJS.ProcessEnv][] = [
+      [deployedName, { BENCH_BUNDLE_URL: bundleUrl }],
+      ['with --enable-source-maps', { BENCH_BUNDLE_URL: bundleUrl, NODE_OPTIONS: '--enable-source-maps' }],
+    ];
+    if (againstDir) {
+      const other = await extractFunction(againstDir, 'api', join(work, 'against'));
+      variants.push([`--against ${againstDir}, as deployed (NODE_OPTIONS=${JSON.stringify(deployedNodeOptions(againstDir))})`, {
+        BENCH_BUNDLE_URL: pathToFileURL(other).href, NODE_OPTIONS: deployedNodeOptions(againstDir),
+      }]);
+    }
+    // The variants take turns, process by process, each round starting with the next one, so that none
+    // always meets a colder DynamoDB Local or always follows the same other.
     const results = new Map<string, Run[]>(variants.map(([name]) => [name, []]));
     for (let i = 0; i < runs; i++) {
-      for (const [name, extra] of variants) {
+      for (const [name, extra] of [...variants.slice(i % variants.length), ...variants.slice(0, i % variants.length)]) {
         process.stderr.write(`${name}: process ${i + 1}/${runs}\n`);
-        const profile = profileDir && Object.keys(extra).length === 0 ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, '--cpu-prof-interval=100'] : [];
-        const run = await runChild(script, { ...env, ...extra, BENCH_BUNDLE_URL: pathToFileURL(apiBundle).href, BENCH_EVENT: encrypt }, profile);
+        const profile = profileDir && name === deployedName ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, '--cpu-prof-interval=100'] : [];
+        const run = await runChild(script, { ...env, ...extra, BENCH_EVENT: encrypt }, profile);
         if (run.status !== 200) {
           failed = true;
           console.log(`FAILED: the first Encrypt answered ${run.status}: ${run.body}`);
@@ -184,7 +198,7 @@ export async function runColdstartBench(argv: string[]): Promise<number> {
       rows.push([name, m.init.toFixed(1), m.first.toFixed(1), m.warm.toFixed(2)]);
     }
 
-    const deployed = medians[variants[0][0]]!;
+    const deployed = medians[deployedName]!;
     const verdict = (ok: boolean) => (ok ? 'MEETS' : 'BELOW');
     console.log('\nVerdicts');
     console.log(`  ${verdict(zipBytes <= TARGETS.zipKb * 1024)}  api.zip ${(zipBytes / 1024).toFixed(0)} KB (target <= ${TARGETS.zipKb} KB)`);
