@@ -96,7 +96,7 @@ export interface SignatureRequest {
  * PSS salts and hedging entropy.
  */
 export function signMessage(request: SignatureRequest, randomBytes: (n: number) => Buffer): Buffer {
-  noble();
+  noble(); // throws if the libraries are not loaded, whatever the algorithm: one rule for every caller
   const { key, message, messageType } = request;
   const info = signingAlgorithms[request.algorithm]!;
   const hash = info.hash!;
