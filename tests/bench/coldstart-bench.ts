@@ -10,7 +10,7 @@
  * and the medians over the processes, as deployed and with --enable-source-maps (what reading the
  * source map at start would cost).
  *
- * Options: --runs <n> (fresh processes per row, default 7); --cpu-prof <dir>; --against <dir> (another
+ * Options: --runs <n> (fresh processes per row, default 15); --cpu-prof <dir>; --against <dir> (another
  * checkout's package directory, e.g. the commit before a change, measured in turn with this one).
  */
 import { spawn } from 'node:child_process';
@@ -83,7 +83,7 @@ function runChild(script: string, env: NodeJS.ProcessEnv, nodeArgs: string[] = [
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1]!;
 
 export async function runColdstartBench(argv: string[]): Promise<number> {
-  let runs = 7;
+  let runs = 15; // fresh processes vary by +-10 ms on a busy 2-core machine: a median of many
   let profileDir: string | undefined;
   let againstDir: string | undefined;
   for (let i = 0; i < argv.length; i++) {

@@ -482,6 +482,12 @@ test("each function's zip holds its own chunks only, and the API's cold start lo
       const names = files.map((file) => relative(join(work, fn), file).split(sep).join('/'));
       assert.ok(names.includes(`functions/${dirOf(fn)}/handler.mjs`), `${fn}: its handler`);
       assert.deepEqual(names.filter((name) => !name.startsWith(`functions/${dirOf(fn)}/`)), [], `${fn}: no other function's files`);
+      // Every module a module of the zip imports, statically or with import(), is in the zip.
+      for (const name of names.filter((n) => n.endsWith('.mjs'))) {
+        for (const [, chunk] of readFileSync(join(work, fn, name), 'utf8').matchAll(/(?:from|import)\s*\(?"\.\/([\w-]+\.mjs)"/g)) {
+          assert.ok(names.includes(`functions/${dirOf(fn)}/${chunk}`), `${fn}: ${name} imports ${chunk}, which is in the zip`);
+        }
+      }
     }
     // What handler.mjs imports statically, directly or through its chunks: what every cold start compiles.
     const apiDir = join(work, 'api', 'functions', 'api');
