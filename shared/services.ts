@@ -265,6 +265,7 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
         recoveryDecrypt: config.recoveryDecrypt,
         // In the literal (not added later): every context keeps one shape, so property reads stay fast.
         trail: { keys: [] },
+        materialsAhead: undefined,
       };
     },
     jobContext: (region, now, log = () => {}) => {

@@ -1,5 +1,5 @@
 import type { MaterialVault } from '../core/material-vault.js';
-import type { KeyRecord } from '../core/types.js';
+import type { KeyRecord, WrappedMaterial } from '../core/types.js';
 import type { GrantTokenSigner } from '../grants/grant-token.js';
 import type { GrantStore } from '../store/grant-store.js';
 import type { Caller } from '../core/caller.js';
@@ -37,4 +37,6 @@ export interface OperationContext {
   recoveryDecrypt: boolean;
   /** Per request: the keys it resolved (resolveKey, open), for the audit record's `resources`. */
   trail?: { keys: KeyRecord[] };
+  /** Per request: the materials of cold keys, read alongside the keys themselves (keys/material-reads.ts). */
+  materialsAhead?: Map<string, Promise<WrappedMaterial[] | undefined>>;
 }

@@ -8,6 +8,9 @@
  */
 import type { KeyRecord, WrappedMaterial } from './types.js';
 
+/** Whether a stored material has its bytes: one whose import was undone (expired or deleted) keeps its record without them. */
+export const hasWrappedBytes = (material: Pick<WrappedMaterial, 'importState'>): boolean => material.importState !== 'PENDING_IMPORT';
+
 /**
  * An imported key loses material it needs (expiry or DeleteImportedKeyMaterial): it becomes PendingImport,
  * except that a key pending deletion stays so (deletion can still be cancelled). The current material's

@@ -11,7 +11,10 @@ import type { Random, RootKeyProvider } from './environment.js';
 const MAX_CACHED = 10_000;
 
 export class MaterialVault {
+  /** By `<keyId>/<keyMaterialId>` (a key id holds no '/'). */
   private readonly cache = new Map<string, Buffer>();
+  /** How many of each key's materials the cache holds (holdsAnyOf). */
+  private readonly perKey = new Map<string, number>();
 
   constructor(
     private readonly rootKeys: RootKeyProvider,
@@ -75,15 +78,21 @@ export class MaterialVault {
   /** Forgets every unwrapped material (the local runtime's reset). */
   clear(): void {
     this.cache.clear();
+    this.perKey.clear();
   }
 
   /** Drops a material from memory (it was deleted: expired or DeleteImportedKeyMaterial). */
   forget(keyId: string, keyMaterialId: string): void {
-    this.cache.delete(`${keyId}/${keyMaterialId}`);
+    this.drop(`${keyId}/${keyMaterialId}`);
   }
 
   cached(keyId: string, keyMaterialId: string): Buffer | undefined {
     return this.cache.get(`${keyId}/${keyMaterialId}`);
+  }
+
+  /** Whether any material of the key is in memory (if none, its use will read the store: keys/material-reads.ts). */
+  holdsAnyOf(keyId: string): boolean {
+    return this.perKey.has(keyId);
   }
 
   async unwrap(item: WrappedMaterial): Promise<Buffer> {
@@ -99,8 +108,20 @@ export class MaterialVault {
   }
 
   private remember(keyId: string, keyMaterialId: string, material: Buffer): void {
-    if (this.cache.size >= MAX_CACHED) this.cache.delete(this.cache.keys().next().value!);
-    this.cache.set(`${keyId}/${keyMaterialId}`, material);
+    const id = `${keyId}/${keyMaterialId}`;
+    if (!this.cache.has(id)) {
+      if (this.cache.size >= MAX_CACHED) this.drop(this.cache.keys().next().value!);
+      this.perKey.set(keyId, (this.perKey.get(keyId) ?? 0) + 1);
+    }
+    this.cache.set(id, material);
+  }
+
+  private drop(id: string): void {
+    if (!this.cache.delete(id)) return;
+    const keyId = id.slice(0, id.indexOf('/'));
+    const left = this.perKey.get(keyId)! - 1;
+    if (left === 0) this.perKey.delete(keyId);
+    else this.perKey.set(keyId, left);
   }
 }
 

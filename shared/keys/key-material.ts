@@ -5,6 +5,7 @@
  */
 import { asymmetricKey, type AsymmetricKey } from '../core/key-pairs.js';
 import { loadNoble } from '../core/noble.js';
+import { storedMaterial } from './material-reads.js';
 import type { KeyRecord, KeyUsage } from '../core/types.js';
 import { InvalidKeyUsageException, KMSInternalException, KMSInvalidStateException } from '../errors.js';
 import type { OperationContext } from '../context/operation-context.js';
@@ -22,7 +23,7 @@ export async function currentMaterial(ctx: OperationContext, key: KeyRecord): Pr
   if (!keyMaterialId) throw new KMSInvalidStateException(`${key.arn} is pending import.`);
   const cached = ctx.vault.cached(key.keyId, keyMaterialId);
   if (cached) return { keyMaterialId, material: cached };
-  const wrapped = await ctx.store.getMaterial(key.keyId, keyMaterialId);
+  const wrapped = await storedMaterial(ctx, key.keyId, keyMaterialId);
   // A key whose current material is missing is broken, not the caller's fault.
   if (!wrapped) throw new KMSInternalException();
   return { keyMaterialId, material: await ctx.vault.unwrap(wrapped) };

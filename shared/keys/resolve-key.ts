@@ -14,6 +14,7 @@ import type { RequestConditions } from '../authz/request-conditions.js';
 import { NotFoundException } from '../errors.js';
 import { createAwsManagedKey, isAwsManagedAlias } from './aws-managed-key.js';
 import type { OperationContext } from '../context/operation-context.js';
+import { readMaterialsAhead } from './material-reads.js';
 
 export interface ResolveOptions {
   /** Whether the operation accepts an alias name or alias ARN (the "A" operations of KMS-REFERENCE §1). */
@@ -32,13 +33,19 @@ const crossAccountOperations = new Set<OperationName>([
   'GenerateDataKeyPair', 'GenerateDataKeyPairWithoutPlaintext',
 ]);
 
+/** Operations that use the key's material once it is resolved: a cold key's is read alongside it (keys/material-reads.ts). */
+const materialOperations = new Set<StateCheckedOperation>([
+  'Encrypt', 'Decrypt', 'ReEncrypt', 'GenerateDataKey', 'GenerateDataKeyWithoutPlaintext', 'GenerateDataKeyPair',
+  'GenerateDataKeyPairWithoutPlaintext', 'GenerateMac', 'VerifyMac', 'Sign', 'Verify', 'GetPublicKey', 'DeriveSharedSecret',
+]);
+
 export async function resolveKey(
   ctx: OperationContext,
   value: string,
   operation: StateCheckedOperation,
   options: ResolveOptions,
 ): Promise<KeyRecord> {
-  const { key, requestAlias } = await locateKey(ctx, value, options);
+  const { key, requestAlias } = await locateKey(ctx, value, options, materialOperations.has(operation));
   if (key.account !== ctx.caller.account && !crossAccountOperations.has(operation as OperationName)) {
     throw new NotFoundException(`Key '${key.arn}' does not exist`);
   }
@@ -68,15 +75,16 @@ async function locateKey(
   ctx: OperationContext,
   value: string,
   { allowAlias }: Pick<ResolveOptions, 'allowAlias'>,
+  readMaterial = false,
 ): Promise<{ key: KeyRecord; requestAlias?: string }> {
   const ref = parseKeyReference(value);
   const account = ctx.caller.account;
   switch (ref.kind) {
     case 'keyId':
-      return { key: await keyOf(ctx, ref.keyId, account) };
+      return { key: await keyOf(ctx, ref.keyId, account, readMaterial) };
     case 'keyArn':
       checkArn(ctx, ref);
-      return { key: await keyOf(ctx, ref.keyId, ref.account) };
+      return { key: await keyOf(ctx, ref.keyId, ref.account, readMaterial) };
     case 'aliasName':
     case 'aliasArn': {
       if (!allowAlias) break;
@@ -87,7 +95,7 @@ async function locateKey(
         return { key: await createAwsManagedKey(ctx, ref.aliasName), requestAlias: ref.aliasName };
       }
       if (!alias) throw new NotFoundException(`Alias ${aliasArn(ctx.region, aliasAccount, ref.aliasName)} is not found.`);
-      return { key: await keyOf(ctx, alias.targetKeyId, aliasAccount), requestAlias: ref.aliasName };
+      return { key: await keyOf(ctx, alias.targetKeyId, aliasAccount, readMaterial), requestAlias: ref.aliasName };
     }
   }
   throw new NotFoundException(`Invalid keyId '${value}'`);
@@ -99,7 +107,8 @@ function checkArn(ctx: OperationContext, ref: { region: string; partition: strin
   if (ref.partition !== PARTITION) throw new NotFoundException(`Invalid arn ${ref.partition}`);
 }
 
-async function keyOf(ctx: OperationContext, keyId: string, account: string): Promise<KeyRecord> {
+async function keyOf(ctx: OperationContext, keyId: string, account: string, readMaterial: boolean): Promise<KeyRecord> {
+  if (readMaterial) readMaterialsAhead(ctx, keyId);
   const key = await ctx.store.getKey(keyId);
   // A bare key id names a key of the caller's account; another account's key needs its ARN.
   if (!key || key.account !== account) {

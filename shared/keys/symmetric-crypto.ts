@@ -22,6 +22,7 @@ import {
 import type { OperationContext } from '../context/operation-context.js';
 import { requireKeyUsage } from './key-material.js';
 import { checkUsableState, findKey } from './resolve-key.js';
+import { readMaterialsAhead, storedMaterial } from './material-reads.js';
 import { checkRsaRequest, messages as rsaMessages } from '../core/rsa-oaep.js';
 
 export const SYMMETRIC_DEFAULT = 'SYMMETRIC_DEFAULT';
@@ -91,7 +92,7 @@ export function requireCiphertext(input: { CiphertextBlob?: Buffer; DryRun?: boo
 async function material(ctx: OperationContext, key: KeyRecord, keyMaterialId: string): Promise<Buffer | undefined> {
   const cached = ctx.vault.cached(key.keyId, keyMaterialId);
   if (cached) return cached;
-  const wrapped = await ctx.store.getMaterial(key.keyId, keyMaterialId);
+  const wrapped = await storedMaterial(ctx, key.keyId, keyMaterialId);
   return wrapped && ctx.vault.unwrap(wrapped);
 }
 
@@ -137,6 +138,7 @@ export async function open(ctx: OperationContext, request: OpenRequest) {
     if (request.expectedKeyId !== undefined) await refuseAsymmetricWithoutAlgorithm(ctx, request);
     throw error;
   }
+  readMaterialsAhead(ctx, parsed.keyId);
   if (request.expectedKeyId !== undefined) {
     const expectedKeyId = request.expectedKeyId;
     // Only a key this region does not know may be a failed region's (recovery decrypts, off by default).

@@ -18,6 +18,7 @@ import { type OutboxEntry } from '../core/sinks.js';
 import { sharedDueAttributes } from './due-index.js';
 import { aliasToItem, keyToItem, materialToItem, SCHEMA_VERSION, storedKey, toAlias, toKey, toMaterial } from './key-items.js';
 import { isPrimary, settled } from '../core/multi-region.js';
+import { hasWrappedBytes } from '../core/imported-material.js';
 import { sharedFields, withShared } from './multi-region-item.js';
 import {
   aliasByKey,
@@ -223,8 +224,7 @@ export class DynamoKeyStore implements KeyStore {
     const { Item } = await this.db.send(
       new GetCommand({ TableName: this.tableName, Key: materialItem(keyId, keyMaterialId), ConsistentRead: true }),
     );
-    // A record whose import was undone has no bytes to use.
-    return Item && Item.importState !== 'PENDING_IMPORT' ? toMaterial(Item) : undefined;
+    return Item && hasWrappedBytes(Item) ? toMaterial(Item) : undefined;
   }
 
   async getAlias(account: string, aliasName: string): Promise<AliasRecord | undefined> {
