@@ -13,20 +13,11 @@ import {
   type InputLogEvent,
 } from '@aws-sdk/client-cloudwatch-logs';
 import type { Config } from '../config.js';
+import { onFirstUse } from '../core/on-first-use.js';
 import { auditLine } from '../audit/api-record.js';
 import type { AuditRecord, AuditSink, EventSink, KmsEvent, Notification, Notifier, Sinks } from '../core/sinks.js';
 
 const PUT_EVENTS_BATCH = 10;
-
-/** `make()` once, on the first call; a failure is not kept, so the next call tries again. */
-function onFirstUse<T>(make: () => Promise<T>): () => Promise<T> {
-  let made: Promise<T> | undefined;
-  return () =>
-    (made ??= make().catch((error: unknown) => {
-      made = undefined;
-      throw error;
-    }));
-}
 
 // The EventBridge and SNS clients are loaded and made on first use: most invocations (every Encrypt)
 // send neither, and their modules (split chunks in the Lambda bundle) would cost every cold start

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import type { RootKeySource } from '../config.js';
 import type { RootKeyProvider } from '../core/environment.js';
+import { onFirstUse } from '../core/on-first-use.js';
 
 export function rootKeyProvider(source: RootKeySource, region: string): RootKeyProvider {
   switch (source.kind) {
@@ -28,21 +29,15 @@ function fixed(key: Buffer): RootKeyProvider {
  * client's module too (a split chunk in the Lambda bundle), since locally the key never comes from here.
  */
 function fromSecretsManager(secretId: string, region: string): RootKeyProvider {
-  let pending: Promise<Buffer> | undefined;
-  const provider: RootKeyProvider = {
+  return {
     rootKeyId: secretId,
-    rootKey: () => {
-      pending ??= import('./lazy/secrets-manager.js')
-        .then(({ SecretsManagerClient, GetSecretValueCommand }) => new SecretsManagerClient({ region }).send(new GetSecretValueCommand({ SecretId: secretId })))
-        .then((secret) => decodeRootKey(secret.SecretString ?? '', secretId))
-        .catch((error) => {
-          pending = undefined; // let a later request try again
-          throw error;
-        });
-      return pending;
-    },
+    // A failure is not kept: a later request tries again.
+    rootKey: onFirstUse(async () => {
+      const { SecretsManagerClient, GetSecretValueCommand } = await import('./lazy/secrets-manager.js');
+      const secret = await new SecretsManagerClient({ region }).send(new GetSecretValueCommand({ SecretId: secretId }));
+      return decodeRootKey(secret.SecretString ?? '', secretId);
+    }),
   };
-  return provider;
 }
 
 /**

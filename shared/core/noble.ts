@@ -5,27 +5,20 @@
  * `splitting`) they stay out of every cold start's compile. The code that uses them is synchronous,
  * so it reads them through `noble()`, which throws if nobody loaded them first.
  */
+import { onFirstUse } from './on-first-use.js';
+
 type Libraries = typeof import('./noble-libraries.js');
 export interface Noble extends Pick<Libraries, 'ed25519' | 'p256' | 'p384' | 'p521' | 'secp256k1'> {
   mlDsa: Pick<Libraries, 'ml_dsa44' | 'ml_dsa65' | 'ml_dsa87'>;
 }
 
 let loaded: Noble | undefined;
-let loading: Promise<Noble> | undefined;
 
 /** Loads the libraries once; later calls return the same promise. A failed load is tried again next time. */
-export function loadNoble(): Promise<Noble> {
-  if (loaded) return Promise.resolve(loaded);
-  loading ??= import('./noble-libraries.js').then(
-    ({ ed25519, p256, p384, p521, secp256k1, ml_dsa44, ml_dsa65, ml_dsa87 }) =>
-      (loaded = { ed25519, p256, p384, p521, secp256k1, mlDsa: { ml_dsa44, ml_dsa65, ml_dsa87 } }),
-    (error: unknown) => {
-      loading = undefined;
-      throw error;
-    },
-  );
-  return loading;
-}
+export const loadNoble: () => Promise<Noble> = onFirstUse(async () => {
+  const { ed25519, p256, p384, p521, secp256k1, ml_dsa44, ml_dsa65, ml_dsa87 } = await import('./noble-libraries.js');
+  return (loaded = { ed25519, p256, p384, p521, secp256k1, mlDsa: { ml_dsa44, ml_dsa65, ml_dsa87 } });
+});
 
 /** The loaded libraries; a programming error (not the caller's) if `loadNoble()` has not completed. */
 export function noble(): Noble {

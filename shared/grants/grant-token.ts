@@ -16,6 +16,7 @@
 import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
 import type { EncryptionContext } from '../core/encryption-context.js';
 import { InvalidGrantTokenException, KMSInternalException } from '../errors.js';
+import { onFirstUse } from '../core/on-first-use.js';
 import type { GrantOperation } from './types.js';
 import { GRANT_ID, GRANT_OPERATIONS } from './rules.js';
 import type { GrantConstraints } from './types.js';
@@ -138,19 +139,10 @@ function stringMap(value: unknown): EncryptionContext | undefined {
  * Built once per process (shared/services.ts) and handed to operations in their context.
  */
 export class GrantTokenSigner {
-  private key: Promise<Buffer> | undefined;
-
   constructor(private readonly rootKey: () => Promise<Buffer>) {}
 
-  private macKey(): Promise<Buffer> {
-    this.key ??= this.rootKey()
-      .then(deriveGrantTokenKey)
-      .catch((error) => {
-        this.key = undefined; // let a later request try again (e.g. Secrets Manager was unreachable)
-        throw error;
-      });
-    return this.key;
-  }
+  /** A failure is not kept: a later request tries again (e.g. Secrets Manager was unreachable). */
+  private readonly macKey = onFirstUse(async () => deriveGrantTokenKey(await this.rootKey()));
 
   async issue(claims: GrantTokenClaims, nonce: Buffer): Promise<string> {
     return issueGrantToken(await this.macKey(), claims, nonce);

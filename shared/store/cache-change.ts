@@ -1,6 +1,6 @@
 /**
  * What a write changed in the hot path's caches, told to the other processes that cache the same table
- * (the local service's API workers, infra/local/workers.ts), so that each forgets its copy before the
+ * (the local service's API workers, infra/local/worker-pool.ts), so that each forgets its copy before the
  * write is acknowledged. Lambda instances get no such message: they rely on the TTL.
  */
 export type CacheChange =
