@@ -11,7 +11,8 @@
  * source map at start would cost).
  *
  * Options: --runs <n> (fresh processes per row, default 15); --cpu-prof <dir>; --against <dir> (another
- * checkout's package directory, e.g. the commit before a change, measured in turn with this one).
+ * checkout's package directory, e.g. the commit before a change, measured in turn with this one);
+ * --store-warm-up <s> (default 5, see warmUpDynamoDbLocal; 0 measures against a just-started JVM).
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -21,6 +22,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ensurePackage } from '../../infra/tools/package.js';
 import { ensureTable } from '../../infra/local/tables.js';
+import { DYNAMODB_LOCAL_CREDENTIALS } from '../../shared/services.js';
 import { startDynamoDbLocal } from '../../infra/local/dynamodb-local.js';
 import { extractFunction } from '../support/lambda-bundle.js';
 import { signKmsRequest } from '../support/sign.js';
@@ -86,19 +88,23 @@ export async function runColdstartBench(argv: string[]): Promise<number> {
   let runs = 15; // fresh processes vary by +-10 ms on a busy 2-core machine: a median of many
   let profileDir: string | undefined;
   let againstDir: string | undefined;
+  let storeWarmUp = 5;
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--runs') runs = Number(argv[++i]);
     else if (argv[i] === '--cpu-prof') profileDir = resolve(argv[++i] ?? '.');
     else if (argv[i] === '--against') againstDir = resolve(argv[++i] ?? '.');
+    else if (argv[i] === '--store-warm-up') storeWarmUp = Number(argv[++i]);
     else if (argv[i] === '--help' || argv[i] === '-h') {
-      console.log('usage: npm run bench -- coldstart [--runs n] [--cpu-prof dir] [--against dir]');
+      console.log('usage: npm run bench -- coldstart [--runs n] [--cpu-prof dir] [--against dir] [--store-warm-up s]');
       console.log('  --cpu-prof: a V8 CPU profile of each deployed-variant process, for a profiler');
       console.log("  --against: another package's directory (dist/<stage>/us-east-1 of another checkout), measured in turn with this one");
+      console.log('  --store-warm-up: seconds of store requests to DynamoDB Local before the processes (default 5; 0: none)');
       return 0;
     }
     else throw new Error(`unknown option ${argv[i]}`);
   }
   if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs must be a positive whole number');
+  if (!(storeWarmUp >= 0)) throw new Error('--store-warm-up must be a number of seconds');
   const began = Date.now();
   const work = mkdtempSync(join(tmpdir(), 'kms-coldstart-'));
   let stopDynamo: (() => Promise<void>) | undefined;
@@ -159,6 +165,7 @@ export async function runColdstartBench(argv: string[]): Promise<number> {
     const keyId = (JSON.parse(created.body) as { KeyMetadata: { KeyId: string } }).KeyMetadata.KeyId;
     const encrypt = JSON.stringify(await eventOf('Encrypt', { KeyId: keyId, Plaintext: randomBytes(1024).toString('base64') }));
 
+    if (storeWarmUp > 0) await warmUpDynamoDbLocal(dynamo.endpoint, tableName, storeWarmUp);
     const script = join(work, 'coldstart-child.mjs');
     writeFileSync(script, CHILD);
     const rows: string[][] = [];
@@ -268,4 +275,36 @@ async function blackHole(): Promise<string> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address() as { port: number };
   return `http://127.0.0.1:${address.port}`;
+}
+
+/**
+ * DynamoDB Local is a fresh JVM: its first thousands of requests run before the JIT has compiled them,
+ * and a cold start's few reads would meet that, not a store's usual latency. Before the processes, the
+ * table's own items are read (GetItem, and a Query of each partition) and a scratch item updated for a
+ * few seconds (`--store-warm-up s`), as a long-running DynamoDB would have served them.
+ */
+async function warmUpDynamoDbLocal(endpoint: string, tableName: string, seconds: number): Promise<void> {
+  const { DynamoDBClient, ScanCommand, GetItemCommand, QueryCommand, UpdateItemCommand } = await import('@aws-sdk/client-dynamodb');
+  const client = new DynamoDBClient({ endpoint, region: REGION, credentials: DYNAMODB_LOCAL_CREDENTIALS });
+  const items = (await client.send(new ScanCommand({ TableName: tableName, ProjectionExpression: 'pk, sk' }))).Items ?? [];
+  const partitions = [...new Set(items.map((item) => item.pk!.S!))];
+  const round = () => Promise.all([
+    ...items.map((item) => client.send(new GetItemCommand({ TableName: tableName, Key: { pk: item.pk!, sk: item.sk! } }))),
+    ...partitions.map((pk) => client.send(new QueryCommand({ TableName: tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: pk } } }))),
+    client.send(new UpdateItemCommand({
+      TableName: tableName, Key: { pk: { S: 'BENCH#warm-up' }, sk: { S: 'BENCH#warm-up' } },
+      UpdateExpression: 'ADD n :one', ExpressionAttributeValues: { ':one': { N: '1' } },
+    })),
+  ]);
+  const started = Date.now();
+  let requests = 0;
+  for (let second = 0; second < seconds; second++) {
+    const until = Date.now() + 1000;
+    while (Date.now() < until) {
+      await Promise.all([round(), round(), round(), round()]);
+      requests += 4 * (items.length + partitions.length + 1);
+    }
+  }
+  process.stderr.write(`DynamoDB Local warmed up: ${requests} requests in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  client.destroy();
 }
