@@ -23,6 +23,7 @@ import type { Caller } from '../core/caller.js';
 import type { Clock } from '../core/environment.js';
 import { model } from '../model/model.js';
 import { safeRequestParameters, safeResponseElements } from './redact.js';
+import { repeatedJsonString } from '../core/json-text.js';
 
 /** What an API call's record is made of (filled by the API handler from the dispatcher's completion). */
 export interface ApiCall {
@@ -128,9 +129,23 @@ export function eventTimeOf(time: Date): string {
 
 // ---------------------------------------------------------------------------------------------------
 
-function resourcesOf(keys: readonly KeyRecord[] | undefined, output: unknown): { accountId: string; type: string; ARN: string }[] | undefined {
+/**
+ * A lone key's resources, kept per key record: a warm key is the same (cached, never changed) record
+ * request after request, so its list (and the list's JSON, below) is made once.
+ */
+const loneKeyResources = new WeakMap<KeyRecord, Resource[]>();
+
+function resourcesOf(keys: readonly KeyRecord[] | undefined, output: unknown): Resource[] | undefined {
   if (keys && keys.length > 0) {
     const first = keys[0]!;
+    if (keys.length === 1) {
+      let resources = loneKeyResources.get(first);
+      if (resources === undefined || resources[0]!.ARN !== first.arn) {
+        resources = Object.freeze([Object.freeze({ accountId: first.account, type: 'AWS::KMS::Key', ARN: first.arn })]) as Resource[];
+        loneKeyResources.set(first, resources);
+      }
+      return resources;
+    }
     const resources = [{ accountId: first.account, type: 'AWS::KMS::Key', ARN: first.arn }];
     for (let i = 1; i < keys.length; i++) {
       const key = keys[i]!;
@@ -232,10 +247,10 @@ export class ApiCallRecord {
     let line =
       '{"eventVersion":"1.08","userIdentity":' + identityJson(this.userIdentity) +
       ',"eventTime":"' + this.eventTime +
-      '","eventSource":"kms.amazonaws.com","eventName":' + str(this.eventName) +
-      ',"awsRegion":' + str(this.awsRegion) +
-      ',"sourceIPAddress":' + str(this.sourceIPAddress) +
-      ',"userAgent":' + str(this.userAgent);
+      '","eventSource":"kms.amazonaws.com","eventName":' + quoted(this.eventName) +
+      ',"awsRegion":' + quoted(this.awsRegion) +
+      ',"sourceIPAddress":' + quoted(this.sourceIPAddress) +
+      ',"userAgent":' + quoted(this.userAgent);
     if (this.errorCode !== undefined) line += ',"errorCode":' + str(this.errorCode);
     if (this.errorMessage !== undefined) line += ',"errorMessage":' + str(this.errorMessage);
     line +=
@@ -245,7 +260,7 @@ export class ApiCallRecord {
       ',"eventID":"' + this.eventID +
       '","readOnly":' + this.readOnly;
     if (this.resources !== undefined) line += ',"resources":' + resourcesJson(this.resources);
-    line += ',"eventType":"AwsApiCall","managementEvent":true,"recipientAccountId":' + str(this.recipientAccountId);
+    line += ',"eventType":"AwsApiCall","managementEvent":true,"recipientAccountId":' + quoted(this.recipientAccountId);
     if (this.vpcEndpointId !== undefined) line += ',"vpcEndpointId":' + str(this.vpcEndpointId);
     return line + ',"eventCategory":"Management"}';
   }
@@ -262,19 +277,20 @@ function identityJson(identity: UserIdentity): string {
   return text;
 }
 
-const resourceTexts = new Map<string, string>();
+const resourceTexts = new WeakMap<Resource[], string>();
 function resourcesJson(resources: Resource[]): string {
-  if (resources.length !== 1) return JSON.stringify(resources);
-  const only = resources[0]!;
-  const cacheKey = only.ARN + '\n' + only.accountId + '\n' + only.type;
-  let text = resourceTexts.get(cacheKey);
+  // Only the frozen lists of one key's resources (resourcesOf) are kept: they never change after.
+  if (!Object.isFrozen(resources)) return JSON.stringify(resources);
+  let text = resourceTexts.get(resources);
   if (text === undefined) {
     text = JSON.stringify(resources);
-    if (resourceTexts.size >= 10_000) resourceTexts.clear();
-    resourceTexts.set(cacheKey, text);
+    resourceTexts.set(resources, text);
   }
   return text;
 }
+
+/** A string that repeats from record to record (user agent, address, region, account), or null. */
+const quoted = (value: string | null): string => (value === null ? 'null' : repeatedJsonString(value));
 
 /** One audit record as a JSON line's text: API records from cached parts, any other with JSON.stringify. */
 export function auditLine(record: AuditRecord): string {

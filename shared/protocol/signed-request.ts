@@ -1,4 +1,5 @@
 /** A request as the SigV4 verifier sees it, and how an API Gateway REST proxy event becomes one. */
+import { dataRecord } from '../core/data-record.js';
 
 /** A request as it reached the service; header names lower-case, every value kept. */
 export interface SignedRequest {
@@ -7,7 +8,7 @@ export interface SignedRequest {
   path: string;
   /** Decoded query parameters, every value. */
   query: Readonly<Record<string, readonly string[]>>;
-  /** Lower-case header names, every value in order (null-prototype object). */
+  /** Lower-case header names, every value in order (nothing inherited: see dataRecord). */
   headers: Readonly<Record<string, readonly string[]>>;
   body: Uint8Array;
 }
@@ -28,7 +29,7 @@ export function signedRequestOf(event: {
   queryStringParameters?: Record<string, string | undefined> | null;
   requestContext?: { path?: string } | null;
 }): SignedRequest {
-  const headers: Record<string, string[]> = Object.create(null);
+  const headers = dataRecord<string[]>();
   if (event.multiValueHeaders) {
     for (const name of Object.keys(event.multiValueHeaders)) {
       const values = event.multiValueHeaders[name];
@@ -40,7 +41,7 @@ export function signedRequestOf(event: {
       if (value !== undefined) (headers[name.toLowerCase()] ??= []).push(value);
     }
   }
-  const query: Record<string, string[]> = Object.create(null);
+  const query = dataRecord<string[]>();
   if (event.multiValueQueryStringParameters) {
     for (const name of Object.keys(event.multiValueQueryStringParameters)) {
       const values = event.multiValueQueryStringParameters[name];

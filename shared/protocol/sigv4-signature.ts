@@ -7,6 +7,7 @@ import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import { SignatureV4, getCanonicalHeaders } from '@smithy/signature-v4';
 import type { VerifiableCredential } from '../core/credentials.js';
 import type { SignedRequest } from './signed-request.js';
+import { dataRecord } from '../core/data-record.js';
 
 const ALGORITHM = 'AWS4-HMAC-SHA256';
 
@@ -49,12 +50,12 @@ let canonicalizer: Canonicalizer | undefined; // made on first use (NodeSha256 i
 
 export function signatureOf(request: SignedRequest, auth: SignatureScope, payloadHash: string, credential: VerifiableCredential): string {
   // Only the headers the client says it signed, each as its values joined (SigV4's rule for repeats).
-  const headers: Record<string, string> = Object.create(null); // request data: `__proto__` is a name like any other
+  const headers = dataRecord<string>(); // request data: `__proto__` is a name like any other
   for (const name of auth.signedHeaders) {
     const values = request.headers[name];
     if (values !== undefined) headers[name] = values.join(',');
   }
-  const query: Record<string, string | string[]> = Object.create(null); // request data: `__proto__` is a name like any other
+  const query = dataRecord<string | string[]>(); // request data: `__proto__` is a name like any other
   for (const name of Object.keys(request.query)) {
     const values = request.query[name]!;
     query[name] = values.length === 1 ? values[0]! : [...values];

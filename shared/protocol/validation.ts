@@ -7,6 +7,8 @@
  */
 import { SerializationException, ValidationException } from '../errors.js';
 import { shape, type Shape } from '../model/model.js';
+import { dataRecord } from '../core/data-record.js';
+import { repeatedJsonString } from '../core/json-text.js';
 
 const patternCache = new Map<string, RegExp>();
 function compiled(pattern: string): RegExp {
@@ -171,7 +173,7 @@ function compile(s: Shape): Decoder {
         const decodeValue = decoderOf(valueShape);
         // A map's keys are the client's data: `__proto__`, `constructor` or `toString` must stay keys
         // (an assignment into `{}` would drop `__proto__` and change the object's prototype instead).
-        const result: Record<string, unknown> = Object.create(null);
+        const result = dataRecord<unknown>();
         for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
           decodeKey(k, `${path}.${k}`, out, sensitive);
           if (v === null || v === undefined) typeError(v, 'a String');
@@ -224,6 +226,9 @@ export function outputJson(value: object): string {
 /** `value` as JSON text, or undefined for a member that is left out. */
 function jsonOf(value: unknown): string | undefined {
   if (value === undefined || value === null) return undefined;
+  // Strings here are ids, ARNs, names and enum values (plaintext is a blob, a Buffer), most the same
+  // request after request.
+  if (typeof value === 'string') return repeatedJsonString(value);
   if (typeof value !== 'object') return JSON.stringify(value);
   if (Buffer.isBuffer(value)) return `"${value.toString('base64')}"`;
   // A view of the same bytes, not a copy.
@@ -234,7 +239,7 @@ function jsonOf(value: unknown): string | undefined {
   let text = '';
   for (const key of Object.keys(value)) {
     const member = jsonOf((value as Record<string, unknown>)[key]);
-    if (member !== undefined) text += `${text === '' ? '' : ','}${JSON.stringify(key)}:${member}`;
+    if (member !== undefined) text += `${text === '' ? '' : ','}${repeatedJsonString(key)}:${member}`;
   }
   return `{${text}}`;
 }

@@ -177,6 +177,13 @@ test('auditLine of an API record equals JSON.stringify (with and without optiona
   ];
   for (const r of variants) assert.equal(auditLine(r), JSON.stringify(r));
   const created = JSON.parse(auditLine(variants[1]!));
+  // One key: its resources are kept per key record, and stay its own.
+  const other = { keyId: 'other', account: '444455556666', arn: 'arn:aws:kms:eu-west-1:444455556666:key/other' } as KeyRecord;
+  for (const k of [key, other, key, other]) {
+    const r = apiCallRecord({ operation: 'Encrypt', caller, region: 'us-east-1', requestId: 'r', input: { KeyId: k.keyId }, output: {}, keys: [k], time: new Date() });
+    assert.equal(auditLine(r), JSON.stringify(r));
+    assert.deepEqual(JSON.parse(auditLine(r)).resources, [{ accountId: k.account, type: 'AWS::KMS::Key', ARN: k.arn }]);
+  }
   assert.deepEqual(created.resources, [{ accountId: '111122223333', type: 'AWS::KMS::Key', ARN }]);
   assert.equal(created.responseElements.keyMetadata.creationDate, '1970-01-01T00:00:00.000Z');
   assert.equal(created.vpcEndpointId, 'vpce-1');

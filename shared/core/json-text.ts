@@ -1,0 +1,20 @@
+/**
+ * JSON text of strings that repeat from request to request (a key ARN, an algorithm, a client's user
+ * agent, the region): the last few hundred are kept, so a repeat costs a lookup instead of an escaping
+ * copy. Long strings are not kept (a client chooses its user agent's length).
+ */
+const MAX_KEPT = 512;
+const MAX_LENGTH = 512;
+const texts = new Map<string, string>();
+
+export function repeatedJsonString(value: string): string {
+  let text = texts.get(value);
+  if (text === undefined) {
+    text = JSON.stringify(value);
+    if (value.length <= MAX_LENGTH) {
+      if (texts.size >= MAX_KEPT) texts.clear();
+      texts.set(value, text);
+    }
+  }
+  return text;
+}
