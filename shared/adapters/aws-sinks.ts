@@ -164,11 +164,11 @@ export class CloudWatchLogsAuditSink implements AuditSink {
   }
 
   /**
-   * Creates this instance's log stream in the background, soon after the function's init, so that the
-   * first invocation's records find it made (one round trip fewer on the first request's path).
+   * Creates this instance's log stream in the background, so that the first invocation's records find
+   * it made (one round trip fewer on the first request's path). A failure is retried by the first write.
    */
   prepare(): void {
-    setTimeout(() => void this.logStream().catch(() => {}), 0).unref(); // a failure is retried by the first write
+    void this.logStream().catch(() => {});
   }
 
   private logStream(): Promise<string> {
@@ -197,9 +197,7 @@ const noNotifier: Notifier = { notify: async () => {} };
 export function awsSinks(config: Config): Sinks {
   let audit: AuditSink = new StdoutAuditSink();
   if (config.auditLogGroup) {
-    const cloudWatch = new CloudWatchLogsAuditSink(config.defaultRegion, config.auditLogGroup);
-    cloudWatch.prepare();
-    audit = cloudWatch;
+    audit = new CloudWatchLogsAuditSink(config.defaultRegion, config.auditLogGroup);
   }
   return {
     events: new EventBridgeSink(config.defaultRegion, config.eventBusName),
