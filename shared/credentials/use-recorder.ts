@@ -14,8 +14,13 @@ export function useRecorder(store: Pick<CredentialStore, 'recordUse'>, logger: {
     if (last !== undefined && now - last < USE_RECORD_INTERVAL_MS) return;
     if (recorded.size >= 10_000) recorded.clear();
     recorded.set(credential.accessKeyId, now);
-    store.recordUse(credential.accessKeyId, now).catch((error: unknown) =>
-      logger.warn('could not record a credential use', { accessKeyId: credential.accessKeyId, error: String(error) }),
+    // Started once the request's own reads are on their way (it is verified, so those follow at once):
+    // the write's work then runs while they are in flight, not before they leave (a cold start's first
+    // request, where the store client's first UpdateItem costs a millisecond or two of CPU).
+    setImmediate(() =>
+      store.recordUse(credential.accessKeyId, now).catch((error: unknown) =>
+        logger.warn('could not record a credential use', { accessKeyId: credential.accessKeyId, error: String(error) }),
+      ),
     );
   };
 }
