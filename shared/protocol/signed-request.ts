@@ -10,13 +10,14 @@ export interface SignedRequest {
   query: Readonly<Record<string, readonly string[]>>;
   /** Lower-case header names, every value in order (nothing inherited: see dataRecord). */
   headers: Readonly<Record<string, readonly string[]>>;
-  body: Uint8Array;
+  /** The body: its text (hashed as UTF-8, as it arrived), or its bytes when the event carried base64. */
+  body: Uint8Array | string;
 }
 
 /**
  * The SignedRequest of an API Gateway REST proxy event: the path the client signed is
  * `requestContext.path` (it keeps the stage, `/dev/`, or a custom domain's base path), headers from
- * `multiValueHeaders` (every value, so repeats are seen), the body as bytes.
+ * `multiValueHeaders` (every value, so repeats are seen), the body as its text (no copy into bytes).
  */
 export function signedRequestOf(event: {
   httpMethod?: string;
@@ -59,6 +60,6 @@ export function signedRequestOf(event: {
     path: event.requestContext?.path || event.path || '/',
     query,
     headers,
-    body: event.isBase64Encoded ? Buffer.from(body, 'base64') : Buffer.from(body, 'utf8'),
+    body: event.isBase64Encoded ? Buffer.from(body, 'base64') : body,
   };
 }

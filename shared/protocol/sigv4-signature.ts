@@ -29,7 +29,6 @@ interface HttpRequestLike {
   path: string;
   query: Record<string, string | string[]>;
   headers: Record<string, string>;
-  body: Uint8Array;
 }
 
 /**
@@ -61,7 +60,7 @@ export function signatureOf(request: SignedRequest, auth: SignatureScope, payloa
     query[name] = values.length === 1 ? values[0]! : [...values];
   }
   const canonicalRequest = (canonicalizer ??= new Canonicalizer()).canonicalRequest(
-    { method: request.method, protocol: 'https:', hostname: 'unused', path: request.path, query, headers, body: request.body },
+    { method: request.method, protocol: 'https:', hostname: 'unused', path: request.path, query, headers }, // the body counts through payloadHash
     auth.signedHeaders,
     payloadHash,
   );

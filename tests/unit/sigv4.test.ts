@@ -153,6 +153,14 @@ describe('SigV4 verifier: accepted requests', () => {
     assert.equal(result.credential.name, 'root');
   });
 
+  it('hashes a non-ASCII body as its UTF-8 bytes, as the signer did; a changed character is refused', async () => {
+    clock = SIGNED_AT;
+    const text = '{"KeyId":"alias/ü€","Plaintext":"aGk=","EncryptionContext":{"名前":"😀"}}';
+    const { raw, body } = await signed({ body: text });
+    accepted(await run(raw, body));
+    await refused(run(raw, body.replace('😀', '😁')), 'InvalidSignatureException');
+  });
+
   it('accepts a role session with its token, and an sts-scoped request', async () => {
     clock = SIGNED_AT;
     const app = await signed({ accessKeyId: 'ASIAAPP', secretAccessKey: 'app-secret', sessionToken: 'app-token' });
