@@ -122,7 +122,7 @@ function operationOf(target: string | undefined): string {
  * tests). Accepted: AWS JSON 1.1, plain JSON, and no Content-Type at all.
  */
 function acceptedContentType(contentType: string | undefined): boolean {
-  if (contentType === undefined) return true;
+  if (contentType === undefined || contentType === JSON_TYPE) return true; // what the SDKs send, as sent
   const media = mediaType(contentType);
   return media === JSON_TYPE || media === 'application/json';
 }
