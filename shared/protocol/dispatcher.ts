@@ -87,7 +87,7 @@ export async function dispatch<Ctx>(request: WireRequest, hooks: DispatchHooks<C
     ctx = hooks.context({ caller: request.caller, region: request.region, requestId });
     output = await run(input as never, ctx);
     // Operations without output answer 200 with an empty body, as AWS does.
-    const body = spec.output && output ? outputJson(output) : '';
+    const body = spec.output && output ? outputJson(output, spec.output) : '';
     response = { statusCode: 200, headers, body };
   } catch (error) {
     const classified = error instanceof KmsError ? error : hooks.classifyError?.(error, operationName);

@@ -217,10 +217,69 @@ export function decodeInput<T>(inputShape: string | undefined, body: unknown): T
 /**
  * The response body: the output written as JSON text directly, Buffers as base64, Dates as epoch
  * seconds, undefined and null members dropped. (No intermediate object: a large blob's base64 is not
- * scanned again by JSON.stringify, it needs no escaping.)
+ * scanned again by JSON.stringify, it needs no escaping.) With the output's shape, through an encoder
+ * built once from the model (below); the text is the same either way.
  */
-export function outputJson(value: object): string {
-  return jsonOf(value) ?? '{}';
+export function outputJson(value: object, outputShape?: string): string {
+  return (outputShape ? encoderOf(shape(outputShape))(value) : jsonOf(value)) ?? '{}';
+}
+
+/** Writes one value of a shape as JSON text; undefined for a member that is left out. */
+type Encoder = (value: unknown) => string | undefined;
+
+/**
+ * One encoder per shape, built from the model on first use, as the decoders are: a structure knows its
+ * members' JSON names and their encoders, a string or blob member skips the generic type tests. What
+ * the model does not describe (a member it lacks, a value of another type) is written by jsonOf, so the
+ * text never depends on which path wrote it.
+ */
+const encoders = new Map<Shape, Encoder>();
+
+function encoderOf(s: Shape): Encoder {
+  let encoder = encoders.get(s);
+  if (!encoder) {
+    encoder = compileEncoder(s);
+    encoders.set(s, encoder);
+  }
+  return encoder;
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array) && !(value instanceof Date);
+
+function compileEncoder(s: Shape): Encoder {
+  switch (s.type) {
+    case 'structure': {
+      const members = new Map(
+        Object.entries(s.members ?? {}).map(([name, ref]) => [name, { key: `${JSON.stringify(name)}:`, shape: shape(ref.shape), encode: undefined as Encoder | undefined }]),
+      );
+      return (value) => {
+        if (!isRecord(value)) return jsonOf(value);
+        // Own keys only, in the output's order, as jsonOf writes them.
+        let text = '';
+        for (const name of Object.keys(value)) {
+          const member = members.get(name);
+          const encoded = member ? (member.encode ??= encoderOf(member.shape))(value[name]) : jsonOf(value[name]);
+          if (encoded !== undefined) text += `${text === '' ? '' : ','}${member ? member.key : `${repeatedJsonString(name)}:`}${encoded}`;
+        }
+        return `{${text}}`;
+      };
+    }
+    case 'string':
+      return (value) => (typeof value === 'string' ? repeatedJsonString(value) : jsonOf(value));
+    case 'blob':
+      return (value) => (Buffer.isBuffer(value) ? `"${value.toString('base64')}"` : jsonOf(value));
+    case 'list': {
+      const memberShape = shape(s.member!.shape);
+      return (value) => {
+        if (!Array.isArray(value)) return jsonOf(value);
+        const member = encoderOf(memberShape);
+        return `[${value.map((item) => member(item) ?? 'null').join(',')}]`;
+      };
+    }
+    default:
+      return jsonOf;
+  }
 }
 
 /** `value` as JSON text, or undefined for a member that is left out. */
