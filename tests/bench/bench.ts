@@ -80,7 +80,7 @@ interface Options {
 const USAGE = `usage: npm run bench -- [--duration s] [--warmup s] [--connections n] [--only ${TARGET_NAMES.join(',')}] [--endpoint url] [--steady s] [--verbose]
        npm run bench -- jobs [--keys n] [--due-percent p]
        npm run bench -- replication [--help]
-       npm run bench -- coldstart [--runs n] [--against dir]
+       npm run bench -- coldstart [--runs n] [--against dir] [--store-warm-up s] [--cpu-prof dir]
        npm run bench -- profile [--duration s] [--warmup s]`;
 
 function parseArgs(argv: string[]): Options {
