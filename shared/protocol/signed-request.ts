@@ -30,16 +30,23 @@ export function signedRequestOf(event: {
   queryStringParameters?: Record<string, string | undefined> | null;
   requestContext?: { path?: string } | null;
 }): SignedRequest {
-  const headers = dataRecord<string[]>();
+  const headers = dataRecord<readonly string[]>();
   if (event.multiValueHeaders) {
     for (const name of Object.keys(event.multiValueHeaders)) {
       const values = event.multiValueHeaders[name];
-      if (values) (headers[name.toLowerCase()] ??= []).push(...values);
+      if (!values) continue;
+      // The event's own list, read only, unless another spelling of the name came first: no copy per header.
+      const lower = name.toLowerCase();
+      const earlier = headers[lower];
+      headers[lower] = earlier === undefined ? values : earlier.concat(values);
     }
   } else if (event.headers) {
     for (const name of Object.keys(event.headers)) {
       const value = event.headers[name];
-      if (value !== undefined) (headers[name.toLowerCase()] ??= []).push(value);
+      if (value === undefined) continue;
+      const lower = name.toLowerCase();
+      const earlier = headers[lower];
+      headers[lower] = earlier === undefined ? [value] : [...earlier, value];
     }
   }
   const query = dataRecord<string[]>();

@@ -402,3 +402,16 @@ describe('basicDate', () => {
     assert.equal(basicDate(Date.UTC(2026, 11, 31, 23, 59, 59)), '20261231T235959Z');
   });
 });
+
+describe('signedRequestOf', () => {
+  it("gathers a header's values under its lower-case name, every spelling and repeat, leaving the event as it was", () => {
+    const multiValueHeaders = { 'X-Amz-Date': ['20260101T000000Z'], 'X-Custom': ['a', 'b'], 'x-custom': ['c'], Host: ['h'] };
+    const before = structuredClone(multiValueHeaders);
+    const request = signedRequestOf({ httpMethod: 'POST', body: '{}', multiValueHeaders });
+    assert.deepEqual({ ...request.headers }, { 'x-amz-date': ['20260101T000000Z'], 'x-custom': ['a', 'b', 'c'], host: ['h'] });
+    assert.deepEqual(multiValueHeaders, before, 'the event is unchanged');
+    // Without multiValueHeaders, from headers.
+    const single = signedRequestOf({ httpMethod: 'POST', body: '{}', headers: { 'X-Custom': 'a', 'x-custom': 'b', Host: 'h' } });
+    assert.deepEqual({ ...single.headers }, { 'x-custom': ['a', 'b'], host: ['h'] });
+  });
+});
