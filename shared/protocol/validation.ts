@@ -66,15 +66,19 @@ type Decoder = (value: unknown, path: string, out: Collector, sensitiveParent: b
  * sets, patterns and messages are worked out once, not walked again for every request. The messages
  * shown for a value are made only when a check fails.
  */
-const decoders = new Map<Shape, Decoder>();
+const decoderOf = perShape<Decoder>((s) => compile(s));
 
-function decoderOf(s: Shape): Decoder {
-  let decoder = decoders.get(s);
-  if (!decoder) {
-    decoder = compile(s);
-    decoders.set(s, decoder);
-  }
-  return decoder;
+/** `build` made once per shape, on first use (a shape's members may name the shape itself: built lazily). */
+function perShape<T>(build: (s: Shape) => T): (s: Shape) => T {
+  const built = new Map<Shape, T>();
+  return (s) => {
+    let value = built.get(s);
+    if (value === undefined) {
+      value = build(s);
+      built.set(s, value);
+    }
+    return value;
+  };
 }
 
 function compile(s: Shape): Decoder {
@@ -233,16 +237,7 @@ type Encoder = (value: unknown) => string | undefined;
  * the model does not describe (a member it lacks, a value of another type) is written by jsonOf, so the
  * text never depends on which path wrote it.
  */
-const encoders = new Map<Shape, Encoder>();
-
-function encoderOf(s: Shape): Encoder {
-  let encoder = encoders.get(s);
-  if (!encoder) {
-    encoder = compileEncoder(s);
-    encoders.set(s, encoder);
-  }
-  return encoder;
-}
+const encoderOf = perShape<Encoder>((s) => compileEncoder(s));
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array) && !(value instanceof Date);
