@@ -1,8 +1,8 @@
 /**
  * What the local API Gateway hands the Lambda handler: the REST API (v1) proxy event of a request, as
  * API Gateway builds it with no authorizer, and the Lambda context object. Built for every request, so
- * lean: one pass over the raw headers into fast-mode records (dataRecord), constants as literals, the
- * request time formatted once a second.
+ * lean: one pass over the raw headers into fast-mode records (dataRecord), the request time formatted
+ * once a second.
  */
 import type { IncomingMessage } from 'node:http';
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
@@ -59,7 +59,7 @@ export function buildEvent({ req, body, requestId, stage, requestPath, resourceP
       apiId: 'local',
       authorizer: null,
       domainName: host,
-      domainPrefix: host.includes('.') ? host.slice(0, host.indexOf('.')) : host,
+      domainPrefix: host.split('.', 1)[0],
       extendedRequestId: requestId,
       httpMethod: req.method ?? 'POST',
       // No authorizer: API Gateway knows nothing of the caller beyond the connection.
@@ -81,7 +81,7 @@ export function buildEvent({ req, body, requestId, stage, requestPath, resourceP
         userArn: null,
       },
       path: requestPath,
-      protocol: req.httpVersion === '1.1' ? 'HTTP/1.1' : `HTTP/${req.httpVersion}`,
+      protocol: `HTTP/${req.httpVersion}`,
       requestId,
       requestTime: requestTime(now),
       requestTimeEpoch: now,

@@ -195,13 +195,9 @@ export class CloudWatchLogsAuditSink implements AuditSink {
 const noNotifier: Notifier = { notify: async () => {} };
 
 export function awsSinks(config: Config): Sinks {
-  let audit: AuditSink = new StdoutAuditSink();
-  if (config.auditLogGroup) {
-    audit = new CloudWatchLogsAuditSink(config.defaultRegion, config.auditLogGroup);
-  }
   return {
     events: new EventBridgeSink(config.defaultRegion, config.eventBusName),
-    audit,
+    audit: config.auditLogGroup ? new CloudWatchLogsAuditSink(config.defaultRegion, config.auditLogGroup) : new StdoutAuditSink(),
     notifier: config.alarmTopicArn ? new SnsNotifier(config.defaultRegion, config.alarmTopicArn) : noNotifier,
   };
 }

@@ -140,7 +140,7 @@ function resourcesOf(keys: readonly KeyRecord[] | undefined, output: unknown): R
     const first = keys[0]!;
     if (keys.length === 1) {
       let resources = loneKeyResources.get(first);
-      if (resources === undefined || resources[0]!.ARN !== first.arn) {
+      if (resources === undefined) {
         resources = Object.freeze([Object.freeze({ accountId: first.account, type: 'AWS::KMS::Key', ARN: first.arn })]) as Resource[];
         loneKeyResources.set(first, resources);
       }
