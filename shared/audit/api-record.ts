@@ -23,7 +23,8 @@ import type { Caller } from '../core/caller.js';
 import type { Clock } from '../core/environment.js';
 import { model } from '../model/model.js';
 import { safeRequestParameters, safeResponseElements } from './redact.js';
-import { repeatedJsonString } from '../core/json-text.js';
+import { repeatedJsonMember } from '../core/json-text.js';
+import { LineWriter } from './line-writer.js';
 
 /** What an API call's record is made of (filled by the API handler from the dispatcher's completion). */
 export interface ApiCall {
@@ -99,15 +100,25 @@ export function userIdentityOf(caller: Caller): UserIdentity {
   return { type: 'Unknown', principalId: pseudoId('AIDA', arn), arn, accountId: account, accessKeyId: caller.accessKeyId };
 }
 
-/** Identities per (principal, access key): a handful of principals make nearly all calls. */
-const identities = new Map<string, UserIdentity>();
+/**
+ * Identities per principal and access key: a handful of principals make nearly all calls. Two levels,
+ * so that a lookup hashes the caller's own (cached) strings rather than a key made for each request.
+ */
+const identities = new Map<string, Map<string | undefined, UserIdentity>>();
+let identityCount = 0;
 function identityFor(caller: Caller): UserIdentity {
-  const cacheKey = caller.accessKeyId === undefined ? caller.principalArn : caller.principalArn + '\n' + caller.accessKeyId;
-  let identity = identities.get(cacheKey);
+  let byAccessKey = identities.get(caller.principalArn);
+  let identity = byAccessKey?.get(caller.accessKeyId);
   if (!identity) {
-    if (identities.size >= 10_000) identities.clear();
+    if (identityCount >= 10_000) {
+      identities.clear();
+      identityCount = 0;
+      byAccessKey = undefined;
+    }
+    if (!byAccessKey) identities.set(caller.principalArn, (byAccessKey = new Map()));
     identity = Object.freeze(userIdentityOf(caller));
-    identities.set(cacheKey, identity);
+    byAccessKey.set(caller.accessKeyId, identity);
+    identityCount++;
   }
   return identity;
 }
@@ -240,61 +251,110 @@ export class ApiCallRecord {
     this.vpcEndpointId = caller.vpceId;
   }
 
-  /** The record as one JSON text, equal to JSON.stringify(this) (tests/unit/audit-record.test.ts). */
-  toLine(): string {
-    const str = JSON.stringify;
-    // Constants, eventTime (digits, '-', ':', 'T', 'Z') and eventID (a UUID) need no escaping.
-    let line =
-      '{"eventVersion":"1.08","userIdentity":' + identityJson(this.userIdentity) +
-      ',"eventTime":"' + this.eventTime +
-      '","eventSource":"kms.amazonaws.com","eventName":' + quoted(this.eventName) +
-      ',"awsRegion":' + quoted(this.awsRegion) +
-      ',"sourceIPAddress":' + quoted(this.sourceIPAddress) +
-      ',"userAgent":' + quoted(this.userAgent);
-    if (this.errorCode !== undefined) line += ',"errorCode":' + str(this.errorCode);
-    if (this.errorMessage !== undefined) line += ',"errorMessage":' + str(this.errorMessage);
-    line +=
-      ',"requestParameters":' + str(this.requestParameters) +
-      ',"responseElements":' + str(this.responseElements) +
-      ',"requestID":' + str(this.requestID) +
-      ',"eventID":"' + this.eventID +
-      '","readOnly":' + this.readOnly;
-    if (this.resources !== undefined) line += ',"resources":' + resourcesJson(this.resources);
-    line += ',"eventType":"AwsApiCall","managementEvent":true,"recipientAccountId":' + quoted(this.recipientAccountId);
-    if (this.vpcEndpointId !== undefined) line += ',"vpcEndpointId":' + str(this.vpcEndpointId);
-    return line + ',"eventCategory":"Management"}';
+  /**
+   * The record's JSON line (without its newline) into `out`, equal to JSON.stringify(this)
+   * (tests/unit/audit-record.test.ts): the parts that repeat from record to record as bytes made once,
+   * the rest (parameters, ids) written as JSON into the buffer.
+   */
+  writeTo(out: LineWriter): void {
+    out.bytes(identityBytes(this.userIdentity));
+    out.bytes(eventTimeBytes(this.eventTime));
+    out.bytes(eventNameMember(this.eventName));
+    out.bytes(regionMember(this.awsRegion));
+    out.bytes(sourceIpMember(this.sourceIPAddress));
+    out.bytes(userAgentMember(this.userAgent));
+    if (this.errorCode !== undefined) {
+      out.bytes(ERROR_CODE);
+      out.json(this.errorCode);
+    }
+    if (this.errorMessage !== undefined) {
+      out.bytes(ERROR_MESSAGE);
+      out.json(this.errorMessage);
+    }
+    out.bytes(REQUEST_PARAMETERS);
+    out.json(this.requestParameters);
+    out.bytes(RESPONSE_ELEMENTS);
+    out.json(this.responseElements);
+    out.bytes(REQUEST_ID);
+    out.json(this.requestID);
+    out.bytes(EVENT_ID);
+    out.ascii(this.eventID); // a UUID
+    out.bytes(this.readOnly ? READ_ONLY : NOT_READ_ONLY);
+    if (this.resources !== undefined) out.bytes(resourcesBytes(this.resources));
+    out.bytes(recipientMember(this.recipientAccountId));
+    if (this.vpcEndpointId !== undefined) {
+      out.bytes(VPC_ENDPOINT_ID);
+      out.json(this.vpcEndpointId);
+    }
+    out.bytes(LAST_MEMBER);
   }
 }
 
-const identityTexts = new WeakMap<object, string>();
-function identityJson(identity: UserIdentity): string {
-  let text = identityTexts.get(identity);
-  if (text === undefined) {
-    text = JSON.stringify(identity);
-    // Only the cached identities are frozen (never changed after): their text can be kept.
-    if (Object.isFrozen(identity)) identityTexts.set(identity, text);
+const ERROR_CODE = Buffer.from(',"errorCode":');
+const ERROR_MESSAGE = Buffer.from(',"errorMessage":');
+const REQUEST_PARAMETERS = Buffer.from(',"requestParameters":');
+const RESPONSE_ELEMENTS = Buffer.from(',"responseElements":');
+const REQUEST_ID = Buffer.from(',"requestID":');
+const EVENT_ID = Buffer.from(',"eventID":"');
+const READ_ONLY = Buffer.from('","readOnly":true');
+const NOT_READ_ONLY = Buffer.from('","readOnly":false');
+const VPC_ENDPOINT_ID = Buffer.from(',"vpcEndpointId":');
+
+/** `{"eventVersion":"1.08","userIdentity":{...},"eventTime":"`, kept per cached (frozen) identity. */
+const identityTexts = new WeakMap<object, Buffer>();
+function identityBytes(identity: UserIdentity): Buffer {
+  let bytes = identityTexts.get(identity);
+  if (bytes === undefined) {
+    bytes = Buffer.from('{"eventVersion":"1.08","userIdentity":' + JSON.stringify(identity) + ',"eventTime":"');
+    // Only the cached identities are frozen (never changed after): their bytes can be kept.
+    if (Object.isFrozen(identity)) identityTexts.set(identity, bytes);
   }
-  return text;
+  return bytes;
 }
 
-const resourceTexts = new WeakMap<Resource[], string>();
-function resourcesJson(resources: Resource[]): string {
-  // Only the frozen lists of one key's resources (resourcesOf) are kept: they never change after.
-  if (!Object.isFrozen(resources)) return JSON.stringify(resources);
-  let text = resourceTexts.get(resources);
-  if (text === undefined) {
-    text = JSON.stringify(resources);
-    resourceTexts.set(resources, text);
+/** The event time (digits, '-', ':', 'T', 'Z': no escaping) and the event source; one second's kept. */
+let lastEventTime = '';
+let lastEventTimeBytes = Buffer.alloc(0);
+function eventTimeBytes(eventTime: string): Buffer {
+  if (eventTime !== lastEventTime) {
+    lastEventTimeBytes = Buffer.from(eventTime + '","eventSource":"kms.amazonaws.com"');
+    lastEventTime = eventTime;
   }
-  return text;
+  return lastEventTimeBytes;
 }
 
-/** A string that repeats from record to record (user agent, address, region, account), or null. */
-const quoted = (value: string | null): string => (value === null ? 'null' : repeatedJsonString(value));
+const eventNameMember = repeatedJsonMember(',"eventName":');
+const regionMember = repeatedJsonMember(',"awsRegion":');
+const sourceIpMember = repeatedJsonMember(',"sourceIPAddress":');
+const userAgentMember = repeatedJsonMember(',"userAgent":');
+const recipientMember = repeatedJsonMember(',"eventType":"AwsApiCall","managementEvent":true,"recipientAccountId":');
+const LAST_MEMBER = Buffer.from(',"eventCategory":"Management"}');
+
+/** `,"resources":[...]`, kept for the frozen lists of one key's resources (resourcesOf): they never change. */
+const resourceTexts = new WeakMap<Resource[], Buffer>();
+function resourcesBytes(resources: Resource[]): Buffer {
+  let bytes = resourceTexts.get(resources);
+  if (bytes === undefined) {
+    bytes = Buffer.from(',"resources":' + JSON.stringify(resources));
+    if (Object.isFrozen(resources)) resourceTexts.set(resources, bytes);
+  }
+  return bytes;
+}
+
+/** One audit record as a JSON line (and its newline) into `out`: API records from kept parts, any other as JSON.stringify writes it. */
+export function writeAuditLine(out: LineWriter, record: AuditRecord): void {
+  if (record instanceof ApiCallRecord) record.writeTo(out);
+  else out.text(JSON.stringify(record));
+  out.newline();
+}
+
+const scratch = new LineWriter(4096);
 
 /** One audit record as a JSON line's text: API records from cached parts, any other with JSON.stringify. */
 export function auditLine(record: AuditRecord): string {
-  return record instanceof ApiCallRecord ? record.toLine() : JSON.stringify(record);
+  if (!(record instanceof ApiCallRecord)) return JSON.stringify(record);
+  record.writeTo(scratch.reset());
+  return scratch.contents().toString('utf8');
 }
 
 /** What the dispatcher knows of a completed request (its Completion, structurally). */
@@ -324,3 +384,4 @@ export function apiCallRecordOf(done: CompletedCall) {
     time: done.ctx ? done.ctx.clock.now() : new Date(),
   });
 }
+

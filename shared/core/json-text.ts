@@ -18,3 +18,25 @@ export function repeatedJsonString(value: string): string {
   }
   return text;
 }
+
+/**
+ * One member of a JSON object whose values repeat: `member(',"awsRegion":')('us-east-1')` is the UTF-8
+ * bytes of `,"awsRegion":"us-east-1"`, made once per value (kept as repeatedJsonString keeps its texts).
+ */
+export function repeatedJsonMember(prefix: string): (value: string | null) => Buffer {
+  const kept = new Map<string, Buffer>();
+  const whenNull = Buffer.from(prefix + 'null');
+  return (value) => {
+    if (value === null) return whenNull;
+    let bytes = kept.get(value);
+    if (bytes === undefined) {
+      bytes = Buffer.from(prefix + JSON.stringify(value));
+      if (value.length <= MAX_LENGTH) {
+        if (kept.size >= MAX_KEPT) kept.clear();
+        kept.set(value, bytes);
+      }
+    }
+    return bytes;
+  };
+}
+

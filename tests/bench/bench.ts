@@ -81,7 +81,7 @@ const USAGE = `usage: npm run bench -- [--duration s] [--warmup s] [--connection
        npm run bench -- jobs [--keys n] [--due-percent p]
        npm run bench -- replication [--help]
        npm run bench -- coldstart [--runs n] [--against dir] [--store-warm-up s] [--cpu-prof dir]
-       npm run bench -- profile [--duration s] [--warmup s]`;
+       npm run bench -- profile [--duration s] [--warmup s] [--verbose] [--top n] [--save file]`;
 
 function parseArgs(argv: string[]): Options {
   const options: Options = { duration: 9, warmup: 2, connections: 32, verbose: false, steady: 30 };

@@ -9,9 +9,10 @@
  * The profiler adds its own cost, so the sum exceeds the CPU of an unprofiled run; compare parts.
  *
  * Options: --duration <s> (measured, default 10), --warmup <s> (default 3), --verbose (the functions
- * each part spends its time in).
+ * each part spends its time in), --top <n> (how many of them, default 6), --save <file> (keep the
+ * profile, for Chrome DevTools; the bundle's source map is beside the bundle it names).
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { SourceMap } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,12 +57,16 @@ export async function runProfileBench(argv: string[]): Promise<number> {
   let seconds = 10;
   let warmup = 3;
   let verbose = false;
+  let shown = 6;
+  let save: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--verbose' || argv[i] === '-v') verbose = true;
     else if (argv[i] === '--duration') seconds = Number(argv[++i]);
     else if (argv[i] === '--warmup') warmup = Number(argv[++i]);
+    else if (argv[i] === '--top') shown = Number(argv[++i]);
+    else if (argv[i] === '--save') save = argv[++i];
     else if (argv[i] === '--help' || argv[i] === '-h') {
-      console.log('usage: npm run bench -- profile [--duration s] [--warmup s] [--verbose]');
+      console.log('usage: npm run bench -- profile [--duration s] [--warmup s] [--verbose] [--top n] [--save file.cpuprofile]');
       return 0;
     } else throw new Error(`unknown option ${argv[i]}`);
   }
@@ -98,6 +103,7 @@ export async function runProfileBench(argv: string[]): Promise<number> {
     const file = readdirSync(profileDir).find((name) => name.endsWith('.cpuprofile'));
     if (!file) throw new Error('the service wrote no profile');
     const profile = JSON.parse(readFileSync(join(profileDir, file), 'utf8')) as Profile;
+    if (save) copyFileSync(join(profileDir, file), save);
     const { parts, leaves } = attribute(profile, from, to);
     const busy = [...parts.values()].reduce((sum, us) => sum + us, 0) - (parts.get('(idle)') ?? 0);
     const rows = [...PARTS.map(([name]) => name), 'other (SDK, Node internals, ...)']
@@ -107,7 +113,7 @@ export async function runProfileBench(argv: string[]): Promise<number> {
     for (const line of table(['part of the request path', 'us/req', 'share'], rows)) console.log(`  ${line}`);
     if (verbose) {
       for (const [name] of PARTS) {
-        const top = [...(leaves.get(name) ?? [])].sort((a, b) => b[1] - a[1]).slice(0, 6);
+        const top = [...(leaves.get(name) ?? [])].sort((a, b) => b[1] - a[1]).slice(0, shown);
         if (top.length === 0) continue;
         console.log(`\n  ${name}: the functions its time is spent in (us/req)`);
         for (const [leaf, us] of top) console.log(`    ${(us / answers).toFixed(1).padStart(6)}  ${leaf}`);

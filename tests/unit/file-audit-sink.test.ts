@@ -42,3 +42,25 @@ test('append resolves once the record is in its file (the request is answered af
     rmSync(dataDir, { recursive: true, force: true });
   }
 });
+
+test('a group commit that cannot be written is reported and resolves; the next group opens the file again', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'kms-audit-sink-'));
+  try {
+    const errors: unknown[] = [];
+    const sink = new FileAuditSink(dataDir, { onError: (error) => errors.push(error) });
+    const record = (eventID: string) => ({ eventID, eventTime: '2026-12-04T10:00:00Z', eventName: 'Encrypt', eventType: 'AwsApiCall' });
+    const dayFile = join(dataDir, 'audit', '2026-12-04.jsonl');
+    await sink.append(record('first'));
+    // The next day's file cannot be opened (a directory in its place).
+    mkdirSync(join(dataDir, 'audit', '2026-12-05.jsonl'));
+    await sink.append({ ...record('lost'), eventTime: '2026-12-05T00:00:00Z' });
+    assert.equal(errors.length, 1, 'the failed write is reported');
+    rmSync(join(dataDir, 'audit', '2026-12-05.jsonl'), { recursive: true });
+    await sink.append({ ...record('second'), eventTime: '2026-12-05T00:00:01Z' });
+    await sink.append(record('third'));
+    assert.deepEqual(readFileSync(dayFile, 'utf8').trim().split('\n').map((line) => JSON.parse(line).eventID), ['first', 'third']);
+    assert.deepEqual(readFileSync(join(dataDir, 'audit', '2026-12-05.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line).eventID), ['second']);
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
