@@ -143,7 +143,7 @@ export class FileAuditSink implements AuditSink, StreamingAuditSink {
         ids.add(record.eventID);
         return true;
       });
-      for (const [day, bytes] of this.linesByDay(fresh, true)) await appendFile(this.dayFile(day), bytes);
+      for (const [day, bytes] of this.linesByDay(fresh)) await appendFile(this.dayFile(day), bytes);
       // The dedup mark follows the record, never precedes it: a crash in between writes the record
       // twice on redelivery (the outbox keeps it), never loses it.
       this.serviceEvents.append(fresh.filter((record) => record.eventType === 'AwsServiceEvent').map((record) => ({ id: record.eventID })));
@@ -237,13 +237,13 @@ export class FileAuditSink implements AuditSink, StreamingAuditSink {
    * Each record's line is encoded straight into a buffer per day: joining a big batch into one string
    * first costs several times more (V8 flattens and re-encodes a large string).
    */
-  private linesByDay(records: AuditRecord[], reuse: boolean): Map<string, Buffer> {
+  private linesByDay(records: AuditRecord[]): Map<string, Buffer> {
     const byDay = new Map<string, LineWriter>();
     for (const record of records) {
       const day = record.eventTime.slice(0, 10);
       let lines = byDay.get(day);
       if (!lines) {
-        lines = reuse && byDay.size === 0 ? this.reusable.reset() : new LineWriter();
+        lines = byDay.size === 0 ? this.reusable.reset() : new LineWriter();
         byDay.set(day, lines);
       }
       writeAuditLine(lines, record);
