@@ -301,13 +301,13 @@ const NOT_READ_ONLY = Buffer.from('","readOnly":false');
 const VPC_ENDPOINT_ID = Buffer.from(',"vpcEndpointId":');
 
 /** `{"eventVersion":"1.08","userIdentity":{...},"eventTime":"`, kept per cached (frozen) identity. */
-const identityTexts = new WeakMap<object, Buffer>();
+const keptIdentityBytes = new WeakMap<object, Buffer>();
 function identityBytes(identity: UserIdentity): Buffer {
-  let bytes = identityTexts.get(identity);
+  let bytes = keptIdentityBytes.get(identity);
   if (bytes === undefined) {
     bytes = Buffer.from('{"eventVersion":"1.08","userIdentity":' + JSON.stringify(identity) + ',"eventTime":"');
     // Only the cached identities are frozen (never changed after): their bytes can be kept.
-    if (Object.isFrozen(identity)) identityTexts.set(identity, bytes);
+    if (Object.isFrozen(identity)) keptIdentityBytes.set(identity, bytes);
   }
   return bytes;
 }
@@ -331,12 +331,12 @@ const recipientMember = repeatedJsonMember(',"eventType":"AwsApiCall","managemen
 const LAST_MEMBER = Buffer.from(',"eventCategory":"Management"}');
 
 /** `,"resources":[...]`, kept for the frozen lists of one key's resources (resourcesOf): they never change. */
-const resourceTexts = new WeakMap<Resource[], Buffer>();
+const keptResourceBytes = new WeakMap<Resource[], Buffer>();
 function resourcesBytes(resources: Resource[]): Buffer {
-  let bytes = resourceTexts.get(resources);
+  let bytes = keptResourceBytes.get(resources);
   if (bytes === undefined) {
     bytes = Buffer.from(',"resources":' + JSON.stringify(resources));
-    if (Object.isFrozen(resources)) resourceTexts.set(resources, bytes);
+    if (Object.isFrozen(resources)) keptResourceBytes.set(resources, bytes);
   }
   return bytes;
 }

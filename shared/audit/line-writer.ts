@@ -11,7 +11,6 @@
 import { isDataRecord } from '../core/data-record.js';
 
 const QUOTE = 0x22;
-const hasOwn = Object.prototype.hasOwnProperty;
 
 export class LineWriter {
   private buffer: Buffer;
@@ -114,7 +113,7 @@ export class LineWriter {
     let first = true;
     // Own enumerable string keys, in JSON.stringify's order (for-in gives own keys in that order).
     for (const key in value) {
-      if (!hasOwn.call(value, key)) continue;
+      if (!Object.hasOwn(value, key)) continue;
       const member = value[key];
       // JSON.stringify leaves these members out.
       if (member === undefined || typeof member === 'function' || typeof member === 'symbol') continue;

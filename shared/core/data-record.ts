@@ -16,7 +16,6 @@ export function dataRecord<T>(): Record<string, T> {
   return new (DataRecord as unknown as new () => Record<string, T>)();
 }
 
-
 /** Whether `value` was made by dataRecord(). */
 export function isDataRecord(value: object): boolean {
   return Object.getPrototypeOf(value) === EMPTY_PROTOTYPE;

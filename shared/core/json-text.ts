@@ -5,38 +5,31 @@
  */
 const MAX_KEPT = 512;
 const MAX_LENGTH = 512;
-const texts = new Map<string, string>();
 
-export function repeatedJsonString(value: string): string {
-  let text = texts.get(value);
-  if (text === undefined) {
-    text = JSON.stringify(value);
-    if (value.length <= MAX_LENGTH) {
-      if (texts.size >= MAX_KEPT) texts.clear();
-      texts.set(value, text);
+/** `make(value)` kept for the last few hundred values of at most MAX_LENGTH characters. */
+function keptPerValue<T>(make: (value: string) => T): (value: string) => T {
+  const kept = new Map<string, T>();
+  return (value) => {
+    let made = kept.get(value);
+    if (made === undefined) {
+      made = make(value);
+      if (value.length <= MAX_LENGTH) {
+        if (kept.size >= MAX_KEPT) kept.clear();
+        kept.set(value, made);
+      }
     }
-  }
-  return text;
+    return made;
+  };
 }
+
+export const repeatedJsonString: (value: string) => string = keptPerValue((value) => JSON.stringify(value));
 
 /**
  * One member of a JSON object whose values repeat: `member(',"awsRegion":')('us-east-1')` is the UTF-8
  * bytes of `,"awsRegion":"us-east-1"`, made once per value (kept as repeatedJsonString keeps its texts).
  */
 export function repeatedJsonMember(prefix: string): (value: string | null) => Buffer {
-  const kept = new Map<string, Buffer>();
   const whenNull = Buffer.from(prefix + 'null');
-  return (value) => {
-    if (value === null) return whenNull;
-    let bytes = kept.get(value);
-    if (bytes === undefined) {
-      bytes = Buffer.from(prefix + JSON.stringify(value));
-      if (value.length <= MAX_LENGTH) {
-        if (kept.size >= MAX_KEPT) kept.clear();
-        kept.set(value, bytes);
-      }
-    }
-    return bytes;
-  };
+  const member = keptPerValue((value) => Buffer.from(prefix + JSON.stringify(value)));
+  return (value) => (value === null ? whenNull : member(value));
 }
-
