@@ -126,7 +126,7 @@ export function createApiHandler(config: Config, services: Services = createServ
   const resolveCaller = createCallerResolver({ mode: config.authMode, verifier, defaultRegion: config.defaultRegion, onVerified: recordUse });
 
   const handle = async (event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> => {
-    const requestId = event.requestContext?.requestId || context.awsRequestId;
+    const requestId = requestIdOf(event, context);
     const target = operationTarget(event.headers, event.queryStringParameters);
     const contentType = header(event.headers, 'content-type');
     const queryProtocol = isQueryProtocol(contentType, target);
@@ -165,8 +165,18 @@ export function createApiHandler(config: Config, services: Services = createServ
   // (middy spreads its options over its defaults: an undefined would turn the timer off in Lambda too.)
   const middyOptions = options.timeoutEarly === false ? { timeoutEarlyInMillis: 0 } : {};
   const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>(handle, middyOptions).use(injectLambdaContext(logger));
-  if (flush === 'invocation') handler.use(audit.flushMiddleware()).use(publishAggregatedMetrics(aggregator, metrics));
+  if (flush === 'invocation') {
+    // An invocation whose audit records could not be written is not acknowledged.
+    const flushAudit = audit.flushMiddleware((request) => {
+      request.response = errorResponse(new KMSInternalException(), requestIdOf(request.event, request.context));
+    });
+    handler.use(flushAudit).use(publishAggregatedMetrics(aggregator, metrics));
+  }
   return handler;
+}
+
+function requestIdOf(event: APIGatewayProxyEvent, context: Context): string {
+  return event.requestContext?.requestId || context.awsRequestId;
 }
 
 function errorResponse(error: KmsError, requestId: string): APIGatewayProxyResult {

@@ -156,7 +156,8 @@ export class FileAuditSink implements AuditSink, StreamingAuditSink {
   /**
    * The API's hot path: the record is encoded at once into the day's buffer (no record stays on the heap
    * until a flush) and the returned promise resolves once the buffer is in the file (group commit).
-   * A failed write is reported to onError and resolves too: the request has been carried out.
+   * A failed write is reported to onError (once per group) and rejects the promise of every record in
+   * the group: their requests must not be acknowledged, since their records are not durable.
    */
   append(record: AuditRecord): Promise<void> {
     const day = record.eventTime.slice(0, 10);
@@ -192,7 +193,10 @@ export class FileAuditSink implements AuditSink, StreamingAuditSink {
     try {
       this.appendToOpen(this.currentDay, this.current.contents());
     } catch (error) {
+      this.current.reset();
       this.options.onError?.(error);
+      done?.reject(error);
+      return;
     }
     this.current.reset();
     done?.resolve();
@@ -257,12 +261,19 @@ export class FileAuditSink implements AuditSink, StreamingAuditSink {
 interface Deferred {
   promise: Promise<void>;
   resolve: () => void;
+  reject: (error: unknown) => void;
 }
 
 function deferred(): Deferred {
   let resolve!: () => void;
-  const promise = new Promise<void>((r) => (resolve = r));
-  return { promise, resolve };
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<void>((ok, fail) => {
+    resolve = ok;
+    reject = fail;
+  });
+  // Its requests await it; the exit hook's group has none left to, and that is no unhandled rejection.
+  promise.catch(() => {});
+  return { promise, resolve, reject };
 }
 
 export function fileSinks(dataDir: string, onAuditError?: (error: unknown) => void): Sinks {

@@ -4,23 +4,29 @@
  * in Lambda records are batched and written at the end of the invocation (`flushMiddleware`), before
  * the response leaves.
  */
-import type { MiddlewareObj } from '@middy/core';
+import type { MiddlewareObj, Request } from '@middy/core';
 import type { AuditSink } from '../core/sinks.js';
 import { apiCallRecordOf, type CompletedCall } from './api-record.js';
 import { AuditBuffer, isStreamingAuditSink } from './buffer.js';
 
 export interface ApiAuditTrail {
-  /** Records a completed request; a promise when the answer must wait for the record to be written. */
+  /**
+   * Records a completed request; a promise when the answer must wait for the record to be written,
+   * which rejects when it could not be (the request must then not be acknowledged).
+   */
   record(done: CompletedCall): void | Promise<void>;
-  /** Middy middleware that writes the buffered records at the end of each invocation (Lambda). */
-  flushMiddleware(): MiddlewareObj;
+  /**
+   * Middy middleware that writes the buffered records at the end of each invocation (Lambda). When they
+   * cannot be written, `unwritten` replaces the invocation's response: it must not be acknowledged.
+   */
+  flushMiddleware(unwritten: (request: Request) => void): MiddlewareObj;
 }
 
 export interface ApiAuditOptions {
   /** `invocation`: batched, written at the end of each invocation. `timer`: as they come (or within `flushAfterMs`). */
   mode: 'invocation' | 'timer';
   flushAfterMs?: number;
-  /** A record that could not be built or written (the request has been carried out): say so. */
+  /** A record that could not be built or written: say so (an unwritten one also fails its request). */
   onError(error: unknown, records: number): void;
   /** Each record once built, with its request (GetKeyLastUsage names the record of a key's last use). */
   onRecorded?(eventId: string, done: CompletedCall): void;
@@ -41,11 +47,19 @@ export function apiAuditTrail(sink: AuditSink, options: ApiAuditOptions): ApiAud
         options.onError(error, 1);
       }
     },
-    flushMiddleware() {
-      const flush = async () => {
-        await (streaming ? streaming.flush() : buffer!.flush());
+    flushMiddleware(unwritten) {
+      const flush = () => (streaming ? streaming.flush() : buffer!.flush());
+      return {
+        after: async (request) => {
+          try {
+            await flush();
+          } catch {
+            unwritten(request); // reported through onError
+          }
+        },
+        // The handler failed: its error is the answer; a failed write is reported through onError.
+        onError: () => flush().catch(() => {}),
       };
-      return { after: flush, onError: flush };
     },
   };
 }

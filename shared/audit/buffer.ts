@@ -23,7 +23,7 @@ export function isStreamingAuditSink(sink: AuditSink): sink is AuditSink & Strea
 export interface AuditBufferOptions {
   /** Flush this long after the first record of a batch; undefined: only on `flush()`. */
   flushAfterMs?: number;
-  /** A failed write loses its batch (the request has been answered); say so here. */
+  /** A failed write: its batch is not written (flush rejects as well); say so here. */
   onError: (error: unknown, records: number) => void;
 }
 
@@ -33,7 +33,8 @@ export class AuditBuffer {
   private tail: Promise<void> = Promise.resolve();
   private readonly flushSoon = () => {
     this.timer = undefined;
-    void this.flush();
+    // A failure is reported through onError.
+    this.flush().catch(() => {});
   };
 
   constructor(
@@ -50,7 +51,11 @@ export class AuditBuffer {
     }
   }
 
-  /** Hands the pending records to the sink; resolves when they (and every earlier batch) are written. */
+  /**
+   * Hands the pending records to the sink; resolves when they (and every earlier batch) are written, and
+   * rejects when their write failed (after onError): the invocation that made them must not be
+   * acknowledged. A failed batch does not fail the later ones.
+   */
   flush(): Promise<void> {
     if (this.timer !== undefined) {
       clearTimeout(this.timer);
@@ -59,10 +64,9 @@ export class AuditBuffer {
     if (this.pending.length === 0) return this.tail;
     const batch = this.pending;
     this.pending = [];
-    this.tail = this.tail.then(
-      () => this.sink.write(batch).catch((error: unknown) => this.options.onError(error, batch.length)),
-    );
-    return this.tail;
+    const written = this.tail.then(() => this.sink.write(batch));
+    this.tail = written.catch((error: unknown) => this.options.onError(error, batch.length));
+    return written;
   }
 
   get size(): number {

@@ -41,7 +41,8 @@ export interface DispatchHooks<Ctx> {
    * Called once per request, after the response is decided and before it is returned (audit record,
    * metrics). Must be cheap and must not throw; it must not keep references to secrets in `input` or
    * `output` beyond what it records. A promise it returns is awaited before the response is returned:
-   * a request is acknowledged only once its audit record is written (when the sink writes at once).
+   * a request is acknowledged only once its audit record is written (when the sink writes at once);
+   * if it rejects, the answer is KMSInternalException instead.
    */
   onComplete?(completion: Completion<Ctx>): void | Promise<void>;
 }
@@ -106,7 +107,15 @@ export async function dispatch<Ctx>(request: WireRequest, hooks: DispatchHooks<C
       ctx,
       durationMs: performance.now() - started,
     });
-    if (recorded) await recorded;
+    if (recorded) {
+      try {
+        await recorded;
+      } catch {
+        // The audit record is not durable (its sink reported why): the request is not acknowledged.
+        const unrecorded = new KMSInternalException();
+        response = { statusCode: unrecorded.statusCode, headers, body: errorBody(unrecorded) };
+      }
+    }
   }
   return response;
 }

@@ -200,7 +200,7 @@ test('userIdentity of roots, users and role sessions; readOnly; eventTime in who
   assert.equal(eventTimeOf(new Date(Date.UTC(2026, 0, 2, 3, 4, 5, 678))), '2026-01-02T03:04:05Z');
 });
 
-test('the buffer writes batches in order and reports a failed write', async () => {
+test('the buffer writes batches in order; a failed write is reported and rejects its flush only', async () => {
   const written: string[][] = [];
   const errors: number[] = [];
   let fail = false;
@@ -224,7 +224,14 @@ test('the buffer writes batches in order and reports a failed write', async () =
   assert.deepEqual(written, [['a', 'b'], ['c']]);
   fail = true;
   buffer.add(rec('d'));
+  await assert.rejects(buffer.flush(), /disk full/);
+  assert.deepEqual(errors, [1]);
+  // The failed batch fails no later one, and an empty flush waits for the failed one without failing.
   await buffer.flush();
+  fail = false;
+  buffer.add(rec('e'));
+  await buffer.flush();
+  assert.deepEqual(written, [['a', 'b'], ['c'], ['e']]);
   assert.deepEqual(errors, [1]);
 });
 

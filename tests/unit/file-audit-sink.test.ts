@@ -43,7 +43,7 @@ test('append resolves once the record is in its file (the request is answered af
   }
 });
 
-test('a group commit that cannot be written is reported and resolves; the next group opens the file again', async () => {
+test('a group commit that cannot be written is reported and rejects its records; the next group opens the file again', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'kms-audit-sink-'));
   try {
     const errors: unknown[] = [];
@@ -53,8 +53,10 @@ test('a group commit that cannot be written is reported and resolves; the next g
     await sink.append(record('first'));
     // The next day's file cannot be opened (a directory in its place).
     mkdirSync(join(dataDir, 'audit', '2026-12-05.jsonl'));
-    await sink.append({ ...record('lost'), eventTime: '2026-12-05T00:00:00Z' });
-    assert.equal(errors.length, 1, 'the failed write is reported');
+    // Both records of the group are refused: neither request may be acknowledged.
+    const group = [sink.append({ ...record('lost'), eventTime: '2026-12-05T00:00:00Z' }), sink.append({ ...record('lost too'), eventTime: '2026-12-05T00:00:00Z' })];
+    for (const refused of group) await assert.rejects(refused, { code: 'EISDIR' });
+    assert.equal(errors.length, 1, 'the failed write is reported once');
     rmSync(join(dataDir, 'audit', '2026-12-05.jsonl'), { recursive: true });
     await sink.append({ ...record('second'), eventTime: '2026-12-05T00:00:01Z' });
     await sink.append(record('third'));

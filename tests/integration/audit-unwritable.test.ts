@@ -1,0 +1,103 @@
+/**
+ * A request is acknowledged only once its audit record is durable: when the record cannot be written
+ * (the local day file, CloudWatch Logs in Lambda), the caller gets KMSInternalException, not a success
+ * whose record is lost. The API handler is driven as Lambda and the local runtime drive it.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
+import { createApiHandler } from '../../functions/api/app.js';
+import { fileSinks } from '../../shared/adapters/file-sinks.js';
+import { loadConfig } from '../../shared/config.js';
+import type { AuditRecord, AuditSink } from '../../shared/core/sinks.js';
+import { createServices } from '../../shared/services.js';
+import { ACCOUNT, createKey } from './helpers.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'kms-audit-unwritable-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+/** The test service's table, callers taken from API Gateway's IAM authorizer (no signing needed here). */
+function config(dataDir: string) {
+  return loadConfig({
+    KMS_TABLE_NAME: process.env.KMS_TABLE_NAME,
+    KMS_DYNAMODB_ENDPOINT: process.env.KMS_DYNAMODB_ENDPOINT,
+    KMS_ROOT_KEY_FILE: join(process.env.KMS_DATA_DIR ?? '', 'root-key'),
+    KMS_DATA_DIR: dataDir,
+    KMS_AUTH_MODE: 'iam',
+  });
+}
+
+function encryptEvent(keyId: string, requestId: string): APIGatewayProxyEvent {
+  return {
+    httpMethod: 'POST',
+    path: '/',
+    headers: { 'Content-Type': 'application/x-amz-json-1.1', 'X-Amz-Target': 'TrentService.Encrypt' },
+    body: JSON.stringify({ KeyId: keyId, Plaintext: Buffer.from('audited').toString('base64') }),
+    isBase64Encoded: false,
+    requestContext: { requestId, identity: { accountId: ACCOUNT, sourceIp: '127.0.0.1' } },
+  } as unknown as APIGatewayProxyEvent;
+}
+
+const context = { awsRequestId: 'lambda-request', getRemainingTimeInMillis: () => 10_000 } as unknown as Context;
+const errorType = (body: string) => (JSON.parse(body) as { __type: string }).__type;
+
+describe('a request whose audit record cannot be written is not acknowledged', () => {
+  it('in Lambda: the invocation answers KMSInternalException when its records cannot be put', async () => {
+    const keyId = (await createKey({ Description: 'audit unwritable, lambda' })).KeyId!;
+    const written: AuditRecord[] = [];
+    let failing = true;
+    const audit: AuditSink = {
+      write: async (records) => {
+        if (failing) throw new Error('CloudWatch Logs is unavailable');
+        written.push(...records);
+      },
+    };
+    const cfg = config(join(dir, 'lambda'));
+    const handler = createApiHandler(cfg, createServices(cfg, { sinks: { ...fileSinks(join(dir, 'lambda')), audit } }), { flush: 'invocation' });
+
+    const refused = await handler(encryptEvent(keyId, 'unwritten'), context);
+    assert.equal(refused.statusCode, 500, refused.body);
+    assert.equal(errorType(refused.body), 'KMSInternalException');
+    assert.equal(refused.headers?.['x-amzn-RequestId'], 'unwritten');
+    assert.ok(!refused.body.includes('CloudWatch'), 'the cause stays in the logs');
+    assert.equal(written.length, 0);
+
+    failing = false;
+    const answered = await handler(encryptEvent(keyId, 'written'), context);
+    assert.equal(answered.statusCode, 200, answered.body);
+    assert.deepEqual(
+      written.map((record) => record.requestID),
+      ['written'],
+      'the next invocation writes its own record (the failed one is not retried into a later batch)',
+    );
+  });
+
+  it('locally: the requests of a group commit that cannot be written answer KMSInternalException', async () => {
+    const keyId = (await createKey({ Description: 'audit unwritable, local' })).KeyId!;
+    const dataDir = join(dir, 'local');
+    const cfg = config(dataDir);
+    const handler = createApiHandler(cfg, createServices(cfg, { sinks: fileSinks(dataDir) }), { flush: 'timer', timeoutEarly: false });
+    // The day files cannot be opened (a directory in their place), today's and tomorrow's (a run at midnight).
+    const day = (offset: number) => new Date(Date.now() + offset).toISOString().slice(0, 10);
+    const blocked = [day(0), day(86_400_000)].map((name) => join(dataDir, 'audit', `${name}.jsonl`));
+    for (const path of blocked) mkdirSync(path, { recursive: true });
+
+    const refused = await Promise.all([1, 2, 3].map((i) => handler(encryptEvent(keyId, `unwritten-${i}`), context)));
+    for (const response of refused) {
+      assert.equal(response.statusCode, 500, response.body);
+      assert.equal(errorType(response.body), 'KMSInternalException');
+    }
+
+    for (const path of blocked) rmSync(path, { recursive: true });
+    const answered = await handler(encryptEvent(keyId, 'written'), context);
+    assert.equal(answered.statusCode, 200, answered.body);
+    const ids = blocked
+      .filter((path) => existsSync(path))
+      .flatMap((path) => readFileSync(path, 'utf8').trim().split('\n'))
+      .map((line) => (JSON.parse(line) as AuditRecord).requestID);
+    assert.deepEqual(ids, ['written']);
+  });
+});
