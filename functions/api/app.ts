@@ -166,8 +166,11 @@ export function createApiHandler(config: Config, services: Services = createServ
   const middyOptions = options.timeoutEarly === false ? { timeoutEarlyInMillis: 0 } : {};
   const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>(handle, middyOptions).use(injectLambdaContext(logger));
   if (flush === 'invocation') {
-    // An invocation whose audit records could not be written is not acknowledged.
+    // An invocation whose audit records could not be written does not acknowledge a success (an error
+    // answer acknowledges nothing and stays).
     const flushAudit = audit.flushMiddleware((request) => {
+      const answered = request.response as APIGatewayProxyResult | null;
+      if (answered && answered.statusCode >= 400) return;
       request.response = errorResponse(new KMSInternalException(), requestIdOf(request.event, request.context));
     });
     handler.use(flushAudit).use(publishAggregatedMetrics(aggregator, metrics));

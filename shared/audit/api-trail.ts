@@ -12,12 +12,12 @@ import { AuditBuffer, isStreamingAuditSink } from './buffer.js';
 export interface ApiAuditTrail {
   /**
    * Records a completed request; a promise when the answer must wait for the record to be written,
-   * which rejects when it could not be (the request must then not be acknowledged).
+   * which rejects when it could not be (a success must then not be acknowledged).
    */
   record(done: CompletedCall): void | Promise<void>;
   /**
    * Middy middleware that writes the buffered records at the end of each invocation (Lambda). When they
-   * cannot be written, `unwritten` replaces the invocation's response: it must not be acknowledged.
+   * cannot be written, `unwritten` is given the invocation to answer: a success must not be acknowledged.
    */
   flushMiddleware(unwritten: (request: Request) => void): MiddlewareObj;
 }

@@ -42,7 +42,7 @@ export interface DispatchHooks<Ctx> {
    * metrics). Must be cheap and must not throw; it must not keep references to secrets in `input` or
    * `output` beyond what it records. A promise it returns is awaited before the response is returned:
    * a request is acknowledged only once its audit record is written (when the sink writes at once);
-   * if it rejects, the answer is KMSInternalException instead.
+   * if it rejects, a success is answered KMSInternalException instead (an error answer stays).
    */
   onComplete?(completion: Completion<Ctx>): void | Promise<void>;
 }
@@ -111,9 +111,12 @@ export async function dispatch<Ctx>(request: WireRequest, hooks: DispatchHooks<C
       try {
         await recorded;
       } catch {
-        // The audit record is not durable (its sink reported why): the request is not acknowledged.
-        const unrecorded = new KMSInternalException();
-        response = { statusCode: unrecorded.statusCode, headers, body: errorBody(unrecorded) };
+        // The audit record is not durable (its sink reported why): a success is not acknowledged. An
+        // error answer acknowledges nothing and stays.
+        if (failure === undefined) {
+          const unrecorded = new KMSInternalException();
+          response = { statusCode: unrecorded.statusCode, headers, body: errorBody(unrecorded) };
+        }
       }
     }
   }

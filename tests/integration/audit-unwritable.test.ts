@@ -1,7 +1,8 @@
 /**
  * A request is acknowledged only once its audit record is durable: when the record cannot be written
  * (the local day file, CloudWatch Logs in Lambda), the caller gets KMSInternalException, not a success
- * whose record is lost. The API handler is driven as Lambda and the local runtime drive it.
+ * whose record is lost; an error answer stays what it was. The API handler is driven as Lambda and the
+ * local runtime drive it.
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -64,6 +65,10 @@ describe('a request whose audit record cannot be written is not acknowledged', (
     assert.equal(refused.headers?.['x-amzn-RequestId'], 'unwritten');
     assert.ok(!refused.body.includes('CloudWatch'), 'the cause stays in the logs');
     assert.equal(written.length, 0);
+    // An error answer acknowledges nothing: it stays what it was.
+    const missing = await handler(encryptEvent('00000000-0000-4000-8000-000000000000', 'unwritten-error'), context);
+    assert.equal(missing.statusCode, 400, missing.body);
+    assert.equal(errorType(missing.body), 'NotFoundException');
 
     failing = false;
     const answered = await handler(encryptEvent(keyId, 'written'), context);
@@ -90,6 +95,9 @@ describe('a request whose audit record cannot be written is not acknowledged', (
       assert.equal(response.statusCode, 500, response.body);
       assert.equal(errorType(response.body), 'KMSInternalException');
     }
+    const missing = await handler(encryptEvent('00000000-0000-4000-8000-000000000000', 'unwritten-error'), context);
+    assert.equal(missing.statusCode, 400, missing.body);
+    assert.equal(errorType(missing.body), 'NotFoundException');
 
     for (const path of blocked) rmSync(path, { recursive: true });
     const answered = await handler(encryptEvent(keyId, 'written'), context);
