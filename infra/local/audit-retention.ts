@@ -6,9 +6,10 @@
  * and every hour (KMS_AUDIT_RETENTION_DAYS, default 90; KMS_AUDIT_MAX_MB, default 1024).
  *
  * A record can still arrive for a closed day (a job run "as of" another day, or one written just after
- * midnight): the day file is renamed before it is read, so such a record starts a fresh file, which a
- * later run compresses too, as another gzip member appended to the same `.gz` (gzip readers read every
- * member).
+ * midnight): the day file is renamed before it is read, so such a record lands in the renamed file while
+ * it settles (an API process's open descriptor) or starts a fresh file (the sink opens a removed file
+ * again by its name), which a later run compresses too, as another gzip member appended to the same
+ * `.gz` (gzip readers read every member).
  */
 import { createReadStream, createWriteStream } from 'node:fs';
 import { readdir, rename, rm, stat } from 'node:fs/promises';

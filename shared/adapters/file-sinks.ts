@@ -7,7 +7,7 @@
  *   <dataDir>/notifications.jsonl         alarm and warning notifications (SNS in AWS)
  *   <dataDir>/audit/<YYYY-MM-DD>.jsonl    CloudTrail-format records, by the day of their eventTime (UTC)
  */
-import { appendFileSync, closeSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, fstatSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeAuditLine } from '../audit/api-record.js';
@@ -206,9 +206,11 @@ export class FileAuditSink implements AuditSink, StreamingAuditSink {
    * Appends to a day's file through a descriptor kept open between group commits: opening and closing
    * it for every group cost more than the write. Opened for appending (O_APPEND), so each write lands
    * whole at the end, also beside other processes appending to the same file (the local API workers).
+   * A file removed meanwhile (by hand, or the retention job's compression of a closed day) is opened
+   * again by its name: records written to an unlinked file would be acknowledged and found nowhere.
    */
   private appendToOpen(day: string, bytes: Buffer): void {
-    if (this.opened?.day !== day) {
+    if (this.opened?.day !== day || fstatSync(this.opened.fd).nlink === 0) {
       this.closeOpened();
       this.opened = { day, fd: openSync(this.dayFile(day), 'a') };
     }

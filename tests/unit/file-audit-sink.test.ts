@@ -66,3 +66,18 @@ test('a group commit that cannot be written is reported and rejects its records;
     rmSync(dataDir, { recursive: true, force: true });
   }
 });
+
+test('a day file removed while the service runs is made again by the next group, not written unseen', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'kms-audit-sink-'));
+  try {
+    const sink = new FileAuditSink(dataDir);
+    const record = (eventID: string) => ({ eventID, eventTime: '2026-12-04T10:00:00Z', eventName: 'Encrypt', eventType: 'AwsApiCall' });
+    const dayFile = join(dataDir, 'audit', '2026-12-04.jsonl');
+    await sink.append(record('before'));
+    rmSync(dayFile); // the descriptor kept open now names an unlinked file
+    await sink.append(record('after'));
+    assert.deepEqual(readFileSync(dayFile, 'utf8').trim().split('\n').map((line) => JSON.parse(line).eventID), ['after']);
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
