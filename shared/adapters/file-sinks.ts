@@ -210,10 +210,8 @@ export class FileAuditSink implements AuditSink, StreamingAuditSink {
    * again by its name: records written to an unlinked file would be acknowledged and found nowhere.
    */
   private appendToOpen(day: string, bytes: Buffer): void {
-    if (this.opened?.day !== day || fstatSync(this.opened.fd).nlink === 0) {
-      this.closeOpened();
-      this.opened = { day, fd: openSync(this.dayFile(day), 'a') };
-    }
+    if (this.opened !== undefined && (this.opened.day !== day || !linked(this.opened.fd))) this.closeOpened();
+    this.opened ??= { day, fd: openSync(this.dayFile(day), 'a') };
     try {
       for (let at = 0; at < bytes.length; ) at += writeSync(this.opened.fd, bytes, at);
     } catch (error) {
@@ -257,6 +255,15 @@ export class FileAuditSink implements AuditSink, StreamingAuditSink {
     const out = new Map<string, Buffer>();
     for (const [day, lines] of byDay) out.set(day, lines.contents());
     return out;
+  }
+}
+
+/** Whether an open file still has a name (fstat's link count); a descriptor that cannot say is not kept. */
+function linked(fd: number): boolean {
+  try {
+    return fstatSync(fd).nlink > 0;
+  } catch {
+    return false;
   }
 }
 
