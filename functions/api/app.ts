@@ -11,6 +11,7 @@ import middy, { type MiddyfiedHandler } from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { apiAuditTrail } from '../../shared/audit/api-trail.js';
+import { isReadOnly } from '../../shared/audit/api-record.js';
 import { recordKeyUsage } from '../../shared/keys/key-usage.js';
 import { useRecorder } from '../../shared/credentials/use-recorder.js';
 import type { Config } from '../../shared/config.js';
@@ -100,6 +101,10 @@ export function createApiHandler(config: Config, services: Services = createServ
       aggregator.count('InternalError');
     },
     classifyError: (error, operation) => dependencyFailure(error, operation),
+    // While the audit trail cannot be written, a request that would change something is refused before
+    // it runs: answered KMSInternalException after the fact, its change would stay unrecorded, and every
+    // SDK retry would make it again. Its own record, written like any other, tells when the trail is back.
+    admit: (operation) => (audit.failing() && !isReadOnly(operation) ? new KMSInternalException() : undefined),
     onComplete: (done) => {
       // Client-chosen names must not become metric dimensions.
       const known = done.operation !== undefined && model.operations[done.operation] !== undefined;

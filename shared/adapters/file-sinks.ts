@@ -118,6 +118,8 @@ export class FileAuditSink implements AuditSink, StreamingAuditSink {
   private currentWritten: Deferred | undefined;
   private scheduled = false;
   private exitHook = false;
+  /** Whether the last group commit failed (StreamingAuditSink.failing). */
+  failing = false;
   /** The day file group commits go to, open (appendToOpen). */
   private opened: { day: string; fd: number } | undefined;
   private readonly flushScheduled = () => {
@@ -194,11 +196,13 @@ export class FileAuditSink implements AuditSink, StreamingAuditSink {
       this.appendToOpen(this.currentDay, this.current.contents());
     } catch (error) {
       this.current.reset();
+      this.failing = true;
       this.options.onError?.(error);
       done?.reject(error);
       return;
     }
     this.current.reset();
+    this.failing = false;
     done?.resolve();
   }
 

@@ -20,6 +20,8 @@ export interface ApiAuditTrail {
    * cannot be written, `unwritten` is given the invocation to answer: a success must not be acknowledged.
    */
   flushMiddleware(unwritten: (request: Request) => void): MiddlewareObj;
+  /** Whether the last write of records failed (until one succeeds). */
+  failing(): boolean;
 }
 
 export interface ApiAuditOptions {
@@ -47,6 +49,7 @@ export function apiAuditTrail(sink: AuditSink, options: ApiAuditOptions): ApiAud
         options.onError(error, 1);
       }
     },
+    failing: () => (streaming ? streaming.failing : buffer!.failing),
     flushMiddleware(unwritten) {
       const flush = () => (streaming ? streaming.flush() : buffer!.flush());
       return {

@@ -12,6 +12,8 @@ import type { AuditRecord, AuditSink } from '../core/sinks.js';
  */
 export interface StreamingAuditSink {
   append(record: AuditRecord): Promise<void>;
+  /** Whether the last write of appended records failed (until one succeeds). */
+  readonly failing: boolean;
   /** Resolves when everything appended so far is written. */
   flush(): Promise<void>;
 }
@@ -31,6 +33,7 @@ export class AuditBuffer {
   private pending: AuditRecord[] = [];
   private timer: NodeJS.Timeout | undefined;
   private tail: Promise<void> = Promise.resolve();
+  private lastFailed = false;
   private readonly flushSoon = () => {
     this.timer = undefined;
     // A failure is reported through onError.
@@ -65,8 +68,19 @@ export class AuditBuffer {
     const batch = this.pending;
     this.pending = [];
     const written = this.tail.then(() => this.sink.write(batch));
-    this.tail = written.catch((error: unknown) => this.options.onError(error, batch.length));
+    this.tail = written.then(
+      () => void (this.lastFailed = false),
+      (error: unknown) => {
+        this.lastFailed = true;
+        this.options.onError(error, batch.length);
+      },
+    );
     return written;
+  }
+
+  /** Whether the last batch's write failed (until one succeeds). */
+  get failing(): boolean {
+    return this.lastFailed;
   }
 
   get size(): number {

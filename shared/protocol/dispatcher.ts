@@ -37,6 +37,8 @@ export interface DispatchHooks<Ctx> {
    * DependencyTimeoutException); anything it leaves undefined is a KMSInternalException.
    */
   classifyError?(error: unknown, operation: string | undefined): KmsError | undefined;
+  /** Called once the input is valid, before the operation runs: an error it returns is the answer. */
+  admit?(operation: string): KmsError | undefined;
   /**
    * Called once per request, after the response is decided and before it is returned (audit record,
    * metrics). Must be cheap and must not throw; it must not keep references to secrets in `input` or
@@ -85,6 +87,8 @@ export async function dispatch<Ctx>(request: WireRequest, hooks: DispatchHooks<C
     const spec = Object.hasOwn(model.operations, operationName) ? model.operations[operationName] : undefined;
     if (!run || !spec) throw new UnknownOperationException();
     input = decodeInput(spec.input, parseBody(request.body));
+    const refused = hooks.admit?.(operationName);
+    if (refused) throw refused;
     ctx = hooks.context({ caller: request.caller, region: request.region, requestId });
     output = await run(input as never, ctx);
     // Operations without output answer 200 with an empty body, as AWS does.

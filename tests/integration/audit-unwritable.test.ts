@@ -1,16 +1,18 @@
 /**
  * A request is acknowledged only once its audit record is durable: when the record cannot be written
  * (the local day file, CloudWatch Logs in Lambda), the caller gets KMSInternalException, not a success
- * whose record is lost; an error answer stays what it was. The API handler is driven as Lambda and the
- * local runtime drive it.
+ * whose record is lost; an error answer stays what it was. While the trail keeps failing, a request that
+ * would change something is refused before it runs (so an SDK's retries do not repeat an unrecorded
+ * change), until a record is written again. The API handler is driven as Lambda and the local runtime
+ * drive it.
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
-import { createApiHandler } from '../../functions/api/app.js';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { createApiHandler, type ApiHandler } from '../../functions/api/app.js';
 import { fileSinks } from '../../shared/adapters/file-sinks.js';
 import { loadConfig } from '../../shared/config.js';
 import type { AuditRecord, AuditSink } from '../../shared/core/sinks.js';
@@ -31,19 +33,48 @@ function config(dataDir: string) {
   });
 }
 
-function encryptEvent(keyId: string, requestId: string): APIGatewayProxyEvent {
+/** A KMS request as API Gateway hands it over, from `account`'s root. */
+function kmsEvent(operation: string, input: object, requestId: string, account = ACCOUNT): APIGatewayProxyEvent {
   return {
     httpMethod: 'POST',
     path: '/',
-    headers: { 'Content-Type': 'application/x-amz-json-1.1', 'X-Amz-Target': 'TrentService.Encrypt' },
-    body: JSON.stringify({ KeyId: keyId, Plaintext: Buffer.from('audited').toString('base64') }),
+    headers: { 'Content-Type': 'application/x-amz-json-1.1', 'X-Amz-Target': `TrentService.${operation}` },
+    body: JSON.stringify(input),
     isBase64Encoded: false,
-    requestContext: { requestId, identity: { accountId: ACCOUNT, sourceIp: '127.0.0.1' } },
+    requestContext: { requestId, identity: { accountId: account, sourceIp: '127.0.0.1' } },
   } as unknown as APIGatewayProxyEvent;
 }
 
+const encryptEvent = (keyId: string, requestId: string) => kmsEvent('Encrypt', { KeyId: keyId, Plaintext: Buffer.from('audited').toString('base64') }, requestId);
 const context = { awsRequestId: 'lambda-request', getRemainingTimeInMillis: () => 10_000 } as unknown as Context;
 const errorType = (body: string) => (JSON.parse(body) as { __type: string }).__type;
+
+function assertInternalError(response: APIGatewayProxyResult) {
+  assert.equal(response.statusCode, 500, response.body);
+  assert.equal(errorType(response.body), 'KMSInternalException');
+}
+
+/**
+ * In an account of its own (so that its keys can be counted): a CreateKey whose record fails is carried
+ * out and answered 500; the next ones are refused before they run, and the first one after the trail is
+ * back (its record is what tells) too; then CreateKey works again. Two keys in all.
+ */
+async function createKeysAcrossAnOutage(handler: ApiHandler, account: string, failing: (on: boolean) => void) {
+  const createKey = (requestId: string) => handler(kmsEvent('CreateKey', { Description: 'audit outage' }, requestId, account), context);
+  failing(true);
+  assertInternalError(await createKey('carried-out'));
+  assertInternalError(await createKey('refused-1'));
+  assertInternalError(await createKey('refused-2'));
+  // A request that changes nothing still runs (and is still not acknowledged).
+  assertInternalError(await handler(kmsEvent('ListKeys', {}, 'listed', account), context));
+  failing(false);
+  assertInternalError(await createKey('refused-while-unknown'));
+  const created = await createKey('created');
+  assert.equal(created.statusCode, 200, created.body);
+  const listed = await handler(kmsEvent('ListKeys', {}, 'counted', account), context);
+  assert.equal(listed.statusCode, 200, listed.body);
+  assert.equal((JSON.parse(listed.body) as { Keys: unknown[] }).Keys.length, 2, 'the first CreateKey and the last one made a key');
+}
 
 describe('a request whose audit record cannot be written is not acknowledged', () => {
   it('in Lambda: the invocation answers KMSInternalException when its records cannot be put', async () => {
@@ -60,8 +91,7 @@ describe('a request whose audit record cannot be written is not acknowledged', (
     const handler = createApiHandler(cfg, createServices(cfg, { sinks: { ...fileSinks(join(dir, 'lambda')), audit } }), { flush: 'invocation' });
 
     const refused = await handler(encryptEvent(keyId, 'unwritten'), context);
-    assert.equal(refused.statusCode, 500, refused.body);
-    assert.equal(errorType(refused.body), 'KMSInternalException');
+    assertInternalError(refused);
     assert.equal(refused.headers?.['x-amzn-RequestId'], 'unwritten');
     assert.ok(!refused.body.includes('CloudWatch'), 'the cause stays in the logs');
     assert.equal(written.length, 0);
@@ -80,6 +110,18 @@ describe('a request whose audit record cannot be written is not acknowledged', (
     );
   });
 
+  it('in Lambda: while the records cannot be put, a request that would change something does not run', async () => {
+    const audit: AuditSink & { failing: boolean } = {
+      failing: false,
+      write: async () => {
+        if (audit.failing) throw new Error('CloudWatch Logs is unavailable');
+      },
+    };
+    const cfg = config(join(dir, 'lambda-outage'));
+    const handler = createApiHandler(cfg, createServices(cfg, { sinks: { ...fileSinks(join(dir, 'lambda-outage')), audit } }), { flush: 'invocation' });
+    await createKeysAcrossAnOutage(handler, '444455556661', (on) => (audit.failing = on));
+  });
+
   it('locally: the requests of a group commit that cannot be written answer KMSInternalException', async () => {
     const keyId = (await createKey({ Description: 'audit unwritable, local' })).KeyId!;
     const dataDir = join(dir, 'local');
@@ -91,10 +133,7 @@ describe('a request whose audit record cannot be written is not acknowledged', (
     for (const path of blocked) mkdirSync(path, { recursive: true });
 
     const refused = await Promise.all([1, 2, 3].map((i) => handler(encryptEvent(keyId, `unwritten-${i}`), context)));
-    for (const response of refused) {
-      assert.equal(response.statusCode, 500, response.body);
-      assert.equal(errorType(response.body), 'KMSInternalException');
-    }
+    for (const response of refused) assertInternalError(response);
     const missing = await handler(encryptEvent('00000000-0000-4000-8000-000000000000', 'unwritten-error'), context);
     assert.equal(missing.statusCode, 400, missing.body);
     assert.equal(errorType(missing.body), 'NotFoundException');
@@ -107,5 +146,19 @@ describe('a request whose audit record cannot be written is not acknowledged', (
       .flatMap((path) => readFileSync(path, 'utf8').trim().split('\n'))
       .map((line) => (JSON.parse(line) as AuditRecord).requestID);
     assert.deepEqual(ids, ['written']);
+  });
+
+  it('locally: while the day file cannot be written, a request that would change something does not run', async () => {
+    const dataDir = join(dir, 'local-outage');
+    const cfg = config(dataDir);
+    const handler = createApiHandler(cfg, createServices(cfg, { sinks: fileSinks(dataDir) }), { flush: 'timer', timeoutEarly: false });
+    const day = (offset: number) => new Date(Date.now() + offset).toISOString().slice(0, 10);
+    const blocked = [day(0), day(86_400_000)].map((name) => join(dataDir, 'audit', `${name}.jsonl`));
+    await createKeysAcrossAnOutage(handler, '444455556662', (on) => {
+      for (const path of blocked) {
+        if (on) mkdirSync(path, { recursive: true });
+        else rmSync(path, { recursive: true, force: true });
+      }
+    });
   });
 });
