@@ -118,8 +118,7 @@ export class FileAuditSink implements AuditSink, StreamingAuditSink {
   private currentWritten: Deferred | undefined;
   private scheduled = false;
   private exitHook = false;
-  /** Whether the last group commit failed (StreamingAuditSink.failing). */
-  failing = false;
+  private lastFailed = false;
   /** The day file group commits go to, open (appendToOpen). */
   private opened: { day: string; fd: number } | undefined;
   private readonly flushScheduled = () => {
@@ -196,14 +195,19 @@ export class FileAuditSink implements AuditSink, StreamingAuditSink {
       this.appendToOpen(this.currentDay, this.current.contents());
     } catch (error) {
       this.current.reset();
-      this.failing = true;
+      this.lastFailed = true;
       this.options.onError?.(error);
       done?.reject(error);
       return;
     }
     this.current.reset();
-    this.failing = false;
+    this.lastFailed = false;
     done?.resolve();
+  }
+
+  /** Whether the last group commit failed (until one succeeds). */
+  get failing(): boolean {
+    return this.lastFailed;
   }
 
   /**
