@@ -384,4 +384,3 @@ export function apiCallRecordOf(done: CompletedCall) {
     time: done.ctx ? done.ctx.clock.now() : new Date(),
   });
 }
-

@@ -1,83 +1,72 @@
 /** The local audit sink (shared/adapters/file-sinks.ts): a record is never marked delivered before it is written. */
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileAuditSink } from '../../shared/adapters/file-sinks.js';
 
+const root = mkdtempSync(join(tmpdir(), 'kms-audit-sink-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+/** A data directory of the test's own. */
+const freshDataDir = () => mkdtempSync(join(root, 'data-'));
+
 test('a job record whose write failed is written by the retry, not skipped as already delivered', async () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'kms-audit-sink-'));
-  try {
-    const sink = new FileAuditSink(dataDir);
-    const record = { eventVersion: '1.08', eventID: 'rotate-key-1', eventTime: '2026-12-04T10:00:00Z', eventName: 'RotateKey', eventType: 'AwsServiceEvent' };
-    // The day's file cannot be written (a directory in its place): the outbox keeps the entry.
-    const dayFile = join(dataDir, 'audit', '2026-12-04.jsonl');
-    mkdirSync(dayFile);
-    await assert.rejects(sink.write([record]));
-    rmSync(dayFile, { recursive: true });
-    // The next delivery of the same record writes it.
-    await sink.write([record]);
-    await sink.write([record]); // and a duplicate delivery after that is dropped
-    const lines = readFileSync(dayFile, 'utf8').trim().split('\n');
-    assert.deepEqual(lines.map((line) => JSON.parse(line).eventID), ['rotate-key-1']);
-  } finally {
-    rmSync(dataDir, { recursive: true, force: true });
-  }
+  const dataDir = freshDataDir();
+  const sink = new FileAuditSink(dataDir);
+  const record = { eventVersion: '1.08', eventID: 'rotate-key-1', eventTime: '2026-12-04T10:00:00Z', eventName: 'RotateKey', eventType: 'AwsServiceEvent' };
+  // The day's file cannot be written (a directory in its place): the outbox keeps the entry.
+  const dayFile = join(dataDir, 'audit', '2026-12-04.jsonl');
+  mkdirSync(dayFile);
+  await assert.rejects(sink.write([record]));
+  rmSync(dayFile, { recursive: true });
+  // The next delivery of the same record writes it.
+  await sink.write([record]);
+  await sink.write([record]); // and a duplicate delivery after that is dropped
+  const lines = readFileSync(dayFile, 'utf8').trim().split('\n');
+  assert.deepEqual(lines.map((line) => JSON.parse(line).eventID), ['rotate-key-1']);
 });
 
 test('append resolves once the record is in its file (the request is answered after that)', async () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'kms-audit-sink-'));
-  try {
-    const sink = new FileAuditSink(dataDir);
-    const records = Array.from({ length: 50 }, (_, i) => ({ eventID: `e${i}`, eventTime: '2026-12-04T10:00:00Z', eventName: 'Encrypt', eventType: 'AwsApiCall' }));
-    const written = records.map((record) => sink.append(record));
-    await written[0];
-    const first = readFileSync(join(dataDir, 'audit', '2026-12-04.jsonl'), 'utf8');
-    assert.ok(first.includes('"e0"'), 'the first record is on disk when its promise resolves');
-    await Promise.all(written);
-    const all = readFileSync(join(dataDir, 'audit', '2026-12-04.jsonl'), 'utf8').trim().split('\n');
-    assert.equal(all.length, 50);
-  } finally {
-    rmSync(dataDir, { recursive: true, force: true });
-  }
+  const dataDir = freshDataDir();
+  const sink = new FileAuditSink(dataDir);
+  const records = Array.from({ length: 50 }, (_, i) => ({ eventID: `e${i}`, eventTime: '2026-12-04T10:00:00Z', eventName: 'Encrypt', eventType: 'AwsApiCall' }));
+  const written = records.map((record) => sink.append(record));
+  await written[0];
+  const first = readFileSync(join(dataDir, 'audit', '2026-12-04.jsonl'), 'utf8');
+  assert.ok(first.includes('"e0"'), 'the first record is on disk when its promise resolves');
+  await Promise.all(written);
+  const all = readFileSync(join(dataDir, 'audit', '2026-12-04.jsonl'), 'utf8').trim().split('\n');
+  assert.equal(all.length, 50);
 });
 
 test('a group commit that cannot be written is reported and rejects its records; the next group opens the file again', async () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'kms-audit-sink-'));
-  try {
-    const errors: unknown[] = [];
-    const sink = new FileAuditSink(dataDir, { onError: (error) => errors.push(error) });
-    const record = (eventID: string) => ({ eventID, eventTime: '2026-12-04T10:00:00Z', eventName: 'Encrypt', eventType: 'AwsApiCall' });
-    const dayFile = join(dataDir, 'audit', '2026-12-04.jsonl');
-    await sink.append(record('first'));
-    // The next day's file cannot be opened (a directory in its place).
-    mkdirSync(join(dataDir, 'audit', '2026-12-05.jsonl'));
-    // Both records of the group are refused: neither request may be acknowledged.
-    const group = [sink.append({ ...record('lost'), eventTime: '2026-12-05T00:00:00Z' }), sink.append({ ...record('lost too'), eventTime: '2026-12-05T00:00:00Z' })];
-    for (const refused of group) await assert.rejects(refused, { code: 'EISDIR' });
-    assert.equal(errors.length, 1, 'the failed write is reported once');
-    rmSync(join(dataDir, 'audit', '2026-12-05.jsonl'), { recursive: true });
-    await sink.append({ ...record('second'), eventTime: '2026-12-05T00:00:01Z' });
-    await sink.append(record('third'));
-    assert.deepEqual(readFileSync(dayFile, 'utf8').trim().split('\n').map((line) => JSON.parse(line).eventID), ['first', 'third']);
-    assert.deepEqual(readFileSync(join(dataDir, 'audit', '2026-12-05.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line).eventID), ['second']);
-  } finally {
-    rmSync(dataDir, { recursive: true, force: true });
-  }
+  const dataDir = freshDataDir();
+  const errors: unknown[] = [];
+  const sink = new FileAuditSink(dataDir, { onError: (error) => errors.push(error) });
+  const record = (eventID: string) => ({ eventID, eventTime: '2026-12-04T10:00:00Z', eventName: 'Encrypt', eventType: 'AwsApiCall' });
+  const dayFile = join(dataDir, 'audit', '2026-12-04.jsonl');
+  await sink.append(record('first'));
+  // The next day's file cannot be opened (a directory in its place).
+  mkdirSync(join(dataDir, 'audit', '2026-12-05.jsonl'));
+  // Both records of the group are refused: neither request may be acknowledged.
+  const group = [sink.append({ ...record('lost'), eventTime: '2026-12-05T00:00:00Z' }), sink.append({ ...record('lost too'), eventTime: '2026-12-05T00:00:00Z' })];
+  for (const refused of group) await assert.rejects(refused, { code: 'EISDIR' });
+  assert.equal(errors.length, 1, 'the failed write is reported once');
+  rmSync(join(dataDir, 'audit', '2026-12-05.jsonl'), { recursive: true });
+  await sink.append({ ...record('second'), eventTime: '2026-12-05T00:00:01Z' });
+  await sink.append(record('third'));
+  assert.deepEqual(readFileSync(dayFile, 'utf8').trim().split('\n').map((line) => JSON.parse(line).eventID), ['first', 'third']);
+  assert.deepEqual(readFileSync(join(dataDir, 'audit', '2026-12-05.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line).eventID), ['second']);
 });
 
 test('a day file removed while the service runs is made again by the next group, not written unseen', async () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'kms-audit-sink-'));
-  try {
-    const sink = new FileAuditSink(dataDir);
-    const record = (eventID: string) => ({ eventID, eventTime: '2026-12-04T10:00:00Z', eventName: 'Encrypt', eventType: 'AwsApiCall' });
-    const dayFile = join(dataDir, 'audit', '2026-12-04.jsonl');
-    await sink.append(record('before'));
-    rmSync(dayFile); // the descriptor kept open now names an unlinked file
-    await sink.append(record('after'));
-    assert.deepEqual(readFileSync(dayFile, 'utf8').trim().split('\n').map((line) => JSON.parse(line).eventID), ['after']);
-  } finally {
-    rmSync(dataDir, { recursive: true, force: true });
-  }
+  const dataDir = freshDataDir();
+  const sink = new FileAuditSink(dataDir);
+  const record = (eventID: string) => ({ eventID, eventTime: '2026-12-04T10:00:00Z', eventName: 'Encrypt', eventType: 'AwsApiCall' });
+  const dayFile = join(dataDir, 'audit', '2026-12-04.jsonl');
+  await sink.append(record('before'));
+  rmSync(dayFile); // the descriptor kept open now names an unlinked file
+  await sink.append(record('after'));
+  assert.deepEqual(readFileSync(dayFile, 'utf8').trim().split('\n').map((line) => JSON.parse(line).eventID), ['after']);
 });
