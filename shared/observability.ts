@@ -49,11 +49,7 @@ export class MetricsAggregator implements MetricsRecorder {
 
   /** One API request: its operation (dimension value), whether it failed, how long it took. */
   request(operation: string, failed: boolean, latencyMs: number): void {
-    let stats = this.operations.get(operation);
-    if (!stats) {
-      stats = { requests: 0, errors: 0, latencies: [] };
-      this.operations.set(operation, stats);
-    }
+    const stats = this.statsOf(operation);
     stats.requests++;
     if (failed) stats.errors++;
     if (stats.latencies.length < LATENCY_SAMPLES) stats.latencies.push(latencyMs);
@@ -61,6 +57,23 @@ export class MetricsAggregator implements MetricsRecorder {
       const slot = Math.floor(Math.random() * stats.requests);
       if (slot < LATENCY_SAMPLES) stats.latencies[slot] = latencyMs;
     }
+  }
+
+  /**
+   * A request counted as a success whose answer became an error after all: its audit record could not be
+   * written. (If a publication came in between, the error falls in the next window.)
+   */
+  unacknowledged(operation: string): void {
+    this.statsOf(operation).errors++;
+  }
+
+  private statsOf(operation: string): OperationStats {
+    let stats = this.operations.get(operation);
+    if (!stats) {
+      stats = { requests: 0, errors: 0, latencies: [] };
+      this.operations.set(operation, stats);
+    }
+    return stats;
   }
 
   get empty(): boolean {

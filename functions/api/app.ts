@@ -25,7 +25,7 @@ import {
 import type { OperationContext } from '../../shared/context/operation-context.js';
 import { noMetrics } from '../../shared/core/sinks.js';
 import { model } from '../../shared/model/model.js';
-import { dispatch, type DispatchHooks } from '../../shared/protocol/dispatcher.js';
+import { dispatch, operationNameOf, type DispatchHooks } from '../../shared/protocol/dispatcher.js';
 import { DependencyTimeoutException, KMSInternalException, KmsError, errorBody } from '../../shared/errors.js';
 import { isStoreUnavailable } from '../../shared/store/unavailable.js';
 import { createCallerResolver } from '../../shared/protocol/caller.js';
@@ -104,13 +104,22 @@ export function createApiHandler(config: Config, services: Services = createServ
     // While the audit trail cannot be written, a request that would change something is refused before
     // it runs: answered KMSInternalException after the fact, its change would stay unrecorded, and every
     // SDK retry would make it again. Its own record, written like any other, tells when the trail is back.
-    admit: (operation) => (audit.failing() && !isReadOnly(operation) ? new KMSInternalException() : undefined),
+    admit: (operation) => {
+      if (!audit.failing() || isReadOnly(operation)) return undefined;
+      aggregator.count('InternalError');
+      return new KMSInternalException();
+    },
     onComplete: (done) => {
-      // Client-chosen names must not become metric dimensions.
-      const known = done.operation !== undefined && model.operations[done.operation] !== undefined;
-      aggregator.request(known ? done.operation! : 'Unknown', done.error !== undefined, done.durationMs);
+      aggregator.request(metricOperation(done.operation), done.error !== undefined, done.durationMs);
       return audit.record(done);
     },
+    onUnacknowledged: (operation) => unacknowledged(metricOperation(operation)),
+  };
+
+  /** A success answered KMSInternalException because its audit record could not be written: an internal error, and its operation's. */
+  const unacknowledged = (operation: string) => {
+    aggregator.count('InternalError');
+    aggregator.unacknowledged(operation);
   };
 
   /** The store unreachable (DynamoDB down, restarting, throttling): 503 DependencyTimeoutException, retried by SDKs. */
@@ -177,10 +186,18 @@ export function createApiHandler(config: Config, services: Services = createServ
       const answered = request.response as APIGatewayProxyResult | null;
       if (answered && answered.statusCode >= 400) return;
       request.response = errorResponse(new KMSInternalException(), requestIdOf(request.event, request.context));
+      unacknowledged(metricOperation(operationNameOf(operationTarget(request.event.headers, request.event.queryStringParameters))));
     });
-    handler.use(flushAudit).use(publishAggregatedMetrics(aggregator, metrics));
+    // middy runs `after` in reverse order of use: the audit flush first, so that what it counts
+    // (AuditWriteError, an unacknowledged success) is published with this invocation's metrics.
+    handler.use(publishAggregatedMetrics(aggregator, metrics)).use(flushAudit);
   }
   return handler;
+}
+
+/** An operation as a metric dimension: client-chosen names must not become dimensions. */
+function metricOperation(operation: string | undefined): string {
+  return operation !== undefined && model.operations[operation] !== undefined ? operation : 'Unknown';
 }
 
 function requestIdOf(event: APIGatewayProxyEvent, context: Context): string {

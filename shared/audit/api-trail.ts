@@ -30,7 +30,10 @@ export interface ApiAuditOptions {
   flushAfterMs?: number;
   /** A record that could not be built or written: say so (an unwritten one also fails its request). */
   onError(error: unknown, records: number): void;
-  /** Each record once built, with its request (GetKeyLastUsage names the record of a key's last use). */
+  /**
+   * Each record once it is written, with its request (GetKeyLastUsage names the record of a key's last
+   * use, so it must name only records that exist); never for a record that could not be written.
+   */
   onRecorded?(eventId: string, done: CompletedCall): void;
 }
 
@@ -39,15 +42,27 @@ export function apiAuditTrail(sink: AuditSink, options: ApiAuditOptions): ApiAud
   const buffer = streaming ? undefined : new AuditBuffer(sink, { flushAfterMs: options.mode === 'timer' ? (options.flushAfterMs ?? 20) : undefined, onError: options.onError });
   return {
     record(done) {
+      let record: ReturnType<typeof apiCallRecordOf>;
       try {
-        const record = apiCallRecordOf(done);
-        options.onRecorded?.(record.eventID, done);
-        // Locally the answer waits for the record to be in its file: it survives a crash.
-        if (streaming) return streaming.append(record);
-        buffer!.add(record);
+        record = apiCallRecordOf(done);
       } catch (error) {
+        // No record, so no acknowledgement either.
         options.onError(error, 1);
+        return Promise.reject(error);
       }
+      const onRecorded = options.onRecorded;
+      const recorded =
+        onRecorded &&
+        (() => {
+          try {
+            onRecorded(record.eventID, done);
+          } catch {
+            // Bookkeeping (a key's last use) never fails the request whose record is written.
+          }
+        });
+      // Locally the answer waits for the record to be in its file: it survives a crash.
+      if (streaming) return recorded ? streaming.append(record).then(recorded) : streaming.append(record);
+      buffer!.add(record, recorded);
     },
     failing: () => (streaming ? streaming.failing : buffer!.failing),
     flushMiddleware(unwritten) {

@@ -31,6 +31,8 @@ export interface AuditBufferOptions {
 
 export class AuditBuffer {
   private pending: AuditRecord[] = [];
+  /** What to tell once the pending records are written (add's `written`). */
+  private whenWritten: Array<() => void> = [];
   private timer: NodeJS.Timeout | undefined;
   private tail: Promise<void> = Promise.resolve();
   private lastFailed = false;
@@ -45,8 +47,10 @@ export class AuditBuffer {
     private readonly options: AuditBufferOptions,
   ) {}
 
-  add(record: AuditRecord): void {
+  /** `written` is called once the record is written, never if its write fails. */
+  add(record: AuditRecord, written?: () => void): void {
     this.pending.push(record);
+    if (written) this.whenWritten.push(written);
     if (this.timer === undefined && this.options.flushAfterMs !== undefined) {
       this.timer = setTimeout(this.flushSoon, this.options.flushAfterMs);
       // The exit hook writes what is left; the timer must not keep a finished process alive.
@@ -66,10 +70,16 @@ export class AuditBuffer {
     }
     if (this.pending.length === 0) return this.tail;
     const batch = this.pending;
+    const whenWritten = this.whenWritten;
     this.pending = [];
+    this.whenWritten = [];
     const written = this.tail.then(() => this.sink.write(batch));
+    // (Registered before the caller's own handlers on `written`: they run before flush's caller resumes.)
     this.tail = written.then(
-      () => void (this.lastFailed = false),
+      () => {
+        this.lastFailed = false;
+        for (const tell of whenWritten) tell();
+      },
       (error: unknown) => {
         this.lastFailed = true;
         this.options.onError(error, batch.length);

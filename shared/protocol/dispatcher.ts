@@ -47,6 +47,8 @@ export interface DispatchHooks<Ctx> {
    * if it rejects, a success is answered KMSInternalException instead (an error answer stays).
    */
   onComplete?(completion: Completion<Ctx>): void | Promise<void>;
+  /** A success answered KMSInternalException after all, its onComplete promise having rejected (metrics). */
+  onUnacknowledged?(operation: string | undefined): void;
 }
 
 /** How a request ended, for onComplete. */
@@ -120,6 +122,7 @@ export async function dispatch<Ctx>(request: WireRequest, hooks: DispatchHooks<C
         if (failure === undefined) {
           const unrecorded = new KMSInternalException();
           response = { statusCode: unrecorded.statusCode, headers, body: errorBody(unrecorded) };
+          hooks.onUnacknowledged?.(operationName);
         }
       }
     }
@@ -127,9 +130,15 @@ export async function dispatch<Ctx>(request: WireRequest, hooks: DispatchHooks<C
   return response;
 }
 
+/** The operation a target names (`TrentService.<name>`); undefined for any other target. */
+export function operationNameOf(target: string | undefined): string | undefined {
+  return target?.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : undefined;
+}
+
 function operationOf(target: string | undefined): string {
-  if (!target || !target.startsWith(TARGET_PREFIX)) throw new UnknownOperationException();
-  return target.slice(TARGET_PREFIX.length);
+  const name = operationNameOf(target);
+  if (name === undefined) throw new UnknownOperationException();
+  return name;
 }
 
 /**

@@ -49,6 +49,24 @@ const encryptEvent = (keyId: string, requestId: string) => kmsEvent('Encrypt', {
 const context = { awsRequestId: 'lambda-request', getRemainingTimeInMillis: () => 10_000 } as unknown as Context;
 const errorType = (body: string) => (JSON.parse(body) as { __type: string }).__type;
 
+/** What `run` publishes as EMF metric documents on stdout (Powertools Metrics, as in Lambda), and its result. */
+async function withMetrics<T>(run: () => Promise<T>): Promise<{ result: T; metrics: Array<Record<string, unknown>> }> {
+  const lines: string[] = [];
+  const write = process.stdout.write;
+  process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    const text = String(chunk);
+    if (text.includes('"CloudWatchMetrics"')) lines.push(...text.split('\n').filter(Boolean));
+    else return (write as (...args: unknown[]) => boolean).call(process.stdout, chunk, ...rest);
+    return true;
+  }) as typeof process.stdout.write;
+  try {
+    const result = await run();
+    return { result, metrics: lines.map((line) => JSON.parse(line) as Record<string, unknown>) };
+  } finally {
+    process.stdout.write = write;
+  }
+}
+
 function assertInternalError(response: APIGatewayProxyResult) {
   assert.equal(response.statusCode, 500, response.body);
   assert.equal(errorType(response.body), 'KMSInternalException');
@@ -88,13 +106,20 @@ describe('a request whose audit record cannot be written is not acknowledged', (
       },
     };
     const cfg = config(join(dir, 'lambda'));
-    const handler = createApiHandler(cfg, createServices(cfg, { sinks: { ...fileSinks(join(dir, 'lambda')), audit } }), { flush: 'invocation' });
+    const services = createServices(cfg, { sinks: { ...fileSinks(join(dir, 'lambda')), audit } });
+    const handler = createApiHandler(cfg, services, { flush: 'invocation' });
 
-    const refused = await handler(encryptEvent(keyId, 'unwritten'), context);
+    const { result: refused, metrics } = await withMetrics(() => handler(encryptEvent(keyId, 'unwritten'), context));
     assertInternalError(refused);
     assert.equal(refused.headers?.['x-amzn-RequestId'], 'unwritten');
     assert.ok(!refused.body.includes('CloudWatch'), 'the cause stays in the logs');
     assert.equal(written.length, 0);
+    // Counted as what it was answered, in this invocation's metrics: an error of Encrypt and an internal error.
+    const encrypt = metrics.find((m) => m.Operation === 'Encrypt');
+    assert.deepEqual([encrypt?.Requests, encrypt?.Errors], [1, 1]);
+    assert.ok(metrics.some((m) => m.InternalError === 1 && m.AuditWriteError === 1), JSON.stringify(metrics));
+    // GetKeyLastUsage never names a record that was not written.
+    assert.equal(services.keyUsage.known(cfg.defaultRegion, keyId), undefined);
     // An error answer acknowledges nothing: it stays what it was.
     const missing = await handler(encryptEvent('00000000-0000-4000-8000-000000000000', 'unwritten-error'), context);
     assert.equal(missing.statusCode, 400, missing.body);
@@ -108,6 +133,7 @@ describe('a request whose audit record cannot be written is not acknowledged', (
       ['written'],
       'the next invocation writes its own record (the failed one is not retried into a later batch)',
     );
+    assert.equal(services.keyUsage.known(cfg.defaultRegion, keyId)?.eventId, written[0]!.eventID);
   });
 
   it('in Lambda: while the records cannot be put, a request that would change something does not run', async () => {
@@ -126,7 +152,8 @@ describe('a request whose audit record cannot be written is not acknowledged', (
     const keyId = (await createKey({ Description: 'audit unwritable, local' })).KeyId!;
     const dataDir = join(dir, 'local');
     const cfg = config(dataDir);
-    const handler = createApiHandler(cfg, createServices(cfg, { sinks: fileSinks(dataDir) }), { flush: 'timer', timeoutEarly: false });
+    const services = createServices(cfg, { sinks: fileSinks(dataDir) });
+    const handler = createApiHandler(cfg, services, { flush: 'timer', timeoutEarly: false });
     // The day files cannot be opened (a directory in their place), today's and tomorrow's (a run at midnight).
     const day = (offset: number) => new Date(Date.now() + offset).toISOString().slice(0, 10);
     const blocked = [day(0), day(86_400_000)].map((name) => join(dataDir, 'audit', `${name}.jsonl`));
@@ -134,6 +161,7 @@ describe('a request whose audit record cannot be written is not acknowledged', (
 
     const refused = await Promise.all([1, 2, 3].map((i) => handler(encryptEvent(keyId, `unwritten-${i}`), context)));
     for (const response of refused) assertInternalError(response);
+    assert.equal(services.keyUsage.known(cfg.defaultRegion, keyId), undefined, 'GetKeyLastUsage never names a record that was not written');
     const missing = await handler(encryptEvent('00000000-0000-4000-8000-000000000000', 'unwritten-error'), context);
     assert.equal(missing.statusCode, 400, missing.body);
     assert.equal(errorType(missing.body), 'NotFoundException');
@@ -146,6 +174,7 @@ describe('a request whose audit record cannot be written is not acknowledged', (
       .flatMap((path) => readFileSync(path, 'utf8').trim().split('\n'))
       .map((line) => (JSON.parse(line) as AuditRecord).requestID);
     assert.deepEqual(ids, ['written']);
+    assert.equal(services.keyUsage.known(cfg.defaultRegion, keyId)?.requestId, 'written');
   });
 
   it('locally: while the day file cannot be written, a request that would change something does not run', async () => {

@@ -56,3 +56,18 @@ test('KMS errors keep their type and message; unexpected errors become a bare KM
   assert.ok(!internal.body.includes('hunter2'), 'internal details never reach the caller');
   assert.equal(internalErrors.length, 1);
 });
+
+test('a success whose onComplete promise rejects is answered KMSInternalException and told to onUnacknowledged; an error answer stays', async () => {
+  const unacknowledged: Array<string | undefined> = [];
+  const unwritable: DispatchHooks<object> = {
+    ...hooks,
+    onComplete: () => Promise.reject(new Error('the audit record could not be written')),
+    onUnacknowledged: (operation) => unacknowledged.push(operation),
+  };
+  const success = await dispatch({ target: 'TrentService.GenerateRandom', body: '{"NumberOfBytes":2}', region: 'us-east-1', caller, requestId: 'r' }, unwritable);
+  assert.equal(success.statusCode, 500);
+  assert.deepEqual(JSON.parse(success.body), { __type: 'KMSInternalException', message: 'An internal error occurred.' });
+  const notFound = await dispatch({ target: 'TrentService.DescribeKey', body: '{"KeyId":"k"}', region: 'us-east-1', caller, requestId: 'r' }, unwritable);
+  assert.equal(JSON.parse(notFound.body).__type, 'NotFoundException');
+  assert.deepEqual(unacknowledged, ['GenerateRandom']);
+});
