@@ -11,8 +11,11 @@ export interface Row {
   label: string;
   /** Answers per second (2xx only); 0 when the run failed before any. */
   rps: number;
+  /** Latency percentiles (ms): the medians of the rounds' own. */
   p50: number;
   p99: number;
+  /** Details: the p99 of every round's latencies together (a noisy slice's tail weighs on it in full). */
+  p99Pooled?: number;
   /** Why the run does not count (non-2xx answers, errors, a failed probe); undefined when it does. */
   failure?: string;
   /** A baseline: compared against, never judged. */
@@ -114,7 +117,7 @@ export function summaryLegend(rows: readonly Row[], goals: readonly Goal[]): str
   if (rows.some((r) => r.nodeOps)) lines.push('ratio "node": of node:crypto doing the same operation in this process (no target)');
   if (rows.some((r) => r.interleaved)) {
     lines.push('Judged rows and their bases ran round-robin in the same short slices (a change of the machine\'s');
-    lines.push('speed weighs on all alike; req/s is the median of the rounds); a verdict\'s ratio is the ratio of their req/s cells.');
+    lines.push('speed weighs on all alike; req/s, p50 and p99 are the medians of the rounds\'); a verdict\'s ratio is the ratio of their req/s cells.');
   }
   return lines;
 }
@@ -125,6 +128,7 @@ export function detailTable(rows: readonly Row[]): string[] {
     row.label,
     row.interleaved ? 'round-robin' : 'alone',
     fixed(row.cpuUsPerRequest, 0),
+    fixed(row.p99Pooled, 2),
     String(row.total ?? 0),
     String(row.non2xx ?? 0),
     String(row.errors ?? 0),
@@ -132,7 +136,7 @@ export function detailTable(rows: readonly Row[]): string[] {
     row.nodeOps ? String(Math.round(row.nodeOps)) : '-',
     row.nodeOps && row.rps > 0 ? fixed(1e6 / row.rps - 1e6 / row.nodeOps, 1) : '-',
   ]);
-  return table(['operation', 'measured', 'CPU us/req', 'answers', 'non-2xx', 'errors', 'log lines', 'node ops/s', 'overhead us/op'], body);
+  return table(['operation', 'measured', 'CPU us/req', 'p99 pooled ms', 'answers', 'non-2xx', 'errors', 'log lines', 'node ops/s', 'overhead us/op'], body);
 }
 
 export function table(header: readonly string[], body: readonly (readonly string[])[]): string[] {
