@@ -17,7 +17,8 @@ import type { OperationContext } from './context/operation-context.js';
 import { type CredentialStore, type KeyStore, type KeyUsage, type PeerKeys } from './store/ports.js';
 import { DynamoKeyUsageStore } from './store/dynamo-key-usage-store.js';
 import { KeyUsageRecorder, newestUse } from './keys/key-usage.js';
-import { noMetrics, type MetricsRecorder, type Sinks } from './core/sinks.js';
+import { noMetrics, type AuditRecord, type MetricsRecorder, type Sinks } from './core/sinks.js';
+import { outboxAudit } from './store/outbox.js';
 import type { Clock, Random } from './core/environment.js';
 import type { RequestScope } from './core/caller.js';
 import { CachedKeyStore } from './store/cached-key-store.js';
@@ -53,6 +54,11 @@ export interface Services {
   /** A job run's context in `region`, acting as of `now`. */
   jobContext(region: string, now: Date, log?: JobContext['log']): JobContext;
   sinks: Sinks;
+  /**
+   * Keeps API audit records the audit sink could not take in the home region's outbox (durable there);
+   * that region's jobs deliver them to the sink once it takes them again.
+   */
+  keepAuditRecords(records: AuditRecord[]): Promise<void>;
   /** Each key's last cryptographic use: the API records it, GetKeyLastUsage reads it. */
   keyUsage: KeyUsageRecorder;
   /**
@@ -220,6 +226,7 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
 
   return {
     sinks,
+    keepAuditRecords: (records) => storesFor(config.defaultRegion).jobs.putOutbox(records.map(outboxAudit)),
     keyUsage,
     cacheReads,
     forgetCaches: async () => {

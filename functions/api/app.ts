@@ -23,7 +23,7 @@ import {
   publishMetricsEvery,
 } from '../../shared/observability.js';
 import type { OperationContext } from '../../shared/context/operation-context.js';
-import { noMetrics } from '../../shared/core/sinks.js';
+import { noMetrics, type AuditRecord } from '../../shared/core/sinks.js';
 import { model } from '../../shared/model/model.js';
 import { dispatch, operationNameOf, type DispatchHooks } from '../../shared/protocol/dispatcher.js';
 import { DependencyTimeoutException, KMSInternalException, KmsError, errorBody } from '../../shared/errors.js';
@@ -51,6 +51,8 @@ export interface ApiHandlerOptions {
   flush?: 'invocation' | 'timer';
   /** Default 20 ms. */
   auditFlushMs?: number;
+  /** Where audit records go that the audit sink cannot take; default: the home region's outbox (Services.keepAuditRecords). */
+  auditFallback?: (records: AuditRecord[]) => Promise<void>;
   /** Default 60 s. */
   metricsIntervalMs?: number;
   /**
@@ -83,6 +85,7 @@ export function createApiHandler(config: Config, services: Services = createServ
     mode: flush,
     flushAfterMs: options.auditFlushMs,
     onError: onAuditError,
+    fallback: options.auditFallback ?? ((records) => services.keepAuditRecords(records)),
     onRecorded: (eventId, done) => recordKeyUsage(services.keyUsage, eventId, done),
   });
   if (flush === 'timer' && localMetricsEnabled()) publishMetricsEvery(aggregator, metrics, options.metricsIntervalMs ?? 60_000);

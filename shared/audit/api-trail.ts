@@ -3,9 +3,14 @@
  * the file sink takes each record as it comes and the answer waits until it is written (group commit);
  * in Lambda records are batched and written at the end of the invocation (`flushMiddleware`), before
  * the response leaves.
+ *
+ * Records the sink cannot take (CloudWatch Logs failing or throttling, a full disk) go to the fallback
+ * instead, the region's transactional outbox, from which the jobs deliver them once the sink takes
+ * them again: durable there too, so their requests are answered as usual. Only a record neither takes
+ * leaves its request unacknowledged.
  */
 import type { MiddlewareObj, Request } from '@middy/core';
-import type { AuditSink } from '../core/sinks.js';
+import type { AuditRecord, AuditSink } from '../core/sinks.js';
 import { apiCallRecordOf, type CompletedCall } from './api-record.js';
 import { AuditBuffer, isStreamingAuditSink } from './buffer.js';
 
@@ -20,7 +25,7 @@ export interface ApiAuditTrail {
    * cannot be written, `unwritten` is given the invocation to answer: a success must not be acknowledged.
    */
   flushMiddleware(unwritten: (request: Request) => void): MiddlewareObj;
-  /** Whether the last write of records failed (until one succeeds). */
+  /** Whether the last records could not be made durable, by the sink or the fallback (until some are). */
   failing(): boolean;
 }
 
@@ -31,6 +36,11 @@ export interface ApiAuditOptions {
   /** A record that could not be built or written: say so (an unwritten one also fails its request). */
   onError(error: unknown, records: number): void;
   /**
+   * Keeps records the sink could not take (in the region's outbox), resolving once they are durable
+   * there. Without it, a record the sink could not take fails its request.
+   */
+  fallback?(records: AuditRecord[]): Promise<void>;
+  /**
    * Each record once it is written, with its request (GetKeyLastUsage names the record of a key's last
    * use, so it must name only records that exist); never for a record that could not be written.
    */
@@ -39,7 +49,37 @@ export interface ApiAuditOptions {
 
 export function apiAuditTrail(sink: AuditSink, options: ApiAuditOptions): ApiAuditTrail {
   const streaming = options.mode === 'timer' && isStreamingAuditSink(sink) ? sink : undefined;
-  const buffer = streaming ? undefined : new AuditBuffer(sink, { flushAfterMs: options.mode === 'timer' ? (options.flushAfterMs ?? 20) : undefined, onError: options.onError });
+  const fallback = options.fallback;
+  const buffer = streaming
+    ? undefined
+    : new AuditBuffer(fallback ? { write: (records) => sink.write(records).catch((error: unknown) => keepElsewhere(error, records)) } : sink, {
+        flushAfterMs: options.mode === 'timer' ? (options.flushAfterMs ?? 20) : undefined,
+        onError: options.onError,
+      });
+  /** Whether the fallback's last write failed (streaming: the sink says whether its own did). */
+  let fallbackFailed = false;
+
+  /** Records the sink refused, to the fallback: its failure is the write's. */
+  const keepElsewhere = async (error: unknown, records: AuditRecord[]) => {
+    options.onError(error, records.length);
+    try {
+      await fallback!(records);
+      fallbackFailed = false;
+    } catch (fallbackError) {
+      fallbackFailed = true;
+      throw fallbackError;
+    }
+  };
+  /** A streamed record its group commit could not write (the sink reported the group's failure once). */
+  const streamElsewhere = (record: AuditRecord, error: unknown) =>
+    fallback!([record]).then(
+      () => void (fallbackFailed = false),
+      (fallbackError: unknown) => {
+        fallbackFailed = true;
+        options.onError(fallbackError, 1);
+        throw error;
+      },
+    );
   return {
     record(done) {
       let record: ReturnType<typeof apiCallRecordOf>;
@@ -60,11 +100,15 @@ export function apiAuditTrail(sink: AuditSink, options: ApiAuditOptions): ApiAud
             // Bookkeeping (a key's last use) never fails the request whose record is written.
           }
         });
-      // Locally the answer waits for the record to be in its file: it survives a crash.
-      if (streaming) return recorded ? streaming.append(record).then(recorded) : streaming.append(record);
+      // Locally the answer waits for the record to be in its file (or the outbox): it survives a crash.
+      if (streaming) {
+        const written = streaming.append(record);
+        if (fallback) return written.then(recorded, (error: unknown) => streamElsewhere(record, error).then(recorded));
+        return recorded ? written.then(recorded) : written;
+      }
       buffer!.add(record, recorded);
     },
-    failing: () => (streaming ? streaming.failing : buffer!.failing),
+    failing: () => (streaming ? streaming.failing && (!fallback || fallbackFailed) : buffer!.failing),
     flushMiddleware(unwritten) {
       const flush = () => (streaming ? streaming.flush() : buffer!.flush());
       return {

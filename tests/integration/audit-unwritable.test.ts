@@ -1,10 +1,11 @@
 /**
- * A request is acknowledged only once its audit record is durable: when the record cannot be written
- * (the local day file, CloudWatch Logs in Lambda), the caller gets KMSInternalException, not a success
- * whose record is lost; an error answer stays what it was. While the trail keeps failing, a request that
- * would change something is refused before it runs (so an SDK's retries do not repeat an unrecorded
- * change), until a record is written again. The API handler is driven as Lambda and the local runtime
- * drive it.
+ * A request is acknowledged only once its audit record is durable. A record the audit sink cannot take
+ * (the local day file, CloudWatch Logs in Lambda) goes to the region's outbox, and the request is
+ * answered as usual; the jobs deliver the record once the sink takes it again. When the outbox cannot
+ * take it either, the caller gets KMSInternalException, not a success whose record is lost; an error
+ * answer stays what it was. While neither can be written, a request that would change something is
+ * refused before it runs (so an SDK's retries do not repeat an unrecorded change), until a record is
+ * written again. The API handler is driven as Lambda and the local runtime drive it.
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -17,6 +18,7 @@ import { fileSinks } from '../../shared/adapters/file-sinks.js';
 import { loadConfig } from '../../shared/config.js';
 import type { AuditRecord, AuditSink } from '../../shared/core/sinks.js';
 import { createServices } from '../../shared/services.js';
+import { deliverNow } from '../../shared/store/outbox.js';
 import { ACCOUNT, createKey } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kms-audit-unwritable-'));
@@ -44,6 +46,9 @@ function kmsEvent(operation: string, input: object, requestId: string, account =
     requestContext: { requestId, identity: { accountId: account, sourceIp: '127.0.0.1' } },
   } as unknown as APIGatewayProxyEvent;
 }
+
+/** The outbox fails too: nothing can keep a record the sink refused. */
+const noOutbox = { auditFallback: async () => Promise.reject(new Error('the outbox is unavailable')) };
 
 const encryptEvent = (keyId: string, requestId: string) => kmsEvent('Encrypt', { KeyId: keyId, Plaintext: Buffer.from('audited').toString('base64') }, requestId);
 const context = { awsRequestId: 'lambda-request', getRemainingTimeInMillis: () => 10_000 } as unknown as Context;
@@ -94,8 +99,87 @@ async function createKeysAcrossAnOutage(handler: ApiHandler, account: string, fa
   assert.equal((JSON.parse(listed.body) as { Keys: unknown[] }).Keys.length, 2, 'the first CreateKey and the last one made a key');
 }
 
+/** The outbox entries of the audit records of these requests (by request id) in the home region's outbox. */
+async function keptRecords(services: ReturnType<typeof createServices>, region: string, requestIds: string[]) {
+  const entries = await services.jobContext(region, new Date()).jobStore.listOutbox(100_000);
+  return entries.filter((entry) => entry.kind === 'audit' && requestIds.includes(String(entry.body.requestID)));
+}
+
+/** The outbox entry of an audit record, if it is in the home region's outbox. */
+async function outboxEntryOf(services: ReturnType<typeof createServices>, region: string, eventId: string) {
+  const entries = await services.jobContext(region, new Date()).jobStore.listOutbox(100_000);
+  return entries.find((entry) => entry.id === `audit#${eventId}`);
+}
+
+describe('a record the audit sink cannot take is kept in the outbox, and its request answered', () => {
+  it('in Lambda: CloudWatch Logs failing, the record goes to the outbox; a job run delivers it once the log takes it', async () => {
+    const keyId = (await createKey({ Description: 'audit kept in the outbox, lambda' })).KeyId!;
+    const written: AuditRecord[] = [];
+    let failing = true;
+    const audit: AuditSink = {
+      write: async (records) => {
+        if (failing) throw new Error('CloudWatch Logs is throttling');
+        written.push(...records);
+      },
+    };
+    const cfg = config(join(dir, 'lambda-kept'));
+    const services = createServices(cfg, { sinks: { ...fileSinks(join(dir, 'lambda-kept')), audit } });
+    const handler = createApiHandler(cfg, services, { flush: 'invocation' });
+
+    const { result: answered, metrics } = await withMetrics(() => handler(encryptEvent(keyId, 'kept'), context));
+    assert.equal(answered.statusCode, 200, answered.body);
+    assert.equal(written.length, 0);
+    assert.ok(metrics.some((m) => m.AuditWriteError === 1 && m.InternalError === undefined), JSON.stringify(metrics));
+    const used = services.keyUsage.known(cfg.defaultRegion, keyId);
+    assert.equal(used?.requestId, 'kept', 'a kept record is a written one');
+    const entry = await outboxEntryOf(services, cfg.defaultRegion, used!.eventId);
+    assert.ok(entry, 'the record is in the outbox');
+    assert.equal((entry.body as unknown as AuditRecord).requestID, 'kept');
+
+    // Still failing, a request that changes something runs: its record is kept too.
+    const created = await handler(kmsEvent('CreateKey', { Description: 'while the log fails' }, 'lambda-created-meanwhile'), context);
+    assert.equal(created.statusCode, 200, created.body);
+    const kept = await keptRecords(services, cfg.defaultRegion, ['kept', 'lambda-created-meanwhile']);
+    assert.equal(kept.length, 2);
+
+    failing = false;
+    await deliverNow(services.jobContext(cfg.defaultRegion, new Date()).jobStore, services.sinks, kept);
+    assert.deepEqual(written.map((record) => record.requestID).sort(), ['kept', 'lambda-created-meanwhile']);
+    assert.ok(written.some((record) => record.eventID === used!.eventId));
+    assert.equal(await outboxEntryOf(services, cfg.defaultRegion, used!.eventId), undefined, 'delivered, so removed');
+  });
+
+  it('locally: the day file unwritable, the records go to the outbox; a job run delivers them once it is writable', async () => {
+    const keyId = (await createKey({ Description: 'audit kept in the outbox, local' })).KeyId!;
+    const dataDir = join(dir, 'local-kept');
+    const cfg = config(dataDir);
+    const services = createServices(cfg, { sinks: fileSinks(dataDir) });
+    const handler = createApiHandler(cfg, services, { flush: 'timer', timeoutEarly: false });
+    const day = (offset: number) => new Date(Date.now() + offset).toISOString().slice(0, 10);
+    const blocked = [day(0), day(86_400_000)].map((name) => join(dataDir, 'audit', `${name}.jsonl`));
+    for (const path of blocked) mkdirSync(path, { recursive: true });
+
+    const answered = await Promise.all([1, 2, 3].map((i) => handler(encryptEvent(keyId, `kept-${i}`), context)));
+    for (const response of answered) assert.equal(response.statusCode, 200, response.body);
+    // A change is not refused while its record can be kept.
+    const created = await handler(kmsEvent('CreateKey', { Description: 'while the file fails' }, 'local-created-meanwhile'), context);
+    assert.equal(created.statusCode, 200, created.body);
+    const entries = await keptRecords(services, cfg.defaultRegion, ['kept-1', 'kept-2', 'kept-3', 'local-created-meanwhile']);
+    assert.equal(entries.length, 4, 'every record is in the outbox');
+
+    for (const path of blocked) rmSync(path, { recursive: true });
+    await deliverNow(services.jobContext(cfg.defaultRegion, new Date()).jobStore, services.sinks, entries);
+    const ids = blocked
+      .filter((path) => existsSync(path))
+      .flatMap((path) => readFileSync(path, 'utf8').trim().split('\n'))
+      .map((line) => (JSON.parse(line) as AuditRecord).requestID)
+      .sort();
+    assert.deepEqual(ids, ['kept-1', 'kept-2', 'kept-3', 'local-created-meanwhile']);
+  });
+});
+
 describe('a request whose audit record cannot be written is not acknowledged', () => {
-  it('in Lambda: the invocation answers KMSInternalException when its records cannot be put', async () => {
+  it('in Lambda: the invocation answers KMSInternalException when its records can be put neither in the log nor the outbox', async () => {
     const keyId = (await createKey({ Description: 'audit unwritable, lambda' })).KeyId!;
     const written: AuditRecord[] = [];
     let failing = true;
@@ -107,7 +191,7 @@ describe('a request whose audit record cannot be written is not acknowledged', (
     };
     const cfg = config(join(dir, 'lambda'));
     const services = createServices(cfg, { sinks: { ...fileSinks(join(dir, 'lambda')), audit } });
-    const handler = createApiHandler(cfg, services, { flush: 'invocation' });
+    const handler = createApiHandler(cfg, services, { flush: 'invocation', ...noOutbox });
 
     const { result: refused, metrics } = await withMetrics(() => handler(encryptEvent(keyId, 'unwritten'), context));
     assertInternalError(refused);
@@ -117,7 +201,7 @@ describe('a request whose audit record cannot be written is not acknowledged', (
     // Counted as what it was answered, in this invocation's metrics: an error of Encrypt and an internal error.
     const encrypt = metrics.find((m) => m.Operation === 'Encrypt');
     assert.deepEqual([encrypt?.Requests, encrypt?.Errors], [1, 1]);
-    assert.ok(metrics.some((m) => m.InternalError === 1 && m.AuditWriteError === 1), JSON.stringify(metrics));
+    assert.ok(metrics.some((m) => m.InternalError === 1 && m.AuditWriteError === 2), JSON.stringify(metrics)); // the log's and the outbox's
     // GetKeyLastUsage never names a record that was not written.
     assert.equal(services.keyUsage.known(cfg.defaultRegion, keyId), undefined);
     // An error answer acknowledges nothing: it stays what it was.
@@ -136,7 +220,7 @@ describe('a request whose audit record cannot be written is not acknowledged', (
     assert.equal(services.keyUsage.known(cfg.defaultRegion, keyId)?.eventId, written[0]!.eventID);
   });
 
-  it('in Lambda: while the records cannot be put, a request that would change something does not run', async () => {
+  it('in Lambda: while the records can be put neither in the log nor the outbox, a request that would change something does not run', async () => {
     const audit: AuditSink & { failing: boolean } = {
       failing: false,
       write: async () => {
@@ -144,16 +228,16 @@ describe('a request whose audit record cannot be written is not acknowledged', (
       },
     };
     const cfg = config(join(dir, 'lambda-outage'));
-    const handler = createApiHandler(cfg, createServices(cfg, { sinks: { ...fileSinks(join(dir, 'lambda-outage')), audit } }), { flush: 'invocation' });
+    const handler = createApiHandler(cfg, createServices(cfg, { sinks: { ...fileSinks(join(dir, 'lambda-outage')), audit } }), { flush: 'invocation', ...noOutbox });
     await createKeysAcrossAnOutage(handler, '444455556661', (on) => (audit.failing = on));
   });
 
-  it('locally: the requests of a group commit that cannot be written answer KMSInternalException', async () => {
+  it('locally: the requests of a group commit that can be written neither to the file nor the outbox answer KMSInternalException', async () => {
     const keyId = (await createKey({ Description: 'audit unwritable, local' })).KeyId!;
     const dataDir = join(dir, 'local');
     const cfg = config(dataDir);
     const services = createServices(cfg, { sinks: fileSinks(dataDir) });
-    const handler = createApiHandler(cfg, services, { flush: 'timer', timeoutEarly: false });
+    const handler = createApiHandler(cfg, services, { flush: 'timer', timeoutEarly: false, ...noOutbox });
     // The day files cannot be opened (a directory in their place), today's and tomorrow's (a run at midnight).
     const day = (offset: number) => new Date(Date.now() + offset).toISOString().slice(0, 10);
     const blocked = [day(0), day(86_400_000)].map((name) => join(dataDir, 'audit', `${name}.jsonl`));
@@ -177,10 +261,10 @@ describe('a request whose audit record cannot be written is not acknowledged', (
     assert.equal(services.keyUsage.known(cfg.defaultRegion, keyId)?.requestId, 'written');
   });
 
-  it('locally: while the day file cannot be written, a request that would change something does not run', async () => {
+  it('locally: while neither the day file nor the outbox can be written, a request that would change something does not run', async () => {
     const dataDir = join(dir, 'local-outage');
     const cfg = config(dataDir);
-    const handler = createApiHandler(cfg, createServices(cfg, { sinks: fileSinks(dataDir) }), { flush: 'timer', timeoutEarly: false });
+    const handler = createApiHandler(cfg, createServices(cfg, { sinks: fileSinks(dataDir) }), { flush: 'timer', timeoutEarly: false, ...noOutbox });
     const day = (offset: number) => new Date(Date.now() + offset).toISOString().slice(0, 10);
     const blocked = [day(0), day(86_400_000)].map((name) => join(dataDir, 'audit', `${name}.jsonl`));
     await createKeysAcrossAnOutage(handler, '444455556662', (on) => {
