@@ -7,8 +7,7 @@
  *   <dataDir>/notifications.jsonl         alarm and warning notifications (SNS in AWS)
  *   <dataDir>/audit/<YYYY-MM-DD>.jsonl    CloudTrail-format records, by the day of their eventTime (UTC)
  */
-import { appendFileSync, closeSync, fstatSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
-import { appendFile } from 'node:fs/promises';
+import { appendFileSync, closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeAuditLine } from '../audit/api-record.js';
 import { LineWriter } from '../audit/line-writer.js';
@@ -89,8 +88,8 @@ export class FileNotifier implements Notifier {
 
 /**
  * Audit records by day (UTC day of eventTime); service events (deterministic ids) are deduplicated like
- * events. Each write is one appendFile per day file, chained so batches land in order; `write` resolves
- * once the records are on disk (the outbox removes its entries after that).
+ * events. Each write is one append per day file, chained so batches land in order; `write` resolves
+ * once the records are in the file (the outbox removes its entries after that).
  *
  * The API's records are a group commit (`append`): a request's record is encoded into the day's buffer
  * at once, the buffer goes to the file when the event loop next turns (with every record that arrived
@@ -120,7 +119,7 @@ export class FileAuditSink implements AuditSink, StreamingAuditSink {
   private exitHook = false;
   private lastFailed = false;
   /** The day file group commits go to, open (appendToOpen). */
-  private opened: { day: string; fd: number } | undefined;
+  private opened: { day: string; fd: number; endedAt: number } | undefined;
   private readonly flushScheduled = () => {
     this.scheduled = false;
     this.flushCurrent();
@@ -144,7 +143,7 @@ export class FileAuditSink implements AuditSink, StreamingAuditSink {
         ids.add(record.eventID);
         return true;
       });
-      for (const [day, bytes] of this.linesByDay(fresh)) await appendFile(this.dayFile(day), bytes);
+      for (const [day, bytes] of this.linesByDay(fresh)) this.appendToOpen(day, bytes);
       // The dedup mark follows the record, never precedes it: a crash in between writes the record
       // twice on redelivery (the outbox keeps it), never loses it.
       this.serviceEvents.append(fresh.filter((record) => record.eventType === 'AwsServiceEvent').map((record) => ({ id: record.eventID })));
@@ -216,12 +215,25 @@ export class FileAuditSink implements AuditSink, StreamingAuditSink {
    * whole at the end, also beside other processes appending to the same file (the local API workers).
    * A file removed meanwhile (by hand, or the retention job's compression of a closed day) is opened
    * again by its name: records written to an unlinked file would be acknowledged and found nowhere.
+   * A write that failed part of the way (a full disk), here or in another process, left a line without
+   * its end: it is ended first, or the next record would join it and be unreadable.
    */
   private appendToOpen(day: string, bytes: Buffer): void {
-    if (this.opened !== undefined && (this.opened.day !== day || !linked(this.opened.fd))) this.closeOpened();
-    this.opened ??= { day, fd: openSync(this.dayFile(day), 'a') };
+    if (this.opened !== undefined && this.opened.day !== day) this.closeOpened();
+    let size = this.opened === undefined ? undefined : linkedSize(this.opened.fd);
+    if (size === undefined) {
+      this.closeOpened();
+      const fd = openSync(this.dayFile(day), 'a+'); // read too: its last byte (endsLine)
+      this.opened = { day, fd, endedAt: -1 };
+      size = fstatSync(fd).size;
+    }
+    const opened = this.opened!;
+    const fd = opened.fd;
     try {
-      for (let at = 0; at < bytes.length; ) at += writeSync(this.opened.fd, bytes, at);
+      // (Not read when the file is as this sink's last write left it: ending with its newline.)
+      if (size > 0 && size !== opened.endedAt && !endsLine(fd, size)) size += writeSync(fd, NEWLINE);
+      for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at);
+      opened.endedAt = size + bytes.length;
     } catch (error) {
       // The next group opens the file again (it may have been removed or replaced meanwhile).
       this.closeOpened();
@@ -266,13 +278,22 @@ export class FileAuditSink implements AuditSink, StreamingAuditSink {
   }
 }
 
-/** Whether an open file still has a name (fstat's link count); a descriptor that cannot say is not kept. */
-function linked(fd: number): boolean {
+/** An open file's size while it still has a name (fstat's link count); undefined when it has none, or cannot say. */
+function linkedSize(fd: number): number | undefined {
   try {
-    return fstatSync(fd).nlink > 0;
+    const stats = fstatSync(fd);
+    return stats.nlink > 0 ? stats.size : undefined;
   } catch {
-    return false;
+    return undefined;
   }
+}
+
+const NEWLINE = Buffer.from('\n');
+const lastByte = Buffer.alloc(1);
+
+/** Whether a file of `size` bytes ends with a newline (its last line is whole). */
+function endsLine(fd: number, size: number): boolean {
+  return readSync(fd, lastByte, 0, 1, size - 1) === 1 && lastByte[0] === 0x0a;
 }
 
 interface Deferred {

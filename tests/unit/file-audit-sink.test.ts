@@ -1,7 +1,7 @@
 /** The local audit sink (shared/adapters/file-sinks.ts): a record is never marked delivered before it is written. */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileAuditSink } from '../../shared/adapters/file-sinks.js';
@@ -69,4 +69,27 @@ test('a day file removed while the service runs is made again by the next group,
   rmSync(dayFile); // the descriptor kept open now names an unlinked file
   await sink.append(record('after'));
   assert.deepEqual(readFileSync(dayFile, 'utf8').trim().split('\n').map((line) => JSON.parse(line).eventID), ['after']);
+});
+
+test('a line left without its end (a write that failed part of the way, maybe in another process) is ended before the next record', async () => {
+  const dataDir = freshDataDir();
+  const sink = new FileAuditSink(dataDir);
+  const record = (eventID: string) => ({ eventID, eventTime: '2026-12-04T10:00:00Z', eventName: 'Encrypt', eventType: 'AwsApiCall' });
+  const dayFile = join(dataDir, 'audit', '2026-12-04.jsonl');
+  await sink.append(record('before'));
+  appendFileSync(dayFile, '{"eventID":"torn","eventTi');
+  await sink.append(record('after'));
+  await sink.write([record('delivered')]);
+  appendFileSync(dayFile, '{"eventID":"torn again');
+  await sink.write([record('delivered after')]);
+  const readable = readFileSync(dayFile, 'utf8')
+    .split('\n')
+    .flatMap((line) => {
+      try {
+        return [JSON.parse(line).eventID as string];
+      } catch {
+        return [];
+      }
+    });
+  assert.deepEqual(readable, ['before', 'after', 'delivered', 'delivered after']);
 });
