@@ -7,7 +7,7 @@
  *   <dataDir>/notifications.jsonl         alarm and warning notifications (SNS in AWS)
  *   <dataDir>/audit/<YYYY-MM-DD>.jsonl    CloudTrail-format records, by the day of their eventTime (UTC)
  */
-import { appendFileSync, closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeAuditLine } from '../audit/api-record.js';
 import { LineWriter } from '../audit/line-writer.js';
@@ -35,7 +35,7 @@ class DedupingJsonLines<T extends { id: string }> {
     const fresh = items.filter((item) => !this.seen!.has(item.id));
     if (fresh.length === 0) return fresh;
     // Synchronous: a job's delivery is rare, and a record must be on disk before its outbox entry goes.
-    appendFileSync(this.path, fresh.map((item) => JSON.stringify(item) + '\n').join(''));
+    appendLines(this.path, Buffer.from(fresh.map((item) => JSON.stringify(item) + '\n').join('')));
     for (const item of fresh) this.seen.add(item.id);
     return fresh;
   }
@@ -285,6 +285,18 @@ function linkedSize(fd: number): number | undefined {
     return stats.nlink > 0 ? stats.size : undefined;
   } catch {
     return undefined;
+  }
+}
+
+/** Appends whole lines to a file (made if missing), ending a line a failed write left without its end first. */
+function appendLines(path: string, lines: Buffer): void {
+  const fd = openSync(path, 'a+');
+  try {
+    const size = fstatSync(fd).size;
+    if (size > 0 && !endsLine(fd, size)) writeSync(fd, NEWLINE);
+    for (let at = 0; at < lines.length; ) at += writeSync(fd, lines, at);
+  } finally {
+    closeSync(fd);
   }
 }
 

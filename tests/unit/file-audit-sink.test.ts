@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FileAuditSink } from '../../shared/adapters/file-sinks.js';
+import { eventLogPath, FileAuditSink, FileEventSink } from '../../shared/adapters/file-sinks.js';
+import type { KmsEvent } from '../../shared/core/sinks.js';
 
 const root = mkdtempSync(join(tmpdir(), 'kms-audit-sink-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -92,4 +93,18 @@ test('a line left without its end (a write that failed part of the way, maybe in
       }
     });
   assert.deepEqual(readable, ['before', 'after', 'delivered', 'delivered after']);
+});
+
+test('the event log, too, ends a line a failed write left without its end before the next event', async () => {
+  const dataDir = freshDataDir();
+  const sink = new FileEventSink(dataDir);
+  const event = (id: string) => ({ version: '0', id, 'detail-type': 'KMS CMK Rotation', source: 'aws.kms', detail: {} }) as unknown as KmsEvent;
+  await sink.publish([event('first')]);
+  appendFileSync(eventLogPath(dataDir), '{"id":"torn","ver');
+  await sink.publish([event('second')]);
+  const readable = readFileSync(eventLogPath(dataDir), 'utf8')
+    .split('\n')
+    .filter((line) => line.startsWith('{') && line.endsWith('}'))
+    .map((line) => JSON.parse(line).id);
+  assert.deepEqual(readable, ['first', 'second']);
 });
