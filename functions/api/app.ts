@@ -104,9 +104,10 @@ export function createApiHandler(config: Config, services: Services = createServ
       aggregator.count('InternalError');
     },
     classifyError: (error, operation) => dependencyFailure(error, operation),
-    // While the audit trail cannot be written, a request that would change something is refused before
-    // it runs: answered KMSInternalException after the fact, its change would stay unrecorded, and every
-    // SDK retry would make it again. Its own record, written like any other, tells when the trail is back.
+    // While audit records can be written neither to the trail nor to the outbox, a request that would
+    // change something is refused before it runs: answered KMSInternalException after the fact, its change
+    // would stay unrecorded, and every SDK retry would make it again. Its own record, written like any
+    // other, tells when either is back.
     admit: (operation) => {
       if (!audit.failing() || isReadOnly(operation)) return undefined;
       aggregator.count('InternalError');

@@ -56,19 +56,13 @@ export function apiAuditTrail(sink: AuditSink, options: ApiAuditOptions): ApiAud
         flushAfterMs: options.mode === 'timer' ? (options.flushAfterMs ?? 20) : undefined,
         onError: options.onError,
       });
-  /** Whether the fallback's last write failed (streaming: the sink says whether its own did). */
+  /** Streaming: whether the fallback's last write failed (the sink says whether its own did). */
   let fallbackFailed = false;
 
-  /** Records the sink refused, to the fallback: its failure is the write's. */
-  const keepElsewhere = async (error: unknown, records: AuditRecord[]) => {
+  /** Records the sink refused, to the fallback: its failure is the write's (the buffer's `failing`). */
+  const keepElsewhere = (error: unknown, records: AuditRecord[]) => {
     options.onError(error, records.length);
-    try {
-      await fallback!(records);
-      fallbackFailed = false;
-    } catch (fallbackError) {
-      fallbackFailed = true;
-      throw fallbackError;
-    }
+    return fallback!(records);
   };
   /** A streamed record its group commit could not write (the sink reported the group's failure once). */
   const streamElsewhere = (record: AuditRecord, error: unknown) =>

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { createApiHandler, type ApiHandler } from '../../functions/api/app.js';
+import { createApiHandler, type ApiHandler, type ApiHandlerOptions } from '../../functions/api/app.js';
 import { fileSinks } from '../../shared/adapters/file-sinks.js';
 import { loadConfig } from '../../shared/config.js';
 import type { AuditRecord, AuditSink } from '../../shared/core/sinks.js';
@@ -45,6 +45,26 @@ function kmsEvent(operation: string, input: object, requestId: string, account =
     isBase64Encoded: false,
     requestContext: { requestId, identity: { accountId: account, sourceIp: '127.0.0.1' } },
   } as unknown as APIGatewayProxyEvent;
+}
+
+/** A CloudWatch Logs stand-in: fails with `message` while `failing`, and keeps what it takes. */
+function failingLog(message: string) {
+  const written: AuditRecord[] = [];
+  const audit: AuditSink & { failing: boolean } = {
+    failing: true,
+    write: async (records) => {
+      if (audit.failing) throw new Error(message);
+      written.push(...records);
+    },
+  };
+  return { audit, written };
+}
+
+/** The API handler as Lambda runs it, its audit records put into `audit`, its data dir `name`. */
+function lambdaApi(name: string, audit: AuditSink, options: ApiHandlerOptions = {}) {
+  const cfg = config(join(dir, name));
+  const services = createServices(cfg, { sinks: { ...fileSinks(join(dir, name)), audit } });
+  return { cfg, services, handler: createApiHandler(cfg, services, { flush: 'invocation', ...options }) };
 }
 
 /** The outbox fails too: nothing can keep a record the sink refused. */
@@ -114,17 +134,8 @@ async function outboxEntryOf(services: ReturnType<typeof createServices>, region
 describe('a record the audit sink cannot take is kept in the outbox, and its request answered', () => {
   it('in Lambda: CloudWatch Logs failing, the record goes to the outbox; a job run delivers it once the log takes it', async () => {
     const keyId = (await createKey({ Description: 'audit kept in the outbox, lambda' })).KeyId!;
-    const written: AuditRecord[] = [];
-    let failing = true;
-    const audit: AuditSink = {
-      write: async (records) => {
-        if (failing) throw new Error('CloudWatch Logs is throttling');
-        written.push(...records);
-      },
-    };
-    const cfg = config(join(dir, 'lambda-kept'));
-    const services = createServices(cfg, { sinks: { ...fileSinks(join(dir, 'lambda-kept')), audit } });
-    const handler = createApiHandler(cfg, services, { flush: 'invocation' });
+    const { audit, written } = failingLog('CloudWatch Logs is throttling');
+    const { cfg, services, handler } = lambdaApi('lambda-kept', audit);
 
     const { result: answered, metrics } = await withMetrics(() => handler(encryptEvent(keyId, 'kept'), context));
     assert.equal(answered.statusCode, 200, answered.body);
@@ -142,7 +153,7 @@ describe('a record the audit sink cannot take is kept in the outbox, and its req
     const kept = await keptRecords(services, cfg.defaultRegion, ['kept', 'lambda-created-meanwhile']);
     assert.equal(kept.length, 2);
 
-    failing = false;
+    audit.failing = false;
     await deliverNow(services.jobContext(cfg.defaultRegion, new Date()).jobStore, services.sinks, kept);
     assert.deepEqual(written.map((record) => record.requestID).sort(), ['kept', 'lambda-created-meanwhile']);
     assert.ok(written.some((record) => record.eventID === used!.eventId));
@@ -181,17 +192,8 @@ describe('a record the audit sink cannot take is kept in the outbox, and its req
 describe('a request whose audit record cannot be written is not acknowledged', () => {
   it('in Lambda: the invocation answers KMSInternalException when its records can be put neither in the log nor the outbox', async () => {
     const keyId = (await createKey({ Description: 'audit unwritable, lambda' })).KeyId!;
-    const written: AuditRecord[] = [];
-    let failing = true;
-    const audit: AuditSink = {
-      write: async (records) => {
-        if (failing) throw new Error('CloudWatch Logs is unavailable');
-        written.push(...records);
-      },
-    };
-    const cfg = config(join(dir, 'lambda'));
-    const services = createServices(cfg, { sinks: { ...fileSinks(join(dir, 'lambda')), audit } });
-    const handler = createApiHandler(cfg, services, { flush: 'invocation', ...noOutbox });
+    const { audit, written } = failingLog('CloudWatch Logs is unavailable');
+    const { cfg, services, handler } = lambdaApi('lambda', audit, noOutbox);
 
     const { result: refused, metrics } = await withMetrics(() => handler(encryptEvent(keyId, 'unwritten'), context));
     assertInternalError(refused);
@@ -209,7 +211,7 @@ describe('a request whose audit record cannot be written is not acknowledged', (
     assert.equal(missing.statusCode, 400, missing.body);
     assert.equal(errorType(missing.body), 'NotFoundException');
 
-    failing = false;
+    audit.failing = false;
     const answered = await handler(encryptEvent(keyId, 'written'), context);
     assert.equal(answered.statusCode, 200, answered.body);
     assert.deepEqual(
@@ -221,14 +223,8 @@ describe('a request whose audit record cannot be written is not acknowledged', (
   });
 
   it('in Lambda: while the records can be put neither in the log nor the outbox, a request that would change something does not run', async () => {
-    const audit: AuditSink & { failing: boolean } = {
-      failing: false,
-      write: async () => {
-        if (audit.failing) throw new Error('CloudWatch Logs is unavailable');
-      },
-    };
-    const cfg = config(join(dir, 'lambda-outage'));
-    const handler = createApiHandler(cfg, createServices(cfg, { sinks: { ...fileSinks(join(dir, 'lambda-outage')), audit } }), { flush: 'invocation', ...noOutbox });
+    const { audit } = failingLog('CloudWatch Logs is unavailable');
+    const { handler } = lambdaApi('lambda-outage', audit, noOutbox);
     await createKeysAcrossAnOutage(handler, '444455556661', (on) => (audit.failing = on));
   });
 

@@ -11,6 +11,19 @@ const root = mkdtempSync(join(tmpdir(), 'kms-audit-sink-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 /** A data directory of the test's own. */
 const freshDataDir = () => mkdtempSync(join(root, 'data-'));
+/** An API call's record (the fields the sink reads), of 2026-12-04 unless told. */
+const apiRecord = (eventID: string, eventTime = '2026-12-04T10:00:00Z') => ({ eventID, eventTime, eventName: 'Encrypt', eventType: 'AwsApiCall' });
+/** The JSON lines of a file that parse (a torn line does not), each mapped by `pick`. */
+const readableLines = (path: string, pick: (item: Record<string, unknown>) => unknown) =>
+  readFileSync(path, 'utf8')
+    .split('\n')
+    .flatMap((line) => {
+      try {
+        return [pick(JSON.parse(line) as Record<string, unknown>)];
+      } catch {
+        return [];
+      }
+    });
 
 test('a job record whose write failed is written by the retry, not skipped as already delivered', async () => {
   const dataDir = freshDataDir();
@@ -45,18 +58,17 @@ test('a group commit that cannot be written is reported and rejects its records;
   const dataDir = freshDataDir();
   const errors: unknown[] = [];
   const sink = new FileAuditSink(dataDir, { onError: (error) => errors.push(error) });
-  const record = (eventID: string) => ({ eventID, eventTime: '2026-12-04T10:00:00Z', eventName: 'Encrypt', eventType: 'AwsApiCall' });
   const dayFile = join(dataDir, 'audit', '2026-12-04.jsonl');
-  await sink.append(record('first'));
+  await sink.append(apiRecord('first'));
   // The next day's file cannot be opened (a directory in its place).
   mkdirSync(join(dataDir, 'audit', '2026-12-05.jsonl'));
   // Both records of the group are refused: neither request may be acknowledged.
-  const group = [sink.append({ ...record('lost'), eventTime: '2026-12-05T00:00:00Z' }), sink.append({ ...record('lost too'), eventTime: '2026-12-05T00:00:00Z' })];
+  const group = [sink.append(apiRecord('lost', '2026-12-05T00:00:00Z')), sink.append(apiRecord('lost too', '2026-12-05T00:00:00Z'))];
   for (const refused of group) await assert.rejects(refused, { code: 'EISDIR' });
   assert.equal(errors.length, 1, 'the failed write is reported once');
   rmSync(join(dataDir, 'audit', '2026-12-05.jsonl'), { recursive: true });
-  await sink.append({ ...record('second'), eventTime: '2026-12-05T00:00:01Z' });
-  await sink.append(record('third'));
+  await sink.append(apiRecord('second', '2026-12-05T00:00:01Z'));
+  await sink.append(apiRecord('third'));
   assert.deepEqual(readFileSync(dayFile, 'utf8').trim().split('\n').map((line) => JSON.parse(line).eventID), ['first', 'third']);
   assert.deepEqual(readFileSync(join(dataDir, 'audit', '2026-12-05.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line).eventID), ['second']);
 });
@@ -64,35 +76,24 @@ test('a group commit that cannot be written is reported and rejects its records;
 test('a day file removed while the service runs is made again by the next group, not written unseen', async () => {
   const dataDir = freshDataDir();
   const sink = new FileAuditSink(dataDir);
-  const record = (eventID: string) => ({ eventID, eventTime: '2026-12-04T10:00:00Z', eventName: 'Encrypt', eventType: 'AwsApiCall' });
   const dayFile = join(dataDir, 'audit', '2026-12-04.jsonl');
-  await sink.append(record('before'));
+  await sink.append(apiRecord('before'));
   rmSync(dayFile); // the descriptor kept open now names an unlinked file
-  await sink.append(record('after'));
+  await sink.append(apiRecord('after'));
   assert.deepEqual(readFileSync(dayFile, 'utf8').trim().split('\n').map((line) => JSON.parse(line).eventID), ['after']);
 });
 
 test('a line left without its end (a write that failed part of the way, maybe in another process) is ended before the next record', async () => {
   const dataDir = freshDataDir();
   const sink = new FileAuditSink(dataDir);
-  const record = (eventID: string) => ({ eventID, eventTime: '2026-12-04T10:00:00Z', eventName: 'Encrypt', eventType: 'AwsApiCall' });
   const dayFile = join(dataDir, 'audit', '2026-12-04.jsonl');
-  await sink.append(record('before'));
+  await sink.append(apiRecord('before'));
   appendFileSync(dayFile, '{"eventID":"torn","eventTi');
-  await sink.append(record('after'));
-  await sink.write([record('delivered')]);
+  await sink.append(apiRecord('after'));
+  await sink.write([apiRecord('delivered')]);
   appendFileSync(dayFile, '{"eventID":"torn again');
-  await sink.write([record('delivered after')]);
-  const readable = readFileSync(dayFile, 'utf8')
-    .split('\n')
-    .flatMap((line) => {
-      try {
-        return [JSON.parse(line).eventID as string];
-      } catch {
-        return [];
-      }
-    });
-  assert.deepEqual(readable, ['before', 'after', 'delivered', 'delivered after']);
+  await sink.write([apiRecord('delivered after')]);
+  assert.deepEqual(readableLines(dayFile, (record) => record.eventID), ['before', 'after', 'delivered', 'delivered after']);
 });
 
 test('the event log, too, ends a line a failed write left without its end before the next event', async () => {
@@ -102,9 +103,5 @@ test('the event log, too, ends a line a failed write left without its end before
   await sink.publish([event('first')]);
   appendFileSync(eventLogPath(dataDir), '{"id":"torn","ver');
   await sink.publish([event('second')]);
-  const readable = readFileSync(eventLogPath(dataDir), 'utf8')
-    .split('\n')
-    .filter((line) => line.startsWith('{') && line.endsWith('}'))
-    .map((line) => JSON.parse(line).id);
-  assert.deepEqual(readable, ['first', 'second']);
+  assert.deepEqual(readableLines(eventLogPath(dataDir), (event) => event.id), ['first', 'second']);
 });
