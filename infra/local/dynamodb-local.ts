@@ -53,10 +53,27 @@ const OUTPUT_TAIL_CHARS = 4000;
 /** Pauses before the restarts of a DynamoDB Local that died (ms), one per attempt. */
 const RESTART_PAUSES_MS = [200, 1000, 2000, 4000, 8000];
 
+/** How many free ports a start tries when another server takes the one it picked (KMS_DYNAMODB_PORT=0). */
+const PICKED_PORT_ATTEMPTS = 3;
+
 export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise<DynamoDbLocal> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOn(options.port || (await freePort()), options);
+    } catch (error) {
+      // A free port picked here can be taken by another process (a service starting beside this one)
+      // before java binds it: pick another. A port the caller chose is theirs to mend.
+      if (options.port || !(error instanceof PortTakenError) || attempt >= PICKED_PORT_ATTEMPTS) throw error;
+    }
+  }
+}
+
+/** Something else answers on the port DynamoDB Local was to listen on. */
+export class PortTakenError extends Error {}
+
+async function startOn(port: number, options: DynamoDbLocalOptions): Promise<DynamoDbLocal> {
   const dbPath = resolve(options.dataDir, 'dynamodb'); // absolute: the package spawns java in its own cwd
   await mkdir(dbPath, { recursive: true });
-  const port = options.port || (await freePort());
   // DynamoDB Local listens on every interface, so the wildcard address is checked.
   await assertPortFree(port, undefined, `Port ${port} for DynamoDB Local is in use (a DynamoDB Local left over from an earlier run? set KMS_DYNAMODB_PORT)`);
 
@@ -183,16 +200,21 @@ interface Launched {
   startupMs: number;
 }
 
-/** DynamoDB Local is up once it answers any HTTP request (an unsigned POST gets a 400). */
-async function waitUntilAnswering(endpoint: string, timeoutMs: number, failure: () => string | undefined, tail: () => string) {
+/**
+ * DynamoDB Local is up once it answers an unsigned POST as DynamoDB does (a 400 MissingAuthenticationToken).
+ * Another answer is not yet java's, or another server's that took the port first: java then cannot bind
+ * it and exits, and the start fails with PortTakenError.
+ */
+export async function waitUntilAnswering(endpoint: string, timeoutMs: number, failure: () => string | undefined, tail: () => string) {
   const deadline = Date.now() + timeoutMs;
+  let foreign = false;
   for (;;) {
     const failed = failure();
-    if (failed) throw new Error(failed);
+    if (failed) throw foreign || /Address already in use|BindException|Failed to bind/.test(failed) ? new PortTakenError(`another server took ${endpoint}'s port: ${failed}`) : new Error(failed);
     try {
       const response = await fetch(endpoint, { method: 'POST', signal: AbortSignal.timeout(1000) });
-      await response.arrayBuffer();
-      return;
+      if ((await response.text()).includes('com.amazonaws.dynamodb')) return;
+      foreign = true;
     } catch {
       // not listening yet
     }
