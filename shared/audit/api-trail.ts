@@ -64,13 +64,16 @@ export function apiAuditTrail(sink: AuditSink, options: ApiAuditOptions): ApiAud
     options.onError(error, records.length);
     return fallback!(records);
   };
-  /** A streamed record its group commit could not write (the sink reported the group's failure once). */
+  /**
+   * A streamed record its group commit could not write (the sink reported the group's failure once).
+   * A failing fallback is reported when it starts failing, not for every record of every group after.
+   */
   const streamElsewhere = (record: AuditRecord, error: unknown) =>
     fallback!([record]).then(
       () => void (fallbackFailed = false),
       (fallbackError: unknown) => {
+        if (!fallbackFailed) options.onError(fallbackError, 1);
         fallbackFailed = true;
-        options.onError(fallbackError, 1);
         throw error;
       },
     );
