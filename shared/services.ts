@@ -18,7 +18,7 @@ import { type CredentialStore, type KeyStore, type KeyUsage, type PeerKeys } fro
 import { DynamoKeyUsageStore } from './store/dynamo-key-usage-store.js';
 import { KeyUsageRecorder, newestUse } from './keys/key-usage.js';
 import { noMetrics, type AuditRecord, type MetricsRecorder, type Sinks } from './core/sinks.js';
-import { outboxAudit } from './store/outbox.js';
+import { deliverNow, outboxAudit } from './store/outbox.js';
 import type { Clock, Random } from './core/environment.js';
 import type { RequestScope } from './core/caller.js';
 import { CachedKeyStore } from './store/cached-key-store.js';
@@ -59,6 +59,8 @@ export interface Services {
    * that region's jobs deliver them to the sink once it takes them again.
    */
   keepAuditRecords(records: AuditRecord[]): Promise<void>;
+  /** Delivers records keepAuditRecords kept to the audit sink now, and out of the outbox (what a job run would do). */
+  deliverKeptAuditRecords(records: AuditRecord[]): Promise<void>;
   /** Each key's last cryptographic use: the API records it, GetKeyLastUsage reads it. */
   keyUsage: KeyUsageRecorder;
   /**
@@ -227,6 +229,7 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
   return {
     sinks,
     keepAuditRecords: (records) => storesFor(config.defaultRegion).jobs.putOutbox(records.map(outboxAudit)),
+    deliverKeptAuditRecords: (records) => deliverNow(storesFor(config.defaultRegion).jobs, sinks, records.map(outboxAudit)),
     keyUsage,
     cacheReads,
     forgetCaches: async () => {

@@ -86,6 +86,7 @@ export function createApiHandler(config: Config, services: Services = createServ
     flushAfterMs: options.auditFlushMs,
     onError: onAuditError,
     fallback: options.auditFallback ?? ((records) => services.keepAuditRecords(records)),
+    redeliver: (records) => services.deliverKeptAuditRecords(records),
     onRecorded: (eventId, done) => recordKeyUsage(services.keyUsage, eventId, done),
   });
   if (flush === 'timer' && localMetricsEnabled()) publishMetricsEvery(aggregator, metrics, options.metricsIntervalMs ?? 60_000);

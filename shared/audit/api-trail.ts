@@ -41,28 +41,50 @@ export interface ApiAuditOptions {
    */
   fallback?(records: AuditRecord[]): Promise<void>;
   /**
+   * Hands the records this trail's fallback kept back to the sink (and out of the outbox), called once
+   * the sink takes records again; what it leaves, the jobs deliver.
+   */
+  redeliver?(records: AuditRecord[]): Promise<void>;
+  /**
    * Each record once it is written, with its request (GetKeyLastUsage names the record of a key's last
    * use, so it must name only records that exist); never for a record that could not be written.
    */
   onRecorded?(eventId: string, done: CompletedCall): void;
 }
 
+/** Kept records remembered for redelivery at most (beyond, the jobs deliver them). */
+const MAX_KEPT = 10_000;
+
 export function apiAuditTrail(sink: AuditSink, options: ApiAuditOptions): ApiAuditTrail {
   const streaming = options.mode === 'timer' && isStreamingAuditSink(sink) ? sink : undefined;
   const fallback = options.fallback;
   const buffer = streaming
     ? undefined
-    : new AuditBuffer(fallback ? { write: (records) => sink.write(records).catch((error: unknown) => keepElsewhere(error, records)) } : sink, {
+    : new AuditBuffer(fallback ? { write: (records) => sink.write(records).then(redeliverKept, (error: unknown) => keepElsewhere(error, records)) } : sink, {
         flushAfterMs: options.mode === 'timer' ? (options.flushAfterMs ?? 20) : undefined,
         onError: options.onError,
       });
   /** Streaming: whether the fallback's last write failed (the sink says whether its own did). */
   let fallbackFailed = false;
+  /** What the fallback kept, for `redeliver` once the sink takes records again. */
+  let kept: AuditRecord[] = [];
+  const keep = (records: AuditRecord[]) => {
+    if (options.redeliver && kept.length < MAX_KEPT) kept.push(...records);
+  };
+  /** After a write the sink took: what the fallback kept goes back to it, in the background. */
+  const redeliverKept = () => {
+    if (kept.length === 0) return;
+    const records = kept;
+    kept = [];
+    // A failure leaves them in the outbox, for the jobs.
+    options.redeliver!(records).catch(() => {});
+  };
 
   /** Records the sink refused, to the fallback: its failure is the write's (the buffer's `failing`). */
-  const keepElsewhere = (error: unknown, records: AuditRecord[]) => {
+  const keepElsewhere = async (error: unknown, records: AuditRecord[]) => {
     options.onError(error, records.length);
-    return fallback!(records);
+    await fallback!(records);
+    keep(records);
   };
   /**
    * A streamed record its group commit could not write (the sink reported the group's failure once).
@@ -70,7 +92,10 @@ export function apiAuditTrail(sink: AuditSink, options: ApiAuditOptions): ApiAud
    */
   const streamElsewhere = (record: AuditRecord, error: unknown) =>
     fallback!([record]).then(
-      () => void (fallbackFailed = false),
+      () => {
+        fallbackFailed = false;
+        keep([record]);
+      },
       (fallbackError: unknown) => {
         if (!fallbackFailed) options.onError(fallbackError, 1);
         fallbackFailed = true;
@@ -100,7 +125,15 @@ export function apiAuditTrail(sink: AuditSink, options: ApiAuditOptions): ApiAud
       // Locally the answer waits for the record to be in its file (or the outbox): it survives a crash.
       if (streaming) {
         const written = streaming.append(record);
-        if (fallback) return written.then(recorded, (error: unknown) => streamElsewhere(record, error).then(recorded));
+        if (fallback) {
+          return written.then(
+            () => {
+              redeliverKept();
+              recorded?.();
+            },
+            (error: unknown) => streamElsewhere(record, error).then(recorded),
+          );
+        }
         return recorded ? written.then(recorded) : written;
       }
       buffer!.add(record, recorded);
