@@ -102,6 +102,8 @@ export class FileNotifier implements Notifier {
  * (measured), and a group waits for no other.
  */
 const FLUSH_BYTES = 128 * 1024;
+/** While group commits keep failing, how often one is reported. */
+const REPORT_EVERY_MS = 10_000;
 /** Room for a full buffer's lines and one more record, so that a group commit's buffer does not grow. */
 const LINES_BYTES = FLUSH_BYTES + 16 * 1024;
 
@@ -118,6 +120,8 @@ export class FileAuditSink implements AuditSink, StreamingAuditSink {
   private scheduled = false;
   private exitHook = false;
   private lastFailed = false;
+  /** When a failed group was last reported (epoch ms). */
+  private reportedAt = 0;
   /** The day file group commits go to, open (appendToOpen). */
   private opened: { day: string; fd: number; endedAt: number } | undefined;
   private readonly flushScheduled = () => {
@@ -156,8 +160,9 @@ export class FileAuditSink implements AuditSink, StreamingAuditSink {
   /**
    * The API's hot path: the record is encoded at once into the day's buffer (no record stays on the heap
    * until a flush) and the returned promise resolves once the buffer is in the file (group commit).
-   * A failed write is reported to onError (once per group) and rejects the promise of every record in
-   * the group: their requests must not be acknowledged, since their records are not durable.
+   * A failed write rejects the promise of every record in the group: their requests must not be
+   * acknowledged, since their records are not durable. It is reported to onError when writes start
+   * failing, then every 10 s while they go on.
    */
   append(record: AuditRecord): Promise<void> {
     const day = record.eventTime.slice(0, 10);
@@ -194,8 +199,14 @@ export class FileAuditSink implements AuditSink, StreamingAuditSink {
       this.appendToOpen(this.currentDay, this.current.contents());
     } catch (error) {
       this.current.reset();
+      // Reported when the writes start failing, then at most every REPORT_EVERY_MS while they go on:
+      // under load a full disk fails hundreds of groups a second.
+      const now = Date.now();
+      if (!this.lastFailed || now - this.reportedAt >= REPORT_EVERY_MS) {
+        this.reportedAt = now;
+        this.options.onError?.(error);
+      }
       this.lastFailed = true;
-      this.options.onError?.(error);
       done?.reject(error);
       return;
     }

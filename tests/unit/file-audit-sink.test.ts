@@ -105,3 +105,18 @@ test('the event log, too, ends a line a failed write left without its end before
   await sink.publish([event('second')]);
   assert.deepEqual(readableLines(eventLogPath(dataDir), (event) => event.id), ['first', 'second']);
 });
+
+test('while group commits keep failing, the failure is reported when it starts, not for every group', async () => {
+  const dataDir = freshDataDir();
+  const errors: unknown[] = [];
+  const sink = new FileAuditSink(dataDir, { onError: (error) => errors.push(error) });
+  const dayFile = join(dataDir, 'audit', '2026-12-04.jsonl');
+  mkdirSync(dayFile);
+  for (let i = 0; i < 5; i++) await assert.rejects(sink.append(apiRecord(`lost-${i}`)));
+  assert.equal(errors.length, 1);
+  rmSync(dayFile, { recursive: true });
+  await sink.append(apiRecord('written'));
+  mkdirSync(join(dataDir, 'audit', '2026-12-05.jsonl'));
+  await assert.rejects(sink.append(apiRecord('lost again', '2026-12-05T00:00:00Z')));
+  assert.equal(errors.length, 2, 'a new failure after a write that worked is reported again');
+});
