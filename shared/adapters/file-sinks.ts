@@ -139,7 +139,7 @@ export class FileAuditSink implements AuditSink, StreamingAuditSink {
 
   write(records: AuditRecord[]): Promise<void> {
     // Encoded only when the previous write is done, so one buffer serves every batch (no allocation).
-    const written = this.tail.then(async () => {
+    const written = this.tail.then(() => {
       const ids = new Set<string>();
       const fresh = records.filter((record) => {
         if (record.eventType !== 'AwsServiceEvent') return true;

@@ -104,7 +104,7 @@ export function apiAuditTrail(sink: AuditSink, options: ApiAuditOptions): ApiAud
     );
   return {
     record(done) {
-      let record: ReturnType<typeof apiCallRecordOf>;
+      let record: AuditRecord;
       try {
         record = apiCallRecordOf(done);
       } catch (error) {
