@@ -129,14 +129,6 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
     intervalMs: config.keyUsageIntervalMs,
   });
 
-  // The sinks get ready (a log stream) once the first store request is on its way: their work then
-  // runs while that request is in flight (a cold start's first read), not before it leaves.
-  let prepareSinks = sinks.audit.prepare !== undefined;
-  const prepareOnFirstSend = () => {
-    if (!prepareSinks) return;
-    prepareSinks = false;
-    setImmediate(() => sinks.audit.prepare?.());
-  };
   const clients = new Map<string, DynamoDBDocumentClient>();
   const dbFor = (region: string): DynamoDBDocumentClient => {
     let db = clients.get(region);
@@ -149,12 +141,6 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
         requestHandler: { connectionTimeout: 2000, requestTimeout: 10_000 },
         ...(config.dynamodbEndpoint ? { credentials: DYNAMODB_LOCAL_CREDENTIALS } : {}),
       });
-      if (prepareSinks) {
-        client.middlewareStack.add((next) => (args) => {
-          prepareOnFirstSend();
-          return next(args);
-        }, { step: 'finalizeRequest', name: 'prepareSinksOnFirstSend' });
-      }
       db = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
       if (options.wrapClient) db = options.wrapClient(db);
       clients.set(region, db);

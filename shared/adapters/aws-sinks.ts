@@ -1,9 +1,8 @@
 /**
  * The sinks in AWS: events to EventBridge, notifications to SNS, audit records to a dedicated
- * CloudWatch Logs group (KMS_AUDIT_LOG_GROUP; the IAM role needs logs:CreateLogStream and
- * logs:PutLogEvents on it). Clients are created once per Lambda instance.
+ * CloudWatch Logs group (KMS_AUDIT_LOG_GROUP; the IAM role needs logs:PutLogEvents on it, and
+ * logs:CreateLogStream for its one stream's first write). Clients are created once per Lambda instance.
  */
-import { randomUUID } from 'node:crypto';
 import {
   CloudWatchLogsClient,
   CreateLogStreamCommand,
@@ -99,21 +98,30 @@ const EVENT_OVERHEAD = 26;
 /** One event may hold 256 KiB (minus the overhead); audit records are far smaller. */
 const MAX_EVENT_BYTES = 262_144 - EVENT_OVERHEAD;
 
+/** The one log stream of the audit log group that every instance (API and jobs) puts its records in. */
+export const AUDIT_LOG_STREAM = 'audit';
+
 /**
  * CloudTrail-format records in a dedicated CloudWatch Logs group (retention and an archive subscription
- * are the deployment's): one log stream per Lambda instance, created on the first write, named like
- * Lambda's own streams (`YYYY/MM/DD/audit/<uuid>`). Events are sorted by time (PutLogEvents requires it)
- * and sent in batches within the API's limits. A stream deleted meanwhile is created again once.
+ * are the deployment's), all in one log stream, as CloudTrail delivers a region's events to one stream
+ * of a log group. CloudWatch Logs takes PutLogEvents in parallel on one stream (no sequence tokens, no
+ * per-stream rate), while CreateLogStream is limited to 50 calls a second per account and Region: a
+ * stream per Lambda instance would cost every cold start a call and throttle a fast scale-out. The
+ * stream is made when a put finds it missing (the first write of a new deployment, or after someone
+ * deleted it); writes that find it missing at once share one CreateLogStream. Events are sorted by time
+ * (PutLogEvents requires it) and sent in batches within the API's limits.
  */
 export class CloudWatchLogsAuditSink implements AuditSink {
   private readonly client: CloudWatchLogsClient;
-  private stream: Promise<string> | undefined;
+  /** The stream being made, shared by the writes that found it missing. */
+  private creating: Promise<void> | undefined;
 
   constructor(
     region: string,
     private readonly logGroupName: string,
     client?: CloudWatchLogsClient,
     private readonly now: () => Date = () => new Date(),
+    private readonly logStreamName: string = AUDIT_LOG_STREAM,
   ) {
     this.client = client ?? new CloudWatchLogsClient({ region });
   }
@@ -146,48 +154,36 @@ export class CloudWatchLogsAuditSink implements AuditSink {
   }
 
   private async put(logEvents: InputLogEvent[]): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      const logStreamName = await this.logStream();
-      try {
-        const out = await this.client.send(new PutLogEventsCommand({ logGroupName: this.logGroupName, logStreamName, logEvents }));
-        const rejected = out.rejectedLogEventsInfo;
-        if (rejected && (rejected.tooOldLogEventEndIndex !== undefined || rejected.tooNewLogEventStartIndex !== undefined || rejected.expiredLogEventEndIndex !== undefined)) {
-          throw new Error(`CloudWatch Logs rejected audit records (${JSON.stringify(rejected)})`);
-        }
-        return;
-      } catch (error) {
-        // The stream was deleted (or never made it): make a new one and try once more.
-        if (!(error instanceof ResourceNotFoundException) || attempt > 1) throw error;
-        this.stream = undefined;
-      }
+    const put = () => this.client.send(new PutLogEventsCommand({ logGroupName: this.logGroupName, logStreamName: this.logStreamName, logEvents }));
+    let out;
+    try {
+      out = await put();
+    } catch (error) {
+      // The stream is missing (a new deployment, or deleted): make it and put once more.
+      if (!(error instanceof ResourceNotFoundException)) throw error;
+      await this.createStream();
+      out = await put();
+    }
+    const rejected = out.rejectedLogEventsInfo;
+    if (rejected && (rejected.tooOldLogEventEndIndex !== undefined || rejected.tooNewLogEventStartIndex !== undefined || rejected.expiredLogEventEndIndex !== undefined)) {
+      throw new Error(`CloudWatch Logs rejected audit records (${JSON.stringify(rejected)})`);
     }
   }
 
-  /**
-   * Creates this instance's log stream in the background, so that the first invocation's records find
-   * it made (one round trip fewer on the first request's path). A failure is retried by the first write.
-   */
-  prepare(): void {
-    void this.logStream().catch(() => {});
-  }
-
-  private logStream(): Promise<string> {
-    if (!this.stream) {
-      const day = this.now().toISOString().slice(0, 10).replaceAll('-', '/');
-      const name = `${day}/audit/${randomUUID()}`;
-      const creating = this.client
-        .send(new CreateLogStreamCommand({ logGroupName: this.logGroupName, logStreamName: name }))
-        .then(
-          () => name,
-          (error: unknown) => {
-            if (error instanceof ResourceAlreadyExistsException) return name;
-            this.stream = undefined; // try again on the next write
-            throw error;
-          },
-        );
-      this.stream = creating;
-    }
-    return this.stream;
+  private createStream(): Promise<void> {
+    this.creating ??= this.client
+      .send(new CreateLogStreamCommand({ logGroupName: this.logGroupName, logStreamName: this.logStreamName }))
+      .then(
+        () => {},
+        (error: unknown) => {
+          // Another instance made it meanwhile: as good as made here.
+          if (!(error instanceof ResourceAlreadyExistsException)) throw error;
+        },
+      )
+      .finally(() => {
+        this.creating = undefined;
+      });
+    return this.creating;
   }
 }
 

@@ -32,12 +32,6 @@ export interface KmsEvent {
 /** CloudTrail-format records: a dedicated log group in AWS, files in the data directory locally. */
 export interface AuditSink {
   write(records: AuditRecord[]): Promise<void>;
-  /**
-   * Gets ready for the first write in the background (CloudWatch Logs: this instance's log stream).
-   * The service calls it once its first store request is on its way, so that this work runs while
-   * that request is in flight, not before it leaves (a Lambda cold start's first request).
-   */
-  prepare?(): void;
 }
 
 export type AuditRecord = Record<string, unknown> & { eventID: string; eventTime: string; eventName: string };

@@ -303,7 +303,14 @@ describe('the packaged api bundle behind API Gateway (stage path, authMode=servi
   });
 
   it('every credential change left an audit record; no secret in the table, the audit records or the logs', async () => {
-    const captured = (await (await fetch(`${hostUrl}/!admin/captured`)).json()) as { audit: Array<Record<string, any>>; seen: Array<{ path: string; host?: string }> };
+    const captured = (await (await fetch(`${hostUrl}/!admin/captured`)).json()) as {
+      audit: Array<Record<string, any>>;
+      seen: Array<{ path: string; host?: string }>;
+      logStreams: string[];
+    };
+    // The API and the credentials function put their records into the log group's one stream, made by
+    // the first write that found it missing.
+    assert.deepEqual(captured.logStreams, ['audit']);
     // Every request reached the function as API Gateway hands it over: the stage path and the execute-api
     // Host the clients signed (the CLI sends `/dev/`, the JavaScript SDK `/dev`: both are the stage's root).
     assert.ok(captured.seen.length >= 10);

@@ -30,6 +30,9 @@ const audit: unknown[] = [];
 /** What the API function was handed: the path the client sent and its Host, per request. */
 const seen: Array<{ path: string; host: string | undefined }> = [];
 
+/** The audit log group's streams, made by CreateLogStream. */
+const logStreams = new Set<string>();
+
 /** The AWS services the bundles write to, as far as the tests need them: they accept and record. */
 async function startAwsRecorder(): Promise<string> {
   const server = createServer((req, res) => {
@@ -43,10 +46,19 @@ async function startAwsRecorder(): Promise<string> {
         res.end(JSON.stringify(value));
       };
       if (target.endsWith('.PutLogEvents')) {
-        for (const event of (JSON.parse(body) as { logEvents: Array<{ message: string }> }).logEvents) audit.push(JSON.parse(event.message));
+        const put = JSON.parse(body) as { logStreamName: string; logEvents: Array<{ message: string }> };
+        // As CloudWatch Logs: a stream must be made before records go into it.
+        if (!logStreams.has(put.logStreamName)) {
+          res.writeHead(400, { 'Content-Type': 'application/x-amz-json-1.1' });
+          return res.end(JSON.stringify({ __type: 'ResourceNotFoundException', message: 'The specified log stream does not exist.' }));
+        }
+        for (const event of put.logEvents) audit.push(JSON.parse(event.message));
         return json({ nextSequenceToken: String(audit.length) });
       }
-      if (target.endsWith('.CreateLogStream')) return json({});
+      if (target.endsWith('.CreateLogStream')) {
+        logStreams.add((JSON.parse(body) as { logStreamName: string }).logStreamName);
+        return json({});
+      }
       if (target.endsWith('.PutEvents')) {
         const entries = (JSON.parse(body) as { Entries: unknown[] }).Entries;
         return json({ FailedEntryCount: 0, Entries: entries.map((_, i) => ({ EventId: `event-${i}` })) });
@@ -94,7 +106,7 @@ async function main() {
         res.end(JSON.stringify(value));
       };
       const path = (req.url ?? '').split('?', 1)[0];
-      if (path === '/!admin/captured') return send(200, { audit, seen });
+      if (path === '/!admin/captured') return send(200, { audit, seen, logStreams: [...logStreams] });
       if (path !== '/!admin/invoke/credentials') return send(404, { message: 'no such route' });
       const context = new LocalLambdaContext(`kms-${stage}-credentials`, crypto.randomUUID(), region, Date.now() + 30_000);
       credentials
