@@ -121,7 +121,6 @@ export class CloudWatchLogsAuditSink implements AuditSink {
     private readonly logGroupName: string,
     client?: CloudWatchLogsClient,
     private readonly now: () => Date = () => new Date(),
-    private readonly logStreamName: string = AUDIT_LOG_STREAM,
   ) {
     this.client = client ?? new CloudWatchLogsClient({ region });
   }
@@ -154,7 +153,7 @@ export class CloudWatchLogsAuditSink implements AuditSink {
   }
 
   private async put(logEvents: InputLogEvent[]): Promise<void> {
-    const put = () => this.client.send(new PutLogEventsCommand({ logGroupName: this.logGroupName, logStreamName: this.logStreamName, logEvents }));
+    const put = () => this.client.send(new PutLogEventsCommand({ logGroupName: this.logGroupName, logStreamName: AUDIT_LOG_STREAM, logEvents }));
     let out;
     try {
       out = await put();
@@ -172,7 +171,7 @@ export class CloudWatchLogsAuditSink implements AuditSink {
 
   private createStream(): Promise<void> {
     this.creating ??= this.client
-      .send(new CreateLogStreamCommand({ logGroupName: this.logGroupName, logStreamName: this.logStreamName }))
+      .send(new CreateLogStreamCommand({ logGroupName: this.logGroupName, logStreamName: AUDIT_LOG_STREAM }))
       .then(
         () => {},
         (error: unknown) => {
