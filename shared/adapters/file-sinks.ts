@@ -11,7 +11,7 @@ import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, writ
 import { join } from 'node:path';
 import { writeAuditLine } from '../audit/api-record.js';
 import { LineWriter } from '../audit/line-writer.js';
-import type { StreamingAuditSink } from '../audit/buffer.js';
+import { PartlyWrittenError, type StreamingAuditSink } from '../audit/buffer.js';
 import type { AuditRecord, AuditSink, EventSink, KmsEvent, Notification, Notifier, Sinks } from '../core/sinks.js';
 
 export const eventLogPath = (dataDir: string) => join(dataDir, 'events.jsonl');
@@ -124,6 +124,8 @@ export class FileAuditSink implements AuditSink, StreamingAuditSink {
   private reportedAt = 0;
   /** The day file group commits go to, open (appendToOpen). */
   private opened: { day: string; fd: number; endedAt: number } | undefined;
+  /** How many bytes of its lines the last failed append wrote before it failed. */
+  private writtenBeforeFailure = 0;
   private readonly flushScheduled = () => {
     this.scheduled = false;
     this.flushCurrent();
@@ -161,7 +163,8 @@ export class FileAuditSink implements AuditSink, StreamingAuditSink {
    * The API's hot path: the record is encoded at once into the day's buffer (no record stays on the heap
    * until a flush) and the returned promise resolves once the buffer is in the file (group commit).
    * A failed write rejects the promise of every record in the group: their requests must not be
-   * acknowledged, since their records are not durable. It is reported to onError when writes start
+   * acknowledged, since their records are not durable, except those a PartlyWrittenError names (a
+   * write a full disk stopped midway got their lines out whole). It is reported to onError when writes start
    * failing, then every 10 s while they go on.
    */
   append(record: AuditRecord): Promise<void> {
@@ -197,7 +200,10 @@ export class FileAuditSink implements AuditSink, StreamingAuditSink {
     this.currentWritten = undefined;
     try {
       this.appendToOpen(this.currentDay, this.current.contents());
-    } catch (error) {
+    } catch (failure) {
+      // The lines written whole before the failure are durable: their requests may be answered.
+      const written = eventIdsOfLines(this.current.contents().subarray(0, this.writtenBeforeFailure));
+      const error = written.size > 0 ? new PartlyWrittenError(failure, written) : failure;
       this.current.reset();
       // Reported when the writes start failing, then at most every REPORT_EVERY_MS while they go on:
       // under load a full disk fails hundreds of groups a second.
@@ -230,6 +236,7 @@ export class FileAuditSink implements AuditSink, StreamingAuditSink {
    * its end: it is ended first, or the next record would join it and be unreadable.
    */
   private appendToOpen(day: string, bytes: Buffer): void {
+    this.writtenBeforeFailure = 0;
     if (this.opened !== undefined && this.opened.day !== day) this.closeOpened();
     let size = this.opened === undefined ? undefined : linkedSize(this.opened.fd);
     if (size === undefined) {
@@ -240,12 +247,14 @@ export class FileAuditSink implements AuditSink, StreamingAuditSink {
     }
     const opened = this.opened!;
     const fd = opened.fd;
+    let at = 0;
     try {
       // (Not read when the file is as this sink's last write left it: ending with its newline.)
       if (size > 0 && size !== opened.endedAt && !endsLine(fd, size)) size += writeSync(fd, NEWLINE);
-      for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at);
+      while (at < bytes.length) at += writeSync(fd, bytes, at);
       opened.endedAt = size + bytes.length;
     } catch (error) {
+      this.writtenBeforeFailure = at;
       // The next group opens the file again (it may have been removed or replaced meanwhile).
       this.closeOpened();
       throw error;
@@ -309,6 +318,20 @@ function appendLines(path: string, lines: Buffer): void {
   } finally {
     closeSync(fd);
   }
+}
+
+/** The eventIDs of the whole lines (each ended by its newline) in `bytes`: records a failed write got out. */
+function eventIdsOfLines(bytes: Buffer): Set<string> {
+  const ids = new Set<string>();
+  for (let start = 0, end = bytes.indexOf(0x0a); end !== -1; start = end + 1, end = bytes.indexOf(0x0a, start)) {
+    try {
+      const id = (JSON.parse(bytes.toString('utf8', start, end)) as { eventID?: unknown }).eventID;
+      if (typeof id === 'string') ids.add(id);
+    } catch {
+      // not a record's line: nothing to name
+    }
+  }
+  return ids;
 }
 
 const NEWLINE = Buffer.from('\n');

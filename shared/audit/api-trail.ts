@@ -12,7 +12,7 @@
 import type { MiddlewareObj, Request } from '@middy/core';
 import type { AuditRecord, AuditSink } from '../core/sinks.js';
 import { apiCallRecordOf, type CompletedCall } from './api-record.js';
-import { AuditBuffer, isStreamingAuditSink } from './buffer.js';
+import { AuditBuffer, isStreamingAuditSink, writtenDespite } from './buffer.js';
 
 export interface ApiAuditTrail {
   /**
@@ -125,16 +125,20 @@ export function apiAuditTrail(sink: AuditSink, options: ApiAuditOptions): ApiAud
       // Locally the answer waits for the record to be in its file (or the outbox): it survives a crash.
       if (streaming) {
         const written = streaming.append(record);
+        // A group whose write failed midway: its records in the file count as written (not kept twice).
         if (fallback) {
           return written.then(
             () => {
               redeliverKept();
               recorded?.();
             },
-            (error: unknown) => streamElsewhere(record, error).then(recorded),
+            (error: unknown) => (writtenDespite(error, record) ? recorded?.() : streamElsewhere(record, error).then(recorded)),
           );
         }
-        return recorded ? written.then(recorded) : written;
+        return written.then(recorded, (error: unknown) => {
+          if (!writtenDespite(error, record)) throw error;
+          recorded?.();
+        });
       }
       buffer!.add(record, recorded);
     },

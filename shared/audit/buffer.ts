@@ -9,6 +9,8 @@ import type { AuditRecord, AuditSink } from '../core/sinks.js';
 /**
  * A sink that takes records one by one on the request path and writes them out itself, at once (group
  * commit): the promise resolves when the record is written, and the request is answered after that.
+ * It rejects when the record's group could not be written whole; a PartlyWrittenError then names the
+ * records of the group that reached the file before the failure (a full disk stops a write midway).
  */
 export interface StreamingAuditSink {
   append(record: AuditRecord): Promise<void>;
@@ -16,6 +18,21 @@ export interface StreamingAuditSink {
   readonly failing: boolean;
   /** Resolves when everything appended so far is written. */
   flush(): Promise<void>;
+}
+
+/** A group commit that failed after some of its records were written whole: those are durable. */
+export class PartlyWrittenError extends Error {
+  constructor(
+    override readonly cause: unknown,
+    readonly writtenEventIds: ReadonlySet<string>,
+  ) {
+    super(`${cause instanceof Error ? cause.message : String(cause)} (${writtenEventIds.size} records of the group were written before)`);
+  }
+}
+
+/** Whether a record whose write was refused with `error` is in the file all the same. */
+export function writtenDespite(error: unknown, record: AuditRecord): boolean {
+  return error instanceof PartlyWrittenError && error.writtenEventIds.has(record.eventID);
 }
 
 export function isStreamingAuditSink(sink: AuditSink): sink is AuditSink & StreamingAuditSink {

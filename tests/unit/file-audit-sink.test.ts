@@ -1,9 +1,11 @@
 /** The local audit sink (shared/adapters/file-sinks.ts): a record is never marked delivered before it is written. */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { eventLogPath, FileAuditSink, FileEventSink } from '../../shared/adapters/file-sinks.js';
 import type { KmsEvent } from '../../shared/core/sinks.js';
 
@@ -94,6 +96,36 @@ test('a line left without its end (a write that failed part of the way, maybe in
   appendFileSync(dayFile, '{"eventID":"torn again');
   await sink.write([apiRecord('delivered after')]);
   assert.deepEqual(readableLines(dayFile, (record) => record.eventID), ['before', 'after', 'delivered', 'delivered after']);
+});
+
+test('a group commit a full disk stops midway names the records it got out whole; the others are refused', () => {
+  const dataDir = freshDataDir();
+  const dayFile = join(dataDir, 'audit', '2026-12-04.jsonl');
+  mkdirSync(dirname(dayFile), { recursive: true });
+  // The process may write files of 1 KiB at most (ulimit -f: as a full disk, the write stops short, then
+  // fails with EFBIG). The day file leaves room for three records' lines of about 100 bytes and part of a fourth.
+  writeFileSync(dayFile, `${'x'.repeat(700)}\n`);
+  const sinkModule = new URL('../../shared/adapters/file-sinks.ts', import.meta.url).href;
+  const script = `
+    const { FileAuditSink } = await import(${JSON.stringify(sinkModule)});
+    const sink = new FileAuditSink(${JSON.stringify(dataDir)}, { onError: () => {} });
+    const record = (eventID) => ({ eventID, eventTime: '2026-12-04T10:00:00Z', eventName: 'Encrypt', eventType: 'AwsApiCall' });
+    const results = await Promise.allSettled(['a', 'b', 'c', 'd', 'e'].map((id) => sink.append(record(id))));
+    const reason = results[0].reason;
+    console.log(JSON.stringify({ refused: results.filter((r) => r.status === 'rejected').length, code: reason?.cause?.code, written: [...(reason?.writtenEventIds ?? [])] }));
+  `;
+  const child = spawnSync('bash', ['-c', 'ulimit -f 1 && exec "$0" "$@"', process.execPath, '--import', 'tsx', '--input-type=module', '-e', script], {
+    cwd: fileURLToPath(new URL('../../', import.meta.url)),
+    encoding: 'utf8',
+  });
+  assert.equal(child.status, 0, child.stderr);
+  const outcome = JSON.parse(child.stdout.trim().split('\n').at(-1)!) as { refused: number; code: string; written: string[] };
+  // Every append's promise is refused (its group failed), the error naming what is in the file whole.
+  assert.deepEqual(outcome, { refused: 5, code: 'EFBIG', written: ['a', 'b', 'c'] });
+  assert.deepEqual(readableLines(dayFile, (record) => record.eventID), ['a', 'b', 'c']);
+  const text = readFileSync(dayFile, 'utf8');
+  assert.equal(text.length, 1024, 'the write stopped at the limit');
+  assert.ok(text.slice(text.lastIndexOf('\n') + 1).startsWith('{"eventID":"d"'), 'the fourth line was cut short: d is not written');
 });
 
 test('the event log, too, ends a line a failed write left without its end before the next event', async () => {

@@ -1,0 +1,60 @@
+/**
+ * The API's audit trail over a streaming sink (the local runtime's group commit): a group whose write
+ * failed midway (a full disk) leaves the records it got out whole in the file. Their requests are
+ * answered as written, not kept in the outbox a second time; the others go to the fallback, or, without
+ * one, fail their requests.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { apiAuditTrail } from '../../shared/audit/api-trail.js';
+import { PartlyWrittenError } from '../../shared/audit/buffer.js';
+import type { CompletedCall } from '../../shared/audit/api-record.js';
+import type { AuditRecord } from '../../shared/core/sinks.js';
+
+const caller = { account: '111122223333', principalArn: 'arn:aws:iam::111122223333:user/alice', accessKeyId: 'AKIAEXAMPLE' };
+const call = (requestId: string): CompletedCall => ({
+  operation: 'ListKeys',
+  request: { caller, region: 'us-east-1' },
+  requestId,
+  input: {},
+  output: { Keys: [] },
+  error: undefined,
+  ctx: undefined,
+});
+
+/** A streaming sink whose one group fails: `fail(error)` refuses every record appended so far. */
+function failingGroupSink() {
+  const appended: AuditRecord[] = [];
+  let fail!: (error: unknown) => void;
+  const group = new Promise<void>((_, reject) => (fail = reject));
+  group.catch(() => {});
+  const sink = { write: async () => {}, append: (record: AuditRecord) => (appended.push(record), group), failing: true, flush: async () => {} };
+  return { sink, appended, fail };
+}
+
+test('a record its failed group got into the file counts as written; the others are kept by the fallback', async () => {
+  const { sink, appended, fail } = failingGroupSink();
+  const kept: AuditRecord[] = [];
+  const recorded: string[] = [];
+  const trail = apiAuditTrail(sink, {
+    mode: 'timer',
+    onError: () => {},
+    fallback: async (records) => void kept.push(...records),
+    onRecorded: (eventId) => recorded.push(eventId),
+  });
+  const answers = [trail.record(call('written')), trail.record(call('cut short'))];
+  fail(new PartlyWrittenError(Object.assign(new Error('file too large'), { code: 'EFBIG' }), new Set([appended[0]!.eventID])));
+  await Promise.all(answers);
+  assert.deepEqual(kept.map((record) => record.requestID), ['cut short'], 'only the record not in the file is kept');
+  assert.deepEqual(recorded, [appended[0]!.eventID, appended[1]!.eventID], 'both requests are answered: one written, one kept');
+});
+
+test('without a fallback, a record its failed group got into the file is written; the others fail their requests', async () => {
+  const { sink, appended, fail } = failingGroupSink();
+  const trail = apiAuditTrail(sink, { mode: 'timer', onError: () => {} });
+  const [written, lost] = [trail.record(call('written')), trail.record(call('lost'))];
+  const failure = new PartlyWrittenError(new Error('file too large'), new Set([appended[0]!.eventID]));
+  fail(failure);
+  await written;
+  await assert.rejects(lost as Promise<void>, (error) => error === failure);
+});
