@@ -164,8 +164,8 @@ export class FileAuditSink implements AuditSink, StreamingAuditSink {
    * until a flush) and the returned promise resolves once the buffer is in the file (group commit).
    * A failed write rejects the promise of every record in the group: their requests must not be
    * acknowledged, since their records are not durable, except those a PartlyWrittenError names (a
-   * write a full disk stopped midway got their lines out whole). It is reported to onError when writes start
-   * failing, then every 10 s while they go on.
+   * write a full disk stopped midway got their lines out whole). It is reported to onError when writes
+   * start failing, then every 10 s while they go on.
    */
   append(record: AuditRecord): Promise<void> {
     const day = record.eventTime.slice(0, 10);
