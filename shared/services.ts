@@ -8,6 +8,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { awsSinks } from './adapters/aws-sinks.js';
 import { fileSinks } from './adapters/file-sinks.js';
 import { rootKeyProvider } from './adapters/root-key.js';
+import { DYNAMODB_SETTINGS } from './adapters/sdk-settings.js';
 import { systemClock, systemRandom } from './adapters/system.js';
 import type { Config } from './config.js';
 import { MaterialVault } from './core/material-vault.js';
@@ -134,6 +135,7 @@ export function createServices(config: Config, options: ServiceOptions = {}): Se
     let db = clients.get(region);
     if (!db) {
       const client = new DynamoDBClient({
+        ...DYNAMODB_SETTINGS,
         region,
         endpoint: config.dynamodbEndpoint,
         // A store that stops answering must not hold a request until the client gives up on its own:

@@ -14,6 +14,7 @@ import {
 import type { Config } from '../config.js';
 import { onFirstUse } from '../core/on-first-use.js';
 import { auditLine } from '../audit/api-record.js';
+import { SDK_SETTINGS } from './sdk-settings.js';
 import type { AuditRecord, AuditSink, EventSink, KmsEvent, Notification, Notifier, Sinks } from '../core/sinks.js';
 
 const PUT_EVENTS_BATCH = 10;
@@ -29,7 +30,7 @@ export class EventBridgeSink implements EventSink {
 
   private readonly client = onFirstUse(async () => {
     const { EventBridgeClient, PutEventsCommand } = await import('./lazy/eventbridge.js');
-    return { client: new EventBridgeClient({ region: this.region }), PutEventsCommand };
+    return { client: new EventBridgeClient({ ...SDK_SETTINGS, region: this.region }), PutEventsCommand };
   });
 
   async publish(events: KmsEvent[]): Promise<void> {
@@ -65,7 +66,7 @@ export class SnsNotifier implements Notifier {
 
   private readonly client = onFirstUse(async () => {
     const { SNSClient, PublishCommand } = await import('./lazy/sns.js');
-    return { client: new SNSClient({ region: this.region }), PublishCommand };
+    return { client: new SNSClient({ ...SDK_SETTINGS, region: this.region }), PublishCommand };
   });
 
   async notify(notifications: Notification[]): Promise<void> {
@@ -122,7 +123,7 @@ export class CloudWatchLogsAuditSink implements AuditSink {
     client?: CloudWatchLogsClient,
     private readonly now: () => Date = () => new Date(),
   ) {
-    this.client = client ?? new CloudWatchLogsClient({ region });
+    this.client = client ?? new CloudWatchLogsClient({ ...SDK_SETTINGS, region });
   }
 
   async write(records: AuditRecord[]): Promise<void> {

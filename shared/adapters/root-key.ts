@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import type { RootKeySource } from '../config.js';
 import type { RootKeyProvider } from '../core/environment.js';
 import { onFirstUse } from '../core/on-first-use.js';
+import { SDK_SETTINGS } from './sdk-settings.js';
 
 export function rootKeyProvider(source: RootKeySource, region: string): RootKeyProvider {
   switch (source.kind) {
@@ -34,7 +35,7 @@ function fromSecretsManager(secretId: string, region: string): RootKeyProvider {
     // A failure is not kept: a later request tries again.
     rootKey: onFirstUse(async () => {
       const { SecretsManagerClient, GetSecretValueCommand } = await import('./lazy/secrets-manager.js');
-      const secret = await new SecretsManagerClient({ region }).send(new GetSecretValueCommand({ SecretId: secretId }));
+      const secret = await new SecretsManagerClient({ ...SDK_SETTINGS, region }).send(new GetSecretValueCommand({ SecretId: secretId }));
       return decodeRootKey(secret.SecretString ?? '', secretId);
     }),
   };
