@@ -92,9 +92,11 @@ export async function runProfileBench(argv: string[]): Promise<number> {
     const target = (await buildTargets({ plaintext: randomBytes(1024), wanted: (name) => name === 'encrypt', serviceEndpoint: service.url, note: () => {} }))[0]!;
     process.stderr.write(`warming up for ${warmup} s, then ${seconds} s of Encrypt load...\n`);
     await load(target, warmup, 32, false);
+    const cpuBefore = processCpu(service.proc.pid!);
     const from = Number(process.hrtime.bigint() / 1000n); // µs on the monotonic clock V8's profile uses too
     const { result } = await load(target, seconds, 32, false);
     const to = Number(process.hrtime.bigint() / 1000n);
+    const cpuAfter = processCpu(service.proc.pid!);
     await stopAll(); // SIGTERM: the service exits and writes its profile
     if (result.non2xx || result.errors) throw new Error(`the load had ${result.non2xx} non-2xx answers and ${result.errors} errors`);
     const answers = result['2xx'];
@@ -111,6 +113,11 @@ export async function runProfileBench(argv: string[]): Promise<number> {
     rows.push(['all (idle excluded)', (busy / answers).toFixed(1), '100%']);
     console.log(`\nCPU per answered Encrypt (${answers} answers in ${seconds} s, ${Math.round(answers / seconds)} req/s under the profiler)`);
     for (const line of table(['part of the request path', 'us/req', 'share'], rows)) console.log(`  ${line}`);
+    if (cpuBefore && cpuAfter) {
+      const per = (us: number) => (us / answers).toFixed(1);
+      console.log(`  (the kernel's count over the same window: the main thread ${per(cpuAfter.mainRunUs - cpuBefore.mainRunUs)} us/req on a CPU and ` +
+        `${per(cpuAfter.mainWaitUs - cpuBefore.mainWaitUs)} waiting for one; all the process's threads ${per(cpuAfter.allUs - cpuBefore.allUs)} us/req)`);
+    }
     if (verbose) {
       for (const [name] of PARTS) {
         const top = [...(leaves.get(name) ?? [])].sort((a, b) => b[1] - a[1]).slice(0, shown);
@@ -124,6 +131,21 @@ export async function runProfileBench(argv: string[]): Promise<number> {
   } finally {
     await stopAll();
     rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/**
+ * What the kernel counted for a process (Linux /proc): its main thread's time on a CPU and waiting in the
+ * run queue (schedstat), and the CPU time of all its threads (utime + stime, in clock ticks of 10 ms).
+ * The profile's busy time is the main thread's, preempted or not; these say which it was.
+ */
+function processCpu(pid: number): { mainRunUs: number; mainWaitUs: number; allUs: number } | undefined {
+  try {
+    const [runNs, waitNs] = readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').trim().split(' ').map(Number);
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return { mainRunUs: runNs! / 1000, mainWaitUs: waitNs! / 1000, allUs: (Number(fields[11]) + Number(fields[12])) * 10_000 };
+  } catch {
+    return undefined; // not Linux
   }
 }
 
