@@ -2,10 +2,10 @@
  * The AWS SDK clients' settings, given here instead of looked up. A client left to find a setting
  * reads it on its first request from the environment (AWS_MAX_ATTEMPTS, AWS_USE_FIPS_ENDPOINT, ...),
  * then from the shared config files (~/.aws/config and credentials, read from disk), and builds an
- * Error with a stack for each place it is not found: about 1.5 ms of a Lambda cold start's first
- * request for the DynamoDB client alone (`npm run bench -- coldstart`), and the same again for the
- * audit trail's CloudWatch Logs client. The function's environment is the deployment's own
- * (serverless.yml), so nothing is lost by not reading it.
+ * Error with a stack for each place it is not found: about 1.5 ms of CPU in the DynamoDB client's first
+ * request, and 0.5-1.6 ms of a cold start's first Encrypt (`npm run bench -- coldstart --against` the
+ * package before). The function's environment is the deployment's own (serverless.yml), so nothing is
+ * lost by not reading it.
  *
  * The values are those the SDK resolves when nothing is set (its defaults): answers, retries and
  * endpoints do not change. A deployment that needs FIPS or dual-stack endpoints sets them here.
