@@ -190,6 +190,36 @@ test('auditLine of an API record equals JSON.stringify (with and without optiona
   assert.equal(created.userIdentity.type, 'Root');
 });
 
+test('records that repeat the last one but for one member: each line still equals JSON.stringify', () => {
+  // The line's leading and trailing members are kept while records repeat them; each change must show.
+  const other = { keyId: 'other', account: '444455556666', arn: 'arn:aws:kms:us-east-1:444455556666:key/other' } as KeyRecord;
+  const t = new Date('2026-12-05T10:00:00.400Z');
+  const base = { operation: 'Encrypt', caller, region: 'us-east-1', requestId: 'r', input: { KeyId: KEY_ID }, output: {}, keys: [key], time: t };
+  const calls = [
+    base,
+    base,
+    { ...base, caller: { ...caller, userAgent: 'aws-sdk-js/3' } },
+    { ...base, caller: { ...caller, sourceIp: '198.51.100.7' } },
+    { ...base, caller: { ...caller, sourceIp: undefined, userAgent: undefined } },
+    { ...base, caller: { ...caller, accessKeyId: 'AKIAOTHER' } },
+    { ...base, caller: { ...caller, principalArn: 'arn:aws:iam::111122223333:user/alice' } },
+    { ...base, caller: { ...caller, account: '444455556666', principalArn: 'arn:aws:iam::444455556666:root' } },
+    { ...base, region: 'eu-west-1' },
+    { ...base, time: new Date(t.getTime() + 1000) },
+    { ...base, operation: 'Decrypt' },
+    { ...base, operation: 'DisableKey', input: { KeyId: KEY_ID } },
+    { ...base, keys: [other] },
+    { ...base, keys: [key, other] },
+    { ...base, keys: undefined },
+    { ...base, caller: { ...caller, vpceId: 'vpce-0a1b' } },
+    base,
+  ];
+  for (const call of calls) {
+    const r = apiCallRecord(call);
+    assert.equal(auditLine(r), JSON.stringify(r));
+  }
+});
+
 test('userIdentity of roots, users and role sessions; readOnly; eventTime in whole seconds', () => {
   assert.equal(userIdentityOf({ account: '1', principalArn: 'arn:aws:iam::111122223333:root' }).type, 'Root');
   const session = userIdentityOf({ account: '111122223333', principalArn: 'arn:aws:sts::111122223333:assumed-role/app/s1', accessKeyId: 'ASIA1' });
