@@ -257,7 +257,7 @@ export class ApiCallRecord {
    * the rest (parameters, ids) written as JSON into the buffer.
    */
   writeTo(out: LineWriter): void {
-    out.bytes(headBytes(this));
+    writeHead(out, this);
     if (this.errorCode !== undefined) {
       out.bytes(ERROR_CODE);
       out.json(this.errorCode);
@@ -274,7 +274,7 @@ export class ApiCallRecord {
     out.json(this.requestID);
     out.bytes(EVENT_ID);
     out.ascii(this.eventID); // a UUID
-    if (this.vpcEndpointId === undefined) out.bytes(tailBytes(this));
+    if (this.vpcEndpointId === undefined) writeTail(out, this);
     else {
       out.bytes(this.readOnly ? READ_ONLY : NOT_READ_ONLY);
       if (this.resources !== undefined) out.bytes(resourcesBytes(this.resources));
@@ -287,41 +287,51 @@ export class ApiCallRecord {
 }
 
 /**
- * The members from eventVersion to userAgent as one piece, kept while records repeat them (one caller
- * calling one operation, within one second): one copy into the line instead of six.
+ * The members from eventVersion to userAgent, and those from readOnly to the end, are each copied as
+ * one piece once a record repeats the one before in all of them (one caller calling one operation,
+ * within one second): one copy into the line instead of six, and of three or four. A record that
+ * differs writes them one by one, as records of callers taking turns do, with no piece made for them.
  */
-let head: { identity: UserIdentity; time: string; name: string; region: string; ip: string | null; agent: string | null; bytes: Buffer } | undefined;
-function headBytes(record: ApiCallRecord): Buffer {
+let head: { identity: UserIdentity; time: string; name: string; region: string; ip: string | null; agent: string | null; bytes?: Buffer } | undefined;
+function writeHead(out: LineWriter, record: ApiCallRecord): void {
   const h = head;
   if (
     h !== undefined && h.identity === record.userIdentity && h.time === record.eventTime && h.name === record.eventName &&
     h.region === record.awsRegion && h.ip === record.sourceIPAddress && h.agent === record.userAgent
-  ) return h.bytes;
-  const bytes = Buffer.concat([
-    identityBytes(record.userIdentity), eventTimeBytes(record.eventTime), eventNameMember(record.eventName),
-    regionMember(record.awsRegion), sourceIpMember(record.sourceIPAddress), userAgentMember(record.userAgent),
-  ]);
+  ) {
+    out.bytes((h.bytes ??= Buffer.concat(headPieces(record))));
+    return;
+  }
+  for (const piece of headPieces(record)) out.bytes(piece);
   // Only a cached (frozen) identity is the same object from record to record.
-  if (Object.isFrozen(record.userIdentity)) {
-    head = { identity: record.userIdentity, time: record.eventTime, name: record.eventName, region: record.awsRegion, ip: record.sourceIPAddress, agent: record.userAgent, bytes };
-  }
-  return bytes;
+  head = Object.isFrozen(record.userIdentity)
+    ? { identity: record.userIdentity, time: record.eventTime, name: record.eventName, region: record.awsRegion, ip: record.sourceIPAddress, agent: record.userAgent }
+    : undefined;
 }
+const headPieces = (record: ApiCallRecord): Buffer[] => [
+  identityBytes(record.userIdentity), eventTimeBytes(record.eventTime), eventNameMember(record.eventName),
+  regionMember(record.awsRegion), sourceIpMember(record.sourceIPAddress), userAgentMember(record.userAgent),
+];
 
-/** The members from readOnly to the end (no VPC endpoint) as one piece, kept while records repeat them. */
-let tail: { readOnly: boolean; resources: Resource[] | undefined; recipient: string; bytes: Buffer } | undefined;
-function tailBytes(record: ApiCallRecord): Buffer {
+/** The members from readOnly to the end (kept as writeHead keeps the first ones; none with a VPC endpoint). */
+let tail: { readOnly: boolean; resources: Resource[] | undefined; recipient: string; bytes?: Buffer } | undefined;
+function writeTail(out: LineWriter, record: ApiCallRecord): void {
   const t = tail;
-  if (t !== undefined && t.readOnly === record.readOnly && t.resources === record.resources && t.recipient === record.recipientAccountId) return t.bytes;
-  const parts: Buffer[] = [record.readOnly ? READ_ONLY : NOT_READ_ONLY];
-  if (record.resources !== undefined) parts.push(resourcesBytes(record.resources));
-  parts.push(recipientMember(record.recipientAccountId), LAST_MEMBER);
-  const bytes = Buffer.concat(parts);
-  // Only the frozen resources of a lone key are the same list from record to record.
-  if (record.resources === undefined || Object.isFrozen(record.resources)) {
-    tail = { readOnly: record.readOnly, resources: record.resources, recipient: record.recipientAccountId, bytes };
+  if (t !== undefined && t.readOnly === record.readOnly && t.resources === record.resources && t.recipient === record.recipientAccountId) {
+    out.bytes((t.bytes ??= Buffer.concat(tailPieces(record))));
+    return;
   }
-  return bytes;
+  for (const piece of tailPieces(record)) out.bytes(piece);
+  // Only the frozen resources of a lone key are the same list from record to record.
+  tail = record.resources === undefined || Object.isFrozen(record.resources)
+    ? { readOnly: record.readOnly, resources: record.resources, recipient: record.recipientAccountId }
+    : undefined;
+}
+function tailPieces(record: ApiCallRecord): Buffer[] {
+  const pieces: Buffer[] = [record.readOnly ? READ_ONLY : NOT_READ_ONLY];
+  if (record.resources !== undefined) pieces.push(resourcesBytes(record.resources));
+  pieces.push(recipientMember(record.recipientAccountId), LAST_MEMBER);
+  return pieces;
 }
 
 const ERROR_CODE = Buffer.from(',"errorCode":');
