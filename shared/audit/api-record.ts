@@ -274,22 +274,14 @@ export class ApiCallRecord {
     out.json(this.requestID);
     out.bytes(EVENT_ID);
     out.ascii(this.eventID); // a UUID
-    if (this.vpcEndpointId === undefined) writeTail(out, this);
-    else {
-      out.bytes(this.readOnly ? READ_ONLY : NOT_READ_ONLY);
-      if (this.resources !== undefined) out.bytes(resourcesBytes(this.resources));
-      out.bytes(recipientMember(this.recipientAccountId));
-      out.bytes(VPC_ENDPOINT_ID);
-      out.json(this.vpcEndpointId);
-      out.bytes(LAST_MEMBER);
-    }
+    writeTail(out, this);
   }
 }
 
 /**
  * The members from eventVersion to userAgent, and those from readOnly to the end, are each copied as
  * one piece once a record repeats the one before in all of them (one caller calling one operation,
- * within one second): one copy into the line instead of six, and of three or four. A record that
+ * within one second): one copy into the line instead of six, and of three to five. A record that
  * differs writes them one by one, as records of callers taking turns do, with no piece made for them.
  */
 let head: { identity: UserIdentity; time: string; name: string; region: string; ip: string | null; agent: string | null; bytes?: Buffer } | undefined;
@@ -313,24 +305,29 @@ const headPieces = (record: ApiCallRecord): Buffer[] => [
   regionMember(record.awsRegion), sourceIpMember(record.sourceIPAddress), userAgentMember(record.userAgent),
 ];
 
-/** The members from readOnly to the end (kept as writeHead keeps the first ones; none with a VPC endpoint). */
-let tail: { readOnly: boolean; resources: Resource[] | undefined; recipient: string; bytes?: Buffer } | undefined;
+/** The members from readOnly to the end, kept as writeHead keeps the first ones. */
+let tail: { readOnly: boolean; resources: Resource[] | undefined; recipient: string; vpce: string | undefined; bytes?: Buffer } | undefined;
 function writeTail(out: LineWriter, record: ApiCallRecord): void {
   const t = tail;
-  if (t !== undefined && t.readOnly === record.readOnly && t.resources === record.resources && t.recipient === record.recipientAccountId) {
+  if (
+    t !== undefined && t.readOnly === record.readOnly && t.resources === record.resources && t.recipient === record.recipientAccountId &&
+    t.vpce === record.vpcEndpointId
+  ) {
     out.bytes((t.bytes ??= Buffer.concat(tailPieces(record))));
     return;
   }
   for (const piece of tailPieces(record)) out.bytes(piece);
   // Only the frozen resources of a lone key are the same list from record to record.
   tail = record.resources === undefined || Object.isFrozen(record.resources)
-    ? { readOnly: record.readOnly, resources: record.resources, recipient: record.recipientAccountId }
+    ? { readOnly: record.readOnly, resources: record.resources, recipient: record.recipientAccountId, vpce: record.vpcEndpointId }
     : undefined;
 }
 function tailPieces(record: ApiCallRecord): Buffer[] {
   const pieces: Buffer[] = [record.readOnly ? READ_ONLY : NOT_READ_ONLY];
   if (record.resources !== undefined) pieces.push(resourcesBytes(record.resources));
-  pieces.push(recipientMember(record.recipientAccountId), LAST_MEMBER);
+  pieces.push(recipientMember(record.recipientAccountId));
+  if (record.vpcEndpointId !== undefined) pieces.push(vpcEndpointMember(record.vpcEndpointId));
+  pieces.push(LAST_MEMBER);
   return pieces;
 }
 
@@ -342,7 +339,6 @@ const REQUEST_ID = Buffer.from(',"requestID":');
 const EVENT_ID = Buffer.from(',"eventID":"');
 const READ_ONLY = Buffer.from('","readOnly":true');
 const NOT_READ_ONLY = Buffer.from('","readOnly":false');
-const VPC_ENDPOINT_ID = Buffer.from(',"vpcEndpointId":');
 
 /** `{"eventVersion":"1.08","userIdentity":{...},"eventTime":"`, kept per cached (frozen) identity. */
 const keptIdentityBytes = new WeakMap<object, Buffer>();
@@ -372,6 +368,7 @@ const regionMember = repeatedJsonMember(',"awsRegion":');
 const sourceIpMember = repeatedJsonMember(',"sourceIPAddress":');
 const userAgentMember = repeatedJsonMember(',"userAgent":');
 const recipientMember = repeatedJsonMember(',"eventType":"AwsApiCall","managementEvent":true,"recipientAccountId":');
+const vpcEndpointMember = repeatedJsonMember(',"vpcEndpointId":');
 const LAST_MEMBER = Buffer.from(',"eventCategory":"Management"}');
 
 /** `,"resources":[...]`, kept for the frozen lists of one key's resources (resourcesOf): they never change. */

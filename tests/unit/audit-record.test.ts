@@ -212,6 +212,9 @@ test('records that repeat the last one but for one member: each line still equal
     { ...base, keys: [key, other] },
     { ...base, keys: undefined },
     { ...base, caller: { ...caller, vpceId: 'vpce-0a1b' } },
+    { ...base, caller: { ...caller, vpceId: 'vpce-0a1b' } },
+    { ...base, caller: { ...caller, vpceId: 'vpce-"quoted"' } },
+    base,
     base,
   ];
   for (const call of calls) {
