@@ -11,9 +11,9 @@
  * 12.6-16.5 and 9.0-9.5 ms on Node 22. esbuild reads a CommonJS module's members when they are used,
  * so `import { x }` keeps working; a member a Node version lacks is undefined, as `import * as m` gives.
  *
- * Two built-ins are not loaded until a member is used: middy imports `node:stream/web` and
- * `node:stream/promises` for responses it streams, which our handlers never ask for (about a
- * millisecond of every cold start). A dependency's `import('node:x')` gets the module through require()
+ * (Not reading a built-in until a member is used would not help: middy's `node:stream/web`, which our
+ * handlers never use, is loaded by the SDK's first response anyway, which looks up `ReadableStream`.)
+ * A dependency's `import('node:x')` gets the module through require()
  * too: the SDK's `import('node:http')` for an http:// endpoint (DynamoDB Local) took 14-16 ms on Node 22
  * (its ES module view loads undici), 0.7 ms this way.
  * CommonJS: serverless-esbuild require()s this file.
@@ -25,8 +25,6 @@ const { readFile } = require('node:fs/promises');
 const { dirname } = require('node:path');
 
 const BUILTINS = new Set(builtinModules);
-/** Built-ins whose members are looked up only when first used (see above). */
-const ON_FIRST_USE = new Set(['stream/web', 'stream/promises']);
 const NAMESPACE = 'node-builtin-by-require';
 
 const builtinsByRequire = {
@@ -56,11 +54,6 @@ const builtinsByRequire = {
     });
     build.onLoad({ filter: /.*/, namespace: NAMESPACE }, ({ pluginData: { builtin, names } }) => {
       const id = JSON.stringify(`node:${builtin}`);
-      if (ON_FIRST_USE.has(builtin)) {
-        // CommonJS, whose members esbuild reads when they are used: these getters load it then.
-        const getters = [...(names ?? Object.keys(require(id.slice(1, -1))))].map((name) => `  get ${name}() { return load().${name}; },`);
-        return { contents: `let loaded;\nconst load = () => (loaded ??= require(${id}));\nmodule.exports = {\n${getters.join('\n')}\n};`, loader: 'js' };
-      }
       // `import * as m`: CommonJS, whose members esbuild reads when they are used.
       if (!names) return { contents: `module.exports = require(${id});`, loader: 'js' };
       // The members the importer names, read once.
