@@ -3,24 +3,22 @@
  * bundle in infra/local/bundle.mjs).
  *
  * `builtinsByRequire`: the bundle's imports of Node built-ins (`import { createHash } from 'node:crypto'`,
- * ours and our dependencies') become `require()` calls (the banner's createRequire). An ES module
- * import of a built-in makes Node build its ES module view, which reads every export the module has,
- * getters included: `node:crypto`'s loads Web Crypto, `node:fs`'s fs/promises, Node 22's `node:http`
- * undici (its WebSocket). `require()` returns the module as it is. Measured on this machine, importing
+ * ours and our dependencies') become `require()` calls (the banner's createRequire), each reading only the
+ * members its import names. An ES module import of a built-in makes Node build its ES module view, which
+ * reads every export the module has, getters included: `node:crypto`'s loads Web Crypto, `node:process`'s
+ * makes stdin, Node 22's `node:http`'s loads undici (its WebSocket). Measured on this machine, importing
  * the built-ins a cold start imports: 10.6-11.5 ms as ES modules, 8.0-8.3 ms through require (Node 20);
- * 12.6-16.5 and 9.0-9.5 ms on Node 22. esbuild reads a CommonJS module's members when they are used,
- * so `import { x }` keeps working; a member a Node version lacks is undefined, as `import * as m` gives.
- *
- * (Not reading a built-in until a member is used would not help: middy's `node:stream/web`, which our
- * handlers never use, is loaded by the SDK's first response anyway, which looks up `ReadableStream`.)
- * A dependency's `import('node:x')` gets the module through require()
- * too: the SDK's `import('node:http')` for an http:// endpoint (DynamoDB Local) took 14-16 ms on Node 22
- * (its ES module view loads undici), 0.7 ms this way.
+ * 12.6-16.5 and 9.0-9.5 ms on Node 22. A dependency's `import('node:x')` gets the module through
+ * require() too: the SDK's `import('node:http')` for an http:// endpoint (DynamoDB Local's) took 14-16 ms
+ * on Node 22, 0.7 ms this way.
+ * (Loading a built-in only when a member is first used would not help: middy's `node:stream/web`, which
+ * our handlers never use, is loaded by the SDK's first response anyway, which looks up `ReadableStream`.)
  * CommonJS: serverless-esbuild require()s this file.
  */
 'use strict';
 
 const { builtinModules } = require('node:module');
+const { readFileSync } = require('node:fs');
 const { readFile } = require('node:fs/promises');
 const { dirname } = require('node:path');
 
@@ -30,6 +28,8 @@ const NAMESPACE = 'node-builtin-by-require';
 const builtinsByRequire = {
   name: 'builtins-by-require',
   setup(build) {
+    /** The text of each importer read, for this build. */
+    const sources = new Map();
     // import() of a built-in in a dependency (the SDK's of node:http for an http:// endpoint): the module
     // through require(), as a namespace-like object (its members on the prototype, and `default`), so
     // that no getter is read. (esbuild would put a module import() reaches into a chunk of its own.)
@@ -48,7 +48,8 @@ const builtinsByRequire = {
       if (args.kind !== 'import-statement') return undefined;
       const builtin = args.path.replace(/^node:/, '');
       if (!BUILTINS.has(builtin)) return undefined;
-      const names = importedNames(args.importer, args.path);
+      if (!sources.has(args.importer)) sources.set(args.importer, readFileSync(args.importer, 'utf8'));
+      const names = importedNames(sources.get(args.importer), args.path);
       // One module per set of names imported, so that each reads only its own.
       return { path: `${builtin}?${names ? [...names].sort().join(',') : '*'}`, namespace: NAMESPACE, pluginData: { builtin, names } };
     });
@@ -66,16 +67,15 @@ const builtinsByRequire = {
 /** import('x') of a name with no path in it (a built-in's, or a package's). */
 const DYNAMIC_IMPORT = /\bimport\(\s*(['"])((?:node:)?[a-z_/]+)\1\s*\)/g;
 const IMPORT_OR_EXPORT = /\b(?:import|export)(?!\s*type\b)\s*([\w$\s{},*]*?)\s*from\s*(['"])([^'"]+)\2/g;
-const sourceText = new Map();
 
 /**
- * The members `file` imports from `specifier` (the default one as `default`), or undefined when it
- * takes the whole module (`import * as m`, `export * from`).
+ * The members a module's `source` imports from `specifier` (the default one as `default`), or undefined
+ * when it takes the whole module (`import * as m`, `export * from`). A name missed here fails the build
+ * (esbuild: no matching export), never the bundle.
  */
-function importedNames(file, specifier) {
-  if (!sourceText.has(file)) sourceText.set(file, require('node:fs').readFileSync(file, 'utf8'));
+function importedNames(source, specifier) {
   const names = new Set();
-  for (const [, clause, , from] of sourceText.get(file).matchAll(IMPORT_OR_EXPORT)) {
+  for (const [, clause, , from] of source.matchAll(IMPORT_OR_EXPORT)) {
     if (from !== specifier) continue;
     if (clause.includes('*')) return undefined;
     const braces = clause.indexOf('{');
@@ -88,8 +88,7 @@ function importedNames(file, specifier) {
       }
     }
   }
-  if (names.size === 0) throw new Error(`builtins-by-require: no import of ${specifier} found in ${file}`);
-  return names;
+  return names; // empty for `import 'node:x'`, only for its effect
 }
 
 module.exports = [builtinsByRequire];

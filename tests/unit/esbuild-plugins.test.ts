@@ -21,6 +21,7 @@ const ENTRY = `
 import { createHash, type BinaryLike } from 'node:crypto';
 import fs, { ReadStream as Stream, readFileSync } from 'node:fs';
 import { join as joined } from 'path';
+import 'node:os';
 import * as zlib from 'node:zlib';
 import type { Stats } from 'node:fs';
 import { ReadableStream } from 'node:stream/web';
