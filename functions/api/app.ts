@@ -81,6 +81,11 @@ export function createApiHandler(config: Config, services: Services = createServ
     logger.warn('could not record a key use', { keyId, error: String(error) });
     aggregator.count('KeyUsageWriteError');
   };
+  // The last uses of keys and credentials are informational: in Lambda their writes start once the
+  // invocation has answered, so that none holds an answer up (a cold start's first request would make
+  // and send the store client's first UpdateItem before answering). Locally they go as they come.
+  const whenAnswered = flush === 'invocation' ? afterAnswer() : undefined;
+  if (whenAnswered) services.keyUsage.later = whenAnswered.later;
   const audit = apiAuditTrail(services.sinks.audit, {
     mode: flush,
     flushAfterMs: options.auditFlushMs,
@@ -141,7 +146,7 @@ export function createApiHandler(config: Config, services: Services = createServ
     lookup: (id) => services.credentials.lookup(id),
     regions: regionNames(config.allowAnyRegion),
   });
-  const recordUse = useRecorder(services.credentialStore, logger);
+  const recordUse = useRecorder(services.credentialStore, logger, whenAnswered?.later);
   const resolveCaller = createCallerResolver({ mode: config.authMode, verifier, defaultRegion: config.defaultRegion, onVerified: recordUse });
 
   const handle = async (event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> => {
@@ -183,7 +188,10 @@ export function createApiHandler(config: Config, services: Services = createServ
 
   // (middy spreads its options over its defaults: an undefined would turn the timer off in Lambda too.)
   const middyOptions = options.timeoutEarly === false ? { timeoutEarlyInMillis: 0 } : {};
-  const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>(handle, middyOptions).use(injectLambdaContext(logger));
+  const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>(handle, middyOptions);
+  // Used first, so that its `after` runs last: once the answer is final.
+  if (whenAnswered) handler.use(whenAnswered.middleware);
+  handler.use(injectLambdaContext(logger));
   if (flush === 'invocation') {
     // An invocation whose audit records could not be written does not acknowledge a success (an error
     // answer acknowledges nothing and stays).
@@ -211,4 +219,21 @@ function requestIdOf(event: APIGatewayProxyEvent, context: Context): string {
 
 function errorResponse(error: KmsError, requestId: string): APIGatewayProxyResult {
   return { statusCode: error.statusCode, headers: { 'Content-Type': 'application/x-amz-json-1.1', 'x-amzn-RequestId': requestId }, body: errorBody(error) };
+}
+
+/**
+ * Work held until an invocation has its answer, then started on the event loop's next turn (after the
+ * answer is returned): `later` holds it, `middleware` (middy; its `after` and `onError` run last) starts it.
+ */
+function afterAnswer() {
+  let held: Array<() => void> = [];
+  const start = () => {
+    if (held.length === 0) return;
+    const work = held;
+    held = [];
+    setImmediate(() => {
+      for (const run of work) run();
+    });
+  };
+  return { later: (work: () => void) => void held.push(work), middleware: { after: start, onError: start } };
 }

@@ -42,6 +42,13 @@ export class KeyUsageRecorder {
   private readonly inFlight = new Set<Promise<void>>();
   /** Told of a write that failed (the API logs and counts it). */
   onError: (error: unknown, keyId: string) => void = () => {};
+  /**
+   * Starts a write that is due: at once by default; the Lambda handler starts it once the invocation has
+   * answered (functions/api/app.ts).
+   */
+  later: (work: () => void) => void = (work) => work();
+  /** Keys whose due write `later` holds. */
+  private readonly writeDueLater = new Set<string>();
 
   constructor(
     private readonly storeFor: (region: string) => KeyUsageStore,
@@ -61,8 +68,14 @@ export class KeyUsageRecorder {
     this.pending.set(id, { region, keyId, usage });
     const last = this.writtenAt.get(id);
     const now = this.now();
-    if (last === undefined || now - last >= this.intervalMs) this.write(id, now);
-    else this.wakeIn(last + this.intervalMs - now);
+    if (last !== undefined && now - last < this.intervalMs) this.wakeIn(last + this.intervalMs - now);
+    else if (!this.writeDueLater.has(id)) {
+      this.writeDueLater.add(id);
+      this.later(() => {
+        this.writeDueLater.delete(id);
+        this.write(id, this.now());
+      });
+    }
   }
 
   /** The newest use of `keyId` in `region` that this instance knows or the store has. */

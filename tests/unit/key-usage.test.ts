@@ -82,3 +82,26 @@ test('a pending use is written by the timer once its interval has passed', async
   await new Promise((r) => setTimeout(r, 80));
   assert.deepEqual(writes, ['r1/k/Encrypt', 'r1/k/Decrypt']);
 });
+
+test('given `later`, a due write starts when the held work runs, once per key; flush writes what is held', async () => {
+  const now = 1_000;
+  const { storeFor, writes } = memoryStores();
+  const recorder = new KeyUsageRecorder(storeFor, { now: () => now });
+  const held: Array<() => void> = [];
+  recorder.later = (work) => void held.push(work);
+  recorder.record('r1', 'k', use('Encrypt', 1));
+  recorder.record('r1', 'k', use('Decrypt', 2));
+  recorder.record('r1', 'other', use('Sign', 3));
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(writes, [], 'nothing written while held');
+  assert.equal(held.length, 2, 'one held write per key');
+  assert.equal((await recorder.last('r1', 'k'))?.operation, 'Decrypt', 'this instance knows the newest use meanwhile');
+  held.shift()!();
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(writes, ['r1/k/Decrypt'], 'the newest use of the key');
+  await recorder.flush();
+  assert.deepEqual(writes, ['r1/k/Decrypt', 'r1/other/Sign'], 'flush does not wait for what is held');
+  held.shift()!();
+  await new Promise((r) => setImmediate(r));
+  assert.equal(writes.length, 2, 'the held work finds nothing left to write');
+});

@@ -30,3 +30,17 @@ test('once per credential an interval; a failed write is logged, not thrown', as
   assert.deepEqual(writes, ['AKIA1', 'AKIA2', 'AKIABAD']);
   assert.deepEqual(warnings, ['could not record a credential use']);
 });
+
+test('given `later`, the write starts only when the held work runs (the Lambda handler: once answered)', async () => {
+  const writes: string[] = [];
+  const held: Array<() => void> = [];
+  const record = useRecorder({ recordUse: async (id) => void writes.push(id) }, { warn: () => {} }, (work) => void held.push(work));
+  record(credential('AKIA1'));
+  record(credential('AKIA1'));
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(writes, [], 'nothing written while held');
+  assert.equal(held.length, 1, 'one write for the interval');
+  held.shift()!();
+  await Promise.resolve();
+  assert.deepEqual(writes, ['AKIA1']);
+});
