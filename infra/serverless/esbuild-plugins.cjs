@@ -64,8 +64,8 @@ const builtinsByRequire = {
   },
 };
 
-/** import('x') of a name with no path in it (a built-in's, or a package's). */
-const DYNAMIC_IMPORT = /\bimport\(\s*(['"])((?:node:)?[a-z_/]+)\1\s*\)/g;
+/** import('x') of a name with no path in it (a built-in's, or a package's); not a method named import. */
+const DYNAMIC_IMPORT = /(?<![.\w$])import\(\s*(['"])((?:node:)?[a-z_/]+)\1\s*\)/g;
 const IMPORT_OR_EXPORT = /\b(?:import|export)(?!\s*type\b)\s*([\w$\s{},*]*?)\s*from\s*(['"])([^'"]+)\2/g;
 
 /**

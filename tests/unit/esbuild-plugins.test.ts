@@ -27,7 +27,7 @@ import type { Stats } from 'node:fs';
 import { ReadableStream } from 'node:stream/web';
 import { pipeline } from 'node:stream/promises';
 export { randomUUID } from 'node:crypto';
-import { viaImport } from './dependency.mjs';
+import { viaImport, viaMethod } from './dependency.mjs';
 
 const input: BinaryLike = 'abc';
 const stats: Stats | undefined = undefined;
@@ -38,6 +38,7 @@ const result = {
   joined: joined('a', 'b'),
   crc32: typeof zlib.crc32 === typeof (await viaImport()).crc32,
   imported: await viaImport().then((m) => m.gzipSync === zlib.gzipSync && m.default.gzipSync === zlib.gzipSync),
+  method: viaMethod(),
   gzip: zlib.gunzipSync(zlib.gzipSync('z')).toString(),
   stats: stats === undefined,
   isStream: new globalThis.ReadableStream() instanceof ReadableStream && !({} instanceof ReadableStream),
@@ -50,7 +51,16 @@ test('built-ins are required, not imported as ES modules, and every kind of impo
   const entry = join(dir, 'entry.ts');
   writeFileSync(entry, ENTRY);
   // A dependency's import() of a built-in (as the SDK's of node:http): namespace and default alike.
-  writeFileSync(join(dir, 'dependency.mjs'), `export const viaImport = () => import("node:zlib");\n`);
+  writeFileSync(
+    join(dir, 'dependency.mjs'),
+    [
+      'export const viaImport = () => import("node:zlib");',
+      // A method that happens to be named import is not an import().
+      'export const loader = { import: (name) => `method ${name}` };',
+      'export const viaMethod = () => loader.import("node:zlib");',
+      '',
+    ].join('\n'),
+  );
   const outfile = join(dir, 'bundle.mjs');
   await build({
     entryPoints: [entry], outfile, bundle: true, minify: true, format: 'esm', platform: 'node', target: 'node20', logLevel: 'error', plugins,
@@ -59,7 +69,8 @@ test('built-ins are required, not imported as ES modules, and every kind of impo
   const code = readFileSync(outfile, 'utf8');
   // Only the banner's own import of node:module is an ES module import of a built-in.
   assert.deepEqual([...code.matchAll(/from\s*["'](node:[\w/]+)["']/g)].map((m) => m[1]), ['node:module'], code);
-  assert.doesNotMatch(code, /import\(\s*["']node:/, 'no import() of a built-in either');
+  assert.doesNotMatch(code, /(?<![.\w$])import\(\s*["']node:/, 'no import() of a built-in either');
+  assert.match(code, /\.import\(\s*["']node:zlib["']\)/, 'a method named import is left as it is');
 
   const run = spawnSync(process.execPath, [outfile], { encoding: 'utf8', env: { ...process.env, PRINT_RESULT: '1' } });
   assert.equal(run.status, 0, run.stderr);
@@ -70,6 +81,7 @@ test('built-ins are required, not imported as ES modules, and every kind of impo
     joined: join('a', 'b'),
     crc32: true,
     imported: true,
+    method: 'method node:zlib',
     gzip: 'z',
     stats: true,
     isStream: true,
