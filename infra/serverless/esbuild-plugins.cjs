@@ -83,8 +83,8 @@ function importedNames(source, specifier) {
     if (head) names.add('default');
     if (braces >= 0) {
       for (const item of clause.slice(braces + 1, clause.indexOf('}')).split(',')) {
-        const name = item.trim().replace(/^type\s+/, '').split(/\s+as\s+/)[0].trim();
-        if (name && !item.trim().startsWith('type ')) names.add(name);
+        const name = item.trim().split(/\s+as\s+/)[0];
+        if (name && !name.startsWith('type ')) names.add(name); // `type X`: no member at run time
       }
     }
   }

@@ -23,24 +23,24 @@ import fs, { ReadStream as Stream, readFileSync } from 'node:fs';
 import { join as joined } from 'path';
 import 'node:os';
 import * as zlib from 'node:zlib';
-import type { Stats } from 'node:fs';
+import type { Stats } from 'node:fs'; // type only: the build must not ask for it
+export type Described = Stats;
 import { ReadableStream } from 'node:stream/web';
 import { pipeline } from 'node:stream/promises';
 export { randomUUID } from 'node:crypto';
 import { viaImport, viaMethod } from './dependency.mjs';
 
 const input: BinaryLike = 'abc';
-const stats: Stats | undefined = undefined;
 const result = {
   hash: createHash('sha256').update(input).digest('hex'),
   sameFs: fs.readFileSync === readFileSync,
   stream: typeof Stream === 'function' && Stream === fs.ReadStream,
   joined: joined('a', 'b'),
-  crc32: typeof zlib.crc32 === typeof (await viaImport()).crc32,
+  // Against the built-in itself (a require() call, which the plugin leaves alone).
+  crc32: typeof zlib.crc32 === 'function' && zlib.crc32 === require('node:zlib').crc32,
   imported: await viaImport().then((m) => m.gzipSync === zlib.gzipSync && m.default.gzipSync === zlib.gzipSync),
   method: viaMethod(),
   gzip: zlib.gunzipSync(zlib.gzipSync('z')).toString(),
-  stats: stats === undefined,
   isStream: new globalThis.ReadableStream() instanceof ReadableStream && !({} instanceof ReadableStream),
   pipeline: typeof pipeline,
 };
@@ -83,7 +83,6 @@ test('built-ins are required, not imported as ES modules, and every kind of impo
     imported: true,
     method: 'method node:zlib',
     gzip: 'z',
-    stats: true,
     isStream: true,
     pipeline: 'function',
   });
