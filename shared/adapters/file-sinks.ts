@@ -11,7 +11,7 @@ import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, writ
 import { join } from 'node:path';
 import { writeAuditLine } from '../audit/api-record.js';
 import { LineWriter } from '../audit/line-writer.js';
-import { PartlyWrittenError, type StreamingAuditSink } from '../audit/buffer.js';
+import { PartlyWrittenError, type AuditLine, type StreamingAuditSink } from '../audit/buffer.js';
 import type { AuditRecord, AuditSink, EventSink, KmsEvent, Notification, Notifier, Sinks } from '../core/sinks.js';
 
 export const eventLogPath = (dataDir: string) => join(dataDir, 'events.jsonl');
@@ -167,13 +167,20 @@ export class FileAuditSink implements AuditSink, StreamingAuditSink {
    * write a full disk stopped midway got their lines out whole). It is reported to onError when writes
    * start failing, then every 10 s while they go on.
    */
-  append(record: AuditRecord): Promise<void> {
-    const day = record.eventTime.slice(0, 10);
+  append(line: AuditLine): Promise<void> {
+    const day = line.eventTime.slice(0, 10);
     if (day !== this.currentDay) {
       this.flushCurrent();
       this.currentDay = day;
     }
-    writeAuditLine(this.current, record);
+    const start = this.current.size;
+    try {
+      line.writeTo(this.current);
+    } catch (error) {
+      this.current.truncate(start); // no part of a line its group would write
+      throw error;
+    }
+    this.current.newline();
     const written = (this.currentWritten ??= deferred());
     // Full buffers go at once, so that the buffer stays small and never grows into fresh memory.
     if (this.current.size >= FLUSH_BYTES) this.flushCurrent();

@@ -13,8 +13,9 @@
  * - resources: the keys the request resolved (ctx.trail), else the key named in the response (CreateKey).
  * - eventTime has whole seconds, as CloudTrail's.
  *
- * Built on the request path, so: no spreads, per-principal identities and per-second times cached, the
- * record is serialised later (batched by the sink).
+ * Built on the request path, so: no spreads, per-principal identities and per-second times cached. In
+ * Lambda the record is serialised later (batched by the sink); locally each request's line is written
+ * straight from its completed call (ApiCallLine), with no record object in between.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { KeyRecord } from '../core/types.js';
@@ -22,7 +23,7 @@ import type { AuditRecord } from '../core/sinks.js';
 import type { Caller } from '../core/caller.js';
 import type { Clock } from '../core/environment.js';
 import { model } from '../model/model.js';
-import { safeRequestParameters, safeResponseElements } from './redact.js';
+import { safeRequestParameters, safeResponseElements, writeSafeRequestParameters, type Amendment } from './redact.js';
 import { repeatedJsonMember } from '../core/json-text.js';
 import { LineWriter } from './line-writer.js';
 
@@ -42,6 +43,8 @@ export interface ApiCall {
   /** Keys the request resolved (OperationContext.trail). */
   keys: readonly KeyRecord[] | undefined;
   time: Date;
+  /** The record's eventID when it has one already (an ApiCallLine's); else a new one. */
+  eventId?: string;
 }
 
 const CRYPTO_OPERATIONS = new Set([
@@ -174,24 +177,31 @@ function resourcesOf(keys: readonly KeyRecord[] | undefined, output: unknown): R
 
 const MAX_EVENT_NAME = 128;
 
+const isKnown = (operation: string | undefined): operation is string => operation !== undefined && model.operations[operation] !== undefined;
+const eventNameOf = (operation: string | undefined) => (isKnown(operation) ? operation : (operation ?? '').slice(0, MAX_EVENT_NAME) || 'Unknown');
+
+/** Decrypt's parameters as CloudTrail shows them: the key the ciphertext named (its ARN) and always the algorithm. */
+const DEFAULT_ALGORITHM = { wire: 'EncryptionAlgorithm', value: 'SYMMETRIC_DEFAULT' };
+const NO_KEY_DECRYPT: Amendment = { orElse: DEFAULT_ALGORITHM };
+const keyDecrypts = new WeakMap<KeyRecord, Amendment>();
+function amendmentOf(operation: string, keys: readonly KeyRecord[] | undefined): Amendment | undefined {
+  if (operation !== 'Decrypt') return undefined;
+  if (!keys || keys.length === 0) return NO_KEY_DECRYPT;
+  const key = keys[0]!;
+  let amendment = keyDecrypts.get(key);
+  if (amendment === undefined) keyDecrypts.set(key, (amendment = { set: { wire: 'KeyId', value: key.arn }, orElse: DEFAULT_ALGORITHM }));
+  return amendment;
+}
+
 /** The CloudTrail record of one API call. */
 export function apiCallRecord(call: ApiCall): AuditRecord {
   const operation = call.operation;
-  const known = operation !== undefined && model.operations[operation] !== undefined;
-  const eventName = known ? operation : (operation ?? '').slice(0, MAX_EVENT_NAME) || 'Unknown';
+  const known = isKnown(operation);
   const isReadOnly = known && readOnly(operation);
-  let requestParameters: Record<string, unknown> | null = null;
-  if (known && call.input !== undefined) {
-    requestParameters = safeRequestParameters(operation, call.input);
-    if (operation === 'Decrypt' && requestParameters) {
-      // CloudTrail shows the key the ciphertext named (its ARN) and always the algorithm.
-      if (call.keys && call.keys.length > 0) requestParameters.keyId = call.keys[0]!.arn;
-      if (requestParameters.encryptionAlgorithm === undefined) requestParameters.encryptionAlgorithm = 'SYMMETRIC_DEFAULT';
-    }
-  }
+  const requestParameters = known && call.input !== undefined ? safeRequestParameters(operation, call.input, amendmentOf(operation, call.keys)) : null;
   const responseElements = known && !isReadOnly && call.errorCode === undefined ? safeResponseElements(operation, call.output) : null;
   const resources = resourcesOf(call.keys, call.errorCode === undefined ? call.output : undefined);
-  return new ApiCallRecord(call, eventName, isReadOnly, requestParameters, responseElements, resources) as unknown as AuditRecord;
+  return new ApiCallRecord(call, eventNameOf(operation), isReadOnly, requestParameters, responseElements, resources) as unknown as AuditRecord;
 }
 
 type Resource = { accountId: string; type: string; ARN: string };
@@ -244,7 +254,7 @@ export class ApiCallRecord {
     this.requestParameters = requestParameters;
     this.responseElements = responseElements;
     this.requestID = call.requestId;
-    this.eventID = randomUUID();
+    this.eventID = call.eventId ?? randomUUID();
     this.readOnly = readOnly;
     this.resources = resources;
     this.recipientAccountId = caller.account;
@@ -257,25 +267,76 @@ export class ApiCallRecord {
    * the rest (parameters, ids) written as JSON into the buffer.
    */
   writeTo(out: LineWriter): void {
-    writeHead(out, this);
-    if (this.errorCode !== undefined) {
-      out.bytes(ERROR_CODE);
-      out.json(this.errorCode);
-    }
-    if (this.errorMessage !== undefined) {
-      out.bytes(ERROR_MESSAGE);
-      out.json(this.errorMessage);
-    }
+    writeHead(out, this.userIdentity, this.eventTime, this.eventName, this.awsRegion, this.sourceIPAddress, this.userAgent);
+    writeError(out, this.errorCode, this.errorMessage);
     out.bytes(REQUEST_PARAMETERS);
     out.json(this.requestParameters);
-    out.bytes(RESPONSE_ELEMENTS);
-    out.json(this.responseElements);
-    out.bytes(REQUEST_ID);
-    out.json(this.requestID);
-    out.bytes(EVENT_ID);
-    out.ascii(this.eventID); // a UUID
-    writeTail(out, this);
+    writeResponseAndIds(out, this.responseElements, this.requestID, this.eventID);
+    writeTail(out, this.readOnly, this.resources, this.recipientAccountId, this.vpcEndpointId);
   }
+}
+
+/**
+ * The audit line of a completed call, written from the call itself: JSON.stringify(apiCallRecordOf(...))
+ * with its eventID and time, without the record or its parameters' object in between (the local
+ * runtime's group commit encodes every request's line at once: tests/unit/audit-record.test.ts checks
+ * the two agree). `record()` makes the record itself, for a sink that takes records (the outbox).
+ */
+export class ApiCallLine {
+  readonly eventID = randomUUID();
+  readonly eventTime: string;
+
+  constructor(
+    private readonly done: CompletedCall,
+    private readonly time: Date,
+  ) {
+    this.eventTime = eventTimeOf(time);
+  }
+
+  writeTo(out: LineWriter): void {
+    const done = this.done;
+    const caller = done.request.caller;
+    const operation = done.operation;
+    const known = isKnown(operation);
+    const isReadOnly = known && readOnly(operation);
+    const error = done.error;
+    const keys = done.ctx?.trail?.keys;
+    writeHead(out, identityFor(caller), this.eventTime, eventNameOf(operation), done.request.region, caller.sourceIp ?? null, caller.userAgent ?? null);
+    if (error !== undefined) writeError(out, error.type, error.message !== '' ? error.message : undefined);
+    out.bytes(REQUEST_PARAMETERS);
+    if (known && done.input !== undefined) writeSafeRequestParameters(out, operation, done.input, amendmentOf(operation, keys));
+    else out.ascii('null');
+    writeResponseAndIds(out, known && !isReadOnly && error === undefined ? safeResponseElements(operation, done.output) : null, done.requestId, this.eventID);
+    writeTail(out, isReadOnly, resourcesOf(keys, error === undefined ? done.output : undefined), caller.account, caller.vpceId);
+  }
+
+  record(): AuditRecord {
+    return apiCallRecordOf(this.done, this.time, this.eventID);
+  }
+}
+
+function writeError(out: LineWriter, code: string | undefined, message: string | undefined): void {
+  if (code !== undefined) {
+    out.bytes(ERROR_CODE);
+    out.json(code);
+  }
+  if (message !== undefined) {
+    out.bytes(ERROR_MESSAGE);
+    out.json(message);
+  }
+}
+
+function writeResponseAndIds(out: LineWriter, responseElements: Record<string, unknown> | null, requestId: string, eventId: string): void {
+  // (Read-only operations, most calls, have none: the two members' names and the null in one piece.)
+  if (responseElements === null) out.bytes(NO_RESPONSE_ELEMENTS);
+  else {
+    out.bytes(RESPONSE_ELEMENTS);
+    out.json(responseElements);
+    out.bytes(REQUEST_ID);
+  }
+  out.json(requestId);
+  out.bytes(EVENT_ID);
+  out.ascii(eventId); // a UUID
 }
 
 /**
@@ -285,48 +346,37 @@ export class ApiCallRecord {
  * differs writes them one by one, as records of callers taking turns do, with no piece made for them.
  */
 let head: { identity: UserIdentity; time: string; name: string; region: string; ip: string | null; agent: string | null; bytes?: Buffer } | undefined;
-function writeHead(out: LineWriter, record: ApiCallRecord): void {
+function writeHead(out: LineWriter, identity: UserIdentity, time: string, name: string, region: string, ip: string | null, agent: string | null): void {
   const h = head;
-  if (
-    h !== undefined && h.identity === record.userIdentity && h.time === record.eventTime && h.name === record.eventName &&
-    h.region === record.awsRegion && h.ip === record.sourceIPAddress && h.agent === record.userAgent
-  ) {
-    out.bytes((h.bytes ??= Buffer.concat(headPieces(record))));
+  if (h !== undefined && h.identity === identity && h.time === time && h.name === name && h.region === region && h.ip === ip && h.agent === agent) {
+    out.bytes((h.bytes ??= Buffer.concat(headPieces(identity, time, name, region, ip, agent))));
     return;
   }
-  for (const piece of headPieces(record)) out.bytes(piece);
+  for (const piece of headPieces(identity, time, name, region, ip, agent)) out.bytes(piece);
   // Only a cached (frozen) identity is the same object from record to record.
-  head = Object.isFrozen(record.userIdentity)
-    ? { identity: record.userIdentity, time: record.eventTime, name: record.eventName, region: record.awsRegion, ip: record.sourceIPAddress, agent: record.userAgent }
-    : undefined;
+  head = Object.isFrozen(identity) ? { identity, time, name, region, ip, agent } : undefined;
 }
-const headPieces = (record: ApiCallRecord): Buffer[] => [
-  identityBytes(record.userIdentity), eventTimeBytes(record.eventTime), eventNameMember(record.eventName),
-  regionMember(record.awsRegion), sourceIpMember(record.sourceIPAddress), userAgentMember(record.userAgent),
+const headPieces = (identity: UserIdentity, time: string, name: string, region: string, ip: string | null, agent: string | null): Buffer[] => [
+  identityBytes(identity), eventTimeBytes(time), eventNameMember(name), regionMember(region), sourceIpMember(ip), userAgentMember(agent),
 ];
 
 /** The members from readOnly to the end, kept as writeHead keeps the first ones. */
 let tail: { readOnly: boolean; resources: Resource[] | undefined; recipient: string; vpce: string | undefined; bytes?: Buffer } | undefined;
-function writeTail(out: LineWriter, record: ApiCallRecord): void {
+function writeTail(out: LineWriter, readOnly: boolean, resources: Resource[] | undefined, recipient: string, vpce: string | undefined): void {
   const t = tail;
-  if (
-    t !== undefined && t.readOnly === record.readOnly && t.resources === record.resources && t.recipient === record.recipientAccountId &&
-    t.vpce === record.vpcEndpointId
-  ) {
-    out.bytes((t.bytes ??= Buffer.concat(tailPieces(record))));
+  if (t !== undefined && t.readOnly === readOnly && t.resources === resources && t.recipient === recipient && t.vpce === vpce) {
+    out.bytes((t.bytes ??= Buffer.concat(tailPieces(readOnly, resources, recipient, vpce))));
     return;
   }
-  for (const piece of tailPieces(record)) out.bytes(piece);
+  for (const piece of tailPieces(readOnly, resources, recipient, vpce)) out.bytes(piece);
   // Only the frozen resources of a lone key are the same list from record to record.
-  tail = record.resources === undefined || Object.isFrozen(record.resources)
-    ? { readOnly: record.readOnly, resources: record.resources, recipient: record.recipientAccountId, vpce: record.vpcEndpointId }
-    : undefined;
+  tail = resources === undefined || Object.isFrozen(resources) ? { readOnly, resources, recipient, vpce } : undefined;
 }
-function tailPieces(record: ApiCallRecord): Buffer[] {
-  const pieces: Buffer[] = [record.readOnly ? READ_ONLY : NOT_READ_ONLY];
-  if (record.resources !== undefined) pieces.push(resourcesBytes(record.resources));
-  pieces.push(recipientMember(record.recipientAccountId));
-  if (record.vpcEndpointId !== undefined) pieces.push(vpcEndpointMember(record.vpcEndpointId));
+function tailPieces(readOnly: boolean, resources: Resource[] | undefined, recipient: string, vpce: string | undefined): Buffer[] {
+  const pieces: Buffer[] = [readOnly ? READ_ONLY : NOT_READ_ONLY];
+  if (resources !== undefined) pieces.push(resourcesBytes(resources));
+  pieces.push(recipientMember(recipient));
+  if (vpce !== undefined) pieces.push(vpcEndpointMember(vpce));
   pieces.push(LAST_MEMBER);
   return pieces;
 }
@@ -336,6 +386,7 @@ const ERROR_MESSAGE = Buffer.from(',"errorMessage":');
 const REQUEST_PARAMETERS = Buffer.from(',"requestParameters":');
 const RESPONSE_ELEMENTS = Buffer.from(',"responseElements":');
 const REQUEST_ID = Buffer.from(',"requestID":');
+const NO_RESPONSE_ELEMENTS = Buffer.from(',"responseElements":null,"requestID":');
 const EVENT_ID = Buffer.from(',"eventID":"');
 const READ_ONLY = Buffer.from('","readOnly":true');
 const NOT_READ_ONLY = Buffer.from('","readOnly":false');
@@ -409,8 +460,8 @@ export interface CompletedCall {
   ctx: { clock: Clock; trail?: { keys: KeyRecord[] } } | undefined;
 }
 
-/** The audit record of a request the dispatcher completed. */
-export function apiCallRecordOf(done: CompletedCall) {
+/** The audit record of a request the dispatcher completed (at `time`, with `eventId`: an ApiCallLine's). */
+export function apiCallRecordOf(done: CompletedCall, time?: Date, eventId?: string) {
   const error = done.error;
   return apiCallRecord({
     operation: done.operation,
@@ -422,6 +473,10 @@ export function apiCallRecordOf(done: CompletedCall) {
     errorCode: error?.type,
     errorMessage: error && error.message !== '' ? error.message : undefined,
     keys: done.ctx?.trail?.keys,
-    time: done.ctx ? done.ctx.clock.now() : new Date(),
+    time: time ?? completedAt(done),
+    eventId,
   });
 }
+
+/** When a completed call's record says it happened (its context's clock: injected in tests). */
+export const completedAt = (done: CompletedCall): Date => (done.ctx ? done.ctx.clock.now() : new Date());

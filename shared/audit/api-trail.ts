@@ -11,7 +11,7 @@
  */
 import type { MiddlewareObj, Request } from '@middy/core';
 import type { AuditRecord, AuditSink } from '../core/sinks.js';
-import { apiCallRecordOf, type CompletedCall } from './api-record.js';
+import { ApiCallLine, apiCallRecordOf, completedAt, type CompletedCall } from './api-record.js';
 import { AuditBuffer, isStreamingAuditSink, writtenDespite } from './buffer.js';
 
 export interface ApiAuditTrail {
@@ -102,8 +102,59 @@ export function apiAuditTrail(sink: AuditSink, options: ApiAuditOptions): ApiAud
         throw error;
       },
     );
+  const recorded = (eventId: string, done: CompletedCall) => {
+    try {
+      options.onRecorded?.(eventId, done);
+    } catch {
+      // Bookkeeping (a key's last use) never fails the request whose record is written.
+    }
+  };
+  /**
+   * A request's line to the streaming sink, which encodes it into the group being gathered (no record
+   * object is made); answered once the group is written.
+   */
+  const streamed = (done: CompletedCall): Promise<void> => {
+    let line: ApiCallLine;
+    let written: Promise<void>;
+    try {
+      line = new ApiCallLine(done, completedAt(done));
+      written = streaming!.append(line);
+    } catch (error) {
+      // No record, so no acknowledgement either.
+      options.onError(error, 1);
+      return Promise.reject(error);
+    }
+    // A group whose write failed midway: its records in the file count as written (not kept twice).
+    if (fallback) {
+      return written.then(
+        () => {
+          redeliverKept();
+          recorded(line.eventID, done);
+        },
+        (error: unknown) => (writtenDespite(error, line) ? recorded(line.eventID, done) : streamElsewhere(recordOf(line, error), error).then(() => recorded(line.eventID, done))),
+      );
+    }
+    return written.then(
+      () => recorded(line.eventID, done),
+      (error: unknown) => {
+        if (!writtenDespite(error, line)) throw error;
+        recorded(line.eventID, done);
+      },
+    );
+  };
+  /** The record of a line its group could not write, for the fallback (the group's error when it cannot be made). */
+  const recordOf = (line: ApiCallLine, groupError: unknown): AuditRecord => {
+    try {
+      return line.record();
+    } catch (error) {
+      options.onError(error, 1);
+      throw groupError;
+    }
+  };
   return {
     record(done) {
+      // Locally the answer waits for the record to be in its file (or the outbox): it survives a crash.
+      if (streaming) return streamed(done);
       let record: AuditRecord;
       try {
         record = apiCallRecordOf(done);
@@ -112,35 +163,7 @@ export function apiAuditTrail(sink: AuditSink, options: ApiAuditOptions): ApiAud
         options.onError(error, 1);
         return Promise.reject(error);
       }
-      const onRecorded = options.onRecorded;
-      const recorded =
-        onRecorded &&
-        (() => {
-          try {
-            onRecorded(record.eventID, done);
-          } catch {
-            // Bookkeeping (a key's last use) never fails the request whose record is written.
-          }
-        });
-      // Locally the answer waits for the record to be in its file (or the outbox): it survives a crash.
-      if (streaming) {
-        const written = streaming.append(record);
-        // A group whose write failed midway: its records in the file count as written (not kept twice).
-        if (fallback) {
-          return written.then(
-            () => {
-              redeliverKept();
-              recorded?.();
-            },
-            (error: unknown) => (writtenDespite(error, record) ? recorded?.() : streamElsewhere(record, error).then(recorded)),
-          );
-        }
-        return written.then(recorded, (error: unknown) => {
-          if (!writtenDespite(error, record)) throw error;
-          recorded?.();
-        });
-      }
-      buffer!.add(record, recorded);
+      buffer!.add(record, options.onRecorded && (() => recorded(record.eventID, done)));
     },
     failing: () => (streaming ? streaming.failing && (!fallback || fallbackFailed) : buffer!.failing),
     flushMiddleware(unwritten) {

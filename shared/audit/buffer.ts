@@ -5,6 +5,15 @@
  * The local runtime's file sink streams instead (StreamingAuditSink): it encodes each record at once.
  */
 import type { AuditRecord, AuditSink } from '../core/sinks.js';
+import type { LineWriter } from './line-writer.js';
+
+/** A record as a streaming sink takes it: its id, its time (the day file it goes to) and how to write its JSON line. */
+export interface AuditLine {
+  readonly eventID: string;
+  readonly eventTime: string;
+  /** The record's JSON, without its newline; throws, having written part of it, when it cannot. */
+  writeTo(out: LineWriter): void;
+}
 
 /**
  * A sink that takes records one by one on the request path and writes them out itself, at once (group
@@ -13,7 +22,7 @@ import type { AuditRecord, AuditSink } from '../core/sinks.js';
  * records of the group that reached the file before the failure (a full disk stops a write midway).
  */
 export interface StreamingAuditSink {
-  append(record: AuditRecord): Promise<void>;
+  append(line: AuditLine): Promise<void>;
   /** Whether the last write of appended records failed (until one succeeds). */
   readonly failing: boolean;
   /** Resolves when everything appended so far is written. */
@@ -31,7 +40,7 @@ export class PartlyWrittenError extends Error {
 }
 
 /** Whether a record whose write was refused with `error` is in the file all the same. */
-export function writtenDespite(error: unknown, record: AuditRecord): boolean {
+export function writtenDespite(error: unknown, record: { eventID: string }): boolean {
   return error instanceof PartlyWrittenError && error.writtenEventIds.has(record.eventID);
 }
 

@@ -50,6 +50,20 @@ export class LineWriter {
     if (!this.plain(value)) this.text(JSON.stringify(value) ?? 'null');
   }
 
+  /**
+   * One member of an object as JSON.stringify writes it: `prefix` (`"name":`, or `,"name":` after
+   * another) and the value's JSON. Writes nothing and says so when JSON.stringify would leave the
+   * member out (undefined, a function, a symbol, a toJSON giving undefined). Not for a data record's
+   * own keys (they are written with JSON's escaping by json).
+   */
+  member(prefix: Uint8Array, value: unknown): boolean {
+    // JSON.stringify leaves these members out.
+    if (value === undefined || typeof value === 'function' || typeof value === 'symbol') return false;
+    const start = this.length;
+    this.bytes(prefix);
+    return this.plain(value) || this.stringified(keyOfPrefix(prefix), value, start);
+  }
+
   /** Ends the line. */
   newline(): void {
     this.room(1);
@@ -68,6 +82,11 @@ export class LineWriter {
   reset(): this {
     this.length = 0;
     return this;
+  }
+
+  /** Drops what was written after the first `size` bytes (a line whose encoding failed midway). */
+  truncate(size: number): void {
+    if (size < this.length) this.length = size;
   }
 
   /** A string in quotes, byte for byte while it is printable ASCII; else JSON.stringify's escaped text. */
@@ -121,17 +140,20 @@ export class LineWriter {
       if (!first) this.ascii(',');
       this.jsonString(key);
       this.ascii(':');
-      if (!this.plain(member)) {
-        const text = stringifiedAt(key, member);
-        if (text === undefined) {
-          this.length = start; // its toJSON left it out
-          continue;
-        }
-        this.text(text);
-      }
-      first = false;
+      if (this.plain(member) || this.stringified(key, member, start)) first = false;
     }
     this.ascii('}');
+  }
+
+  /** A member's value that is not plain data, as JSON.stringify writes it; when it leaves the member out, back to `start`. */
+  private stringified(key: string, value: unknown, start: number): boolean {
+    const text = stringifiedAt(key, value);
+    if (text === undefined) {
+      this.length = start; // its toJSON left it out
+      return false;
+    }
+    this.text(text);
+    return true;
   }
 
   private jsonArray(value: unknown[]): void {
@@ -152,6 +174,12 @@ export class LineWriter {
     this.buffer.copy(next, 0, 0, this.length);
     this.buffer = next;
   }
+}
+
+/** The member name in a `"name":` or `,"name":` prefix (a toJSON is given its key). */
+function keyOfPrefix(prefix: Uint8Array): string {
+  const text = Buffer.from(prefix.buffer, prefix.byteOffset, prefix.byteLength).toString('utf8');
+  return JSON.parse(text.slice(text.startsWith(',') ? 1 : 0, -1)) as string;
 }
 
 /** A value's text as JSON.stringify writes it as the member `key` (its toJSON gets the key), or undefined when left out. */

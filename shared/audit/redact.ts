@@ -10,6 +10,7 @@
  * spreads (the hot path runs this for every Encrypt and Decrypt).
  */
 import { model, type Shape } from '../model/model.js';
+import type { LineWriter } from './line-writer.js';
 
 /** Shapes that carry grant tokens: bearer credentials, never recorded (CloudTrail leaves them out too). */
 const GRANT_TOKEN_SHAPES = new Set(['GrantTokenType', 'GrantTokenList']);
@@ -17,6 +18,9 @@ const GRANT_TOKEN_SHAPES = new Set(['GrantTokenType', 'GrantTokenList']);
 interface MemberPlan {
   wire: string;
   name: string;
+  /** `"name":` and `,"name":` as UTF-8, for writing the member straight into a line. */
+  first: Buffer;
+  next: Buffer;
   /** Structure members, or the members of each structure in a list. */
   nested?: Plan;
   list?: boolean;
@@ -47,7 +51,8 @@ function compile(structureName: string, depth = 0): Plan {
   for (const [wire, ref] of Object.entries(s.members ?? {})) {
     const member = model.shapes[ref.shape];
     if (!member || secretLeaf(ref.shape, member)) continue;
-    const entry: MemberPlan = { wire, name: lowerFirst(wire) };
+    const name = lowerFirst(wire);
+    const entry: MemberPlan = { wire, name, first: Buffer.from(`${JSON.stringify(name)}:`), next: Buffer.from(`,${JSON.stringify(name)}:`) };
     if (member.type === 'structure') entry.nested = compile(ref.shape, depth + 1);
     else if (member.type === 'list') {
       const item = model.shapes[member.member!.shape]!;
@@ -63,7 +68,17 @@ function compile(structureName: string, depth = 0): Plan {
   return plan;
 }
 
-function apply(plan: Plan, value: Record<string, unknown>): Record<string, unknown> {
+/**
+ * A member CloudTrail shows differently from the request (Decrypt's keyId: the key the ciphertext named):
+ * `set` replaces the request's own member in its place, or follows the others when there is none;
+ * `orElse` follows them when the request has none (Decrypt's encryptionAlgorithm).
+ */
+export interface Amendment {
+  set?: { wire: string; value: string };
+  orElse?: { wire: string; value: string };
+}
+
+function apply(plan: Plan, value: Record<string, unknown>, amend?: Amendment): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (let i = 0; i < plan.length; i++) {
     const m = plan[i]!;
@@ -76,14 +91,80 @@ function apply(plan: Plan, value: Record<string, unknown>): Record<string, unkno
         for (let j = 0; j < v.length; j++) items[j] = v[j] && typeof v[j] === 'object' ? apply(m.nested, v[j] as Record<string, unknown>) : null;
         out[m.name] = items;
       } else if (typeof v === 'object') out[m.name] = apply(m.nested, v as Record<string, unknown>);
-    } else if (m.timestamp) {
-      out[m.name] = v instanceof Date ? v.toISOString() : typeof v === 'number' ? new Date(v * 1000).toISOString() : String(v);
-    } else if (typeof v === 'object' && !Array.isArray(v) && (Buffer.isBuffer(v) || v instanceof Uint8Array)) {
+    } else if (m.timestamp) out[m.name] = timestampText(v);
+    else if (isBytes(v)) {
       // The model says this member is not a blob; bytes here would be a bug elsewhere: leave them out.
       continue;
     } else out[m.name] = v;
   }
+  if (amend) {
+    if (amend.set) out[lowerFirst(amend.set.wire)] = amend.set.value;
+    if (amend.orElse && out[lowerFirst(amend.orElse.wire)] === undefined) out[lowerFirst(amend.orElse.wire)] = amend.orElse.value;
+  }
   return out;
+}
+
+/**
+ * JSON.stringify(apply(plan, value, amend)), written straight into `out`: no object in between (the
+ * audit line of every Encrypt and Decrypt is written this way; tests/unit/audit-record.test.ts checks
+ * the two agree for every operation of the model).
+ */
+function writeApplied(out: LineWriter, plan: Plan, value: Record<string, unknown>, amend?: Amendment): void {
+  out.ascii('{');
+  let first = true; // no member written yet: the next needs no comma
+  let setWritten = false;
+  let orElseKept = false;
+  for (let i = 0; i < plan.length; i++) {
+    const m = plan[i]!;
+    const v = value[m.wire];
+    if (v === undefined || v === null) continue;
+    // What apply leaves out.
+    if (m.nested ? (m.list ? !Array.isArray(v) : typeof v !== 'object') : !m.timestamp && isBytes(v)) continue;
+    const prefix = first ? m.first : m.next;
+    if (amend !== undefined) {
+      if (amend.set?.wire === m.wire) {
+        // In the member's place, as apply's assignment to a member it made.
+        out.member(prefix, amend.set.value);
+        setWritten = true;
+        first = false;
+        continue;
+      }
+      if (amend.orElse?.wire === m.wire) orElseKept = true;
+    }
+    if (m.nested) {
+      out.bytes(prefix);
+      if (m.list) {
+        out.ascii('[');
+        const items = v as unknown[];
+        for (let j = 0; j < items.length; j++) {
+          if (j > 0) out.ascii(',');
+          const item = items[j];
+          if (item && typeof item === 'object') writeApplied(out, m.nested, item as Record<string, unknown>);
+          else out.ascii('null');
+        }
+        out.ascii(']');
+      } else writeApplied(out, m.nested, v as Record<string, unknown>);
+    } else if (!out.member(prefix, m.timestamp ? timestampText(v) : v)) continue;
+    first = false;
+  }
+  if (amend?.set && !setWritten) {
+    out.member(amendmentKey(amend.set.wire, first), amend.set.value);
+    first = false;
+  }
+  if (amend?.orElse && !orElseKept) out.member(amendmentKey(amend.orElse.wire, first), amend.orElse.value);
+  out.ascii('}');
+}
+
+const isBytes = (v: unknown) => typeof v === 'object' && !Array.isArray(v) && (Buffer.isBuffer(v) || v instanceof Uint8Array);
+
+const timestampText = (v: unknown) => (v instanceof Date ? v.toISOString() : typeof v === 'number' ? new Date(v * 1000).toISOString() : String(v));
+
+const amendmentKeys = new Map<string, Buffer>();
+function amendmentKey(wire: string, first: boolean): Buffer {
+  const text = `${first ? '' : ','}${JSON.stringify(lowerFirst(wire))}:`;
+  let key = amendmentKeys.get(text);
+  if (!key) amendmentKeys.set(text, (key = Buffer.from(text)));
+  return key;
 }
 
 const plans = new Map<string, Plan>();
@@ -97,10 +178,17 @@ function planOf(shapeName: string): Plan {
 }
 
 /** The request's members fit for an audit record (camelCase), or null when the operation has no input. */
-export function safeRequestParameters(operation: string, input: unknown): Record<string, unknown> | null {
+export function safeRequestParameters(operation: string, input: unknown, amend?: Amendment): Record<string, unknown> | null {
   const shapeName = model.operations[operation]?.input;
   if (!shapeName || !input || typeof input !== 'object') return null;
-  return apply(planOf(shapeName), input as Record<string, unknown>);
+  return apply(planOf(shapeName), input as Record<string, unknown>, amend);
+}
+
+/** JSON.stringify(safeRequestParameters(operation, input, amend)), written into `out`. */
+export function writeSafeRequestParameters(out: LineWriter, operation: string, input: unknown, amend?: Amendment): void {
+  const shapeName = model.operations[operation]?.input;
+  if (!shapeName || !input || typeof input !== 'object') out.ascii('null');
+  else writeApplied(out, planOf(shapeName), input as Record<string, unknown>, amend);
 }
 
 /** The response's members fit for an audit record (camelCase), or null when there is none. */

@@ -58,3 +58,14 @@ test('without a fallback, a record its failed group got into the file is written
   await written;
   await assert.rejects(lost as Promise<void>, (error) => error === failure);
 });
+
+test('a record that cannot be made fails its request, reported, and leaves the group as it was', async () => {
+  const { sink, appended } = failingGroupSink();
+  const errors: unknown[] = [];
+  const trail = apiAuditTrail(sink, { mode: 'timer', onError: (error) => errors.push(error), fallback: async () => {} });
+  // A clock that gives no valid time: the record has no eventTime to show.
+  const broken = { ...call('no time'), ctx: { clock: { now: () => new Date(NaN) } } };
+  await assert.rejects(Promise.resolve().then(() => trail.record(broken)), RangeError);
+  assert.equal(errors.length, 1);
+  assert.equal(appended.length, 0);
+});

@@ -5,7 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { apiCallRecord, auditLine, eventTimeOf, isReadOnly, userIdentityOf } from '../../shared/audit/api-record.js';
+import { ApiCallLine, apiCallRecord, auditLine, eventTimeOf, isReadOnly, userIdentityOf, type CompletedCall } from '../../shared/audit/api-record.js';
+import { LineWriter } from '../../shared/audit/line-writer.js';
+import { decodeInput } from '../../shared/protocol/validation.js';
+import { prng, valueOf } from '../support/model-values.js';
 import { AuditBuffer } from '../../shared/audit/buffer.js';
 import { dayFilesInRange, recordInRange, recordNamesKey } from '../../shared/audit/query.js';
 import { keptMembers, safeRequestParameters, safeResponseElements } from '../../shared/audit/redact.js';
@@ -221,6 +224,58 @@ test('records that repeat the last one but for one member: each line still equal
     const r = apiCallRecord(call);
     assert.equal(auditLine(r), JSON.stringify(r));
   }
+});
+
+test('the line of a call written from the call itself equals JSON.stringify of its record, for every operation of the model', () => {
+  // The local runtime writes each request's line from its completed call (ApiCallLine), the outbox and
+  // Lambda keep the record object: both must say the same, for any input (decoded or not), key list,
+  // error and output.
+  const other = { keyId: 'other', account: '444455556666', arn: 'arn:aws:kms:us-east-1:444455556666:key/other' } as KeyRecord;
+  const rng = prng(20261206);
+  const ctx = { rng, keyIds: [KEY_ID, ARN, 'alias/app'] };
+  const time = new Date('2026-12-06T01:02:03.456Z');
+  const clock = { now: () => time };
+  const out = new LineWriter(64);
+  let lines = 0;
+  let decoded = 0;
+  for (const [operation, spec] of [...Object.entries(model.operations), ['NotInTheModel', { input: 'EncryptRequest' }] as const]) {
+    for (let i = 0; i < 25; i++) {
+      const wire = spec.input ? valueOf(spec.input, ctx, 0) : {};
+      const inputs: unknown[] = [wire, undefined];
+      try {
+        inputs.push(decodeInput(spec.input, JSON.parse(JSON.stringify(wire) ?? 'null')));
+        decoded++;
+      } catch {
+        // not valid: the dispatcher records such a request without its input
+      }
+      for (const input of inputs) {
+        const keys = rng.pick([undefined, [], [key], [other], [key, other]]);
+        const done: CompletedCall = {
+          operation: rng.chance(0.05) ? undefined : operation,
+          request: { caller: rng.pick([caller, { account: '111122223333', principalArn: 'arn:aws:iam::111122223333:root', vpceId: 'vpce-1' }]), region: 'us-east-1' },
+          requestId: rng.pick(['r-1', 'a"b\\c']),
+          input,
+          output: 'output' in spec && spec.output && rng.chance(0.8) ? valueOf(spec.output, ctx, 0) : undefined,
+          error: rng.chance(0.3) ? { type: 'NotFoundException', message: rng.pick(['', 'Key "x" ü not found']) } : undefined,
+          ctx: { clock, trail: keys && { keys } },
+        };
+        const line = new ApiCallLine(done, time);
+        line.writeTo(out.reset());
+        assert.equal(out.contents().toString('utf8'), JSON.stringify(line.record()), `${operation} ${JSON.stringify(input)}`);
+        lines++;
+      }
+    }
+  }
+  assert.ok(lines > 3000 && decoded > 300, `${lines} lines, ${decoded} decoded inputs`);
+  // Decrypt's amendments (the model's member order): the resolved key's ARN in place of the request's key, else after
+  // the rest, and the default algorithm when the request names none.
+  const decrypt = (input: Record<string, unknown>, keys: KeyRecord[]) => {
+    new ApiCallLine({ operation: 'Decrypt', request: { caller, region: 'us-east-1' }, requestId: 'r', input, output: {}, error: undefined, ctx: { clock, trail: { keys } } }, time).writeTo(out.reset());
+    return JSON.parse(out.contents().toString('utf8')).requestParameters;
+  };
+  assert.equal(JSON.stringify(decrypt({ KeyId: 'alias/app', EncryptionContext: { a: 'b' } }, [key])), `{"encryptionContext":{"a":"b"},"keyId":"${ARN}","encryptionAlgorithm":"SYMMETRIC_DEFAULT"}`);
+  assert.equal(JSON.stringify(decrypt({ EncryptionAlgorithm: 'RSAES_OAEP_SHA_256' }, [key])), `{"encryptionAlgorithm":"RSAES_OAEP_SHA_256","keyId":"${ARN}"}`);
+  assert.equal(JSON.stringify(decrypt({ CiphertextBlob: secret }, [])), '{"encryptionAlgorithm":"SYMMETRIC_DEFAULT"}');
 });
 
 test('userIdentity of roots, users and role sessions; readOnly; eventTime in whole seconds', () => {

@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { eventLogPath, FileAuditSink, FileEventSink } from '../../shared/adapters/file-sinks.js';
 import type { KmsEvent } from '../../shared/core/sinks.js';
+import type { AuditLine } from '../../shared/audit/buffer.js';
 
 const root = mkdtempSync(join(tmpdir(), 'kms-audit-sink-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -15,6 +16,8 @@ after(() => rmSync(root, { recursive: true, force: true }));
 const freshDataDir = () => mkdtempSync(join(root, 'data-'));
 /** An API call's record (the fields the sink reads), of 2026-12-04 unless told. */
 const apiRecord = (eventID: string, eventTime = '2026-12-04T10:00:00Z') => ({ eventID, eventTime, eventName: 'Encrypt', eventType: 'AwsApiCall' });
+/** A record as the streaming sink takes it (the API's are ApiCallLines). */
+const lineOf = (record: { eventID: string; eventTime: string }): AuditLine => ({ ...record, writeTo: (out) => out.text(JSON.stringify(record)) });
 /** The JSON lines of a file that parse (a torn line does not), each mapped by `pick`. */
 const readableLines = (path: string, pick: (item: Record<string, unknown>) => unknown) =>
   readFileSync(path, 'utf8')
@@ -47,7 +50,7 @@ test('append resolves once the record is in its file (the request is answered af
   const dataDir = freshDataDir();
   const sink = new FileAuditSink(dataDir);
   const records = Array.from({ length: 50 }, (_, i) => ({ eventID: `e${i}`, eventTime: '2026-12-04T10:00:00Z', eventName: 'Encrypt', eventType: 'AwsApiCall' }));
-  const written = records.map((record) => sink.append(record));
+  const written = records.map((record) => sink.append(lineOf(record)));
   await written[0];
   const first = readFileSync(join(dataDir, 'audit', '2026-12-04.jsonl'), 'utf8');
   assert.ok(first.includes('"e0"'), 'the first record is on disk when its promise resolves');
@@ -61,16 +64,16 @@ test('a group commit that cannot be written is reported and rejects its records;
   const errors: unknown[] = [];
   const sink = new FileAuditSink(dataDir, { onError: (error) => errors.push(error) });
   const dayFile = join(dataDir, 'audit', '2026-12-04.jsonl');
-  await sink.append(apiRecord('first'));
+  await sink.append(lineOf(apiRecord('first')));
   // The next day's file cannot be opened (a directory in its place).
   mkdirSync(join(dataDir, 'audit', '2026-12-05.jsonl'));
   // Both records of the group are refused: neither request may be acknowledged.
-  const group = [sink.append(apiRecord('lost', '2026-12-05T00:00:00Z')), sink.append(apiRecord('lost too', '2026-12-05T00:00:00Z'))];
+  const group = [sink.append(lineOf(apiRecord('lost', '2026-12-05T00:00:00Z'))), sink.append(lineOf(apiRecord('lost too', '2026-12-05T00:00:00Z')))];
   for (const refused of group) await assert.rejects(refused, { code: 'EISDIR' });
   assert.equal(errors.length, 1, 'the failed write is reported once');
   rmSync(join(dataDir, 'audit', '2026-12-05.jsonl'), { recursive: true });
-  await sink.append(apiRecord('second', '2026-12-05T00:00:01Z'));
-  await sink.append(apiRecord('third'));
+  await sink.append(lineOf(apiRecord('second', '2026-12-05T00:00:01Z')));
+  await sink.append(lineOf(apiRecord('third')));
   assert.deepEqual(readFileSync(dayFile, 'utf8').trim().split('\n').map((line) => JSON.parse(line).eventID), ['first', 'third']);
   assert.deepEqual(readFileSync(join(dataDir, 'audit', '2026-12-05.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line).eventID), ['second']);
 });
@@ -79,9 +82,9 @@ test('a day file removed while the service runs is made again by the next group,
   const dataDir = freshDataDir();
   const sink = new FileAuditSink(dataDir);
   const dayFile = join(dataDir, 'audit', '2026-12-04.jsonl');
-  await sink.append(apiRecord('before'));
+  await sink.append(lineOf(apiRecord('before')));
   rmSync(dayFile); // the descriptor kept open now names an unlinked file
-  await sink.append(apiRecord('after'));
+  await sink.append(lineOf(apiRecord('after')));
   assert.deepEqual(readFileSync(dayFile, 'utf8').trim().split('\n').map((line) => JSON.parse(line).eventID), ['after']);
 });
 
@@ -89,9 +92,9 @@ test('a line left without its end (a write that failed part of the way, maybe in
   const dataDir = freshDataDir();
   const sink = new FileAuditSink(dataDir);
   const dayFile = join(dataDir, 'audit', '2026-12-04.jsonl');
-  await sink.append(apiRecord('before'));
+  await sink.append(lineOf(apiRecord('before')));
   appendFileSync(dayFile, '{"eventID":"torn","eventTi');
-  await sink.append(apiRecord('after'));
+  await sink.append(lineOf(apiRecord('after')));
   await sink.write([apiRecord('delivered')]);
   appendFileSync(dayFile, '{"eventID":"torn again');
   await sink.write([apiRecord('delivered after')]);
@@ -110,7 +113,8 @@ test('a group commit a full disk stops midway names the records it got out whole
     const { FileAuditSink } = await import(${JSON.stringify(sinkModule)});
     const sink = new FileAuditSink(${JSON.stringify(dataDir)}, { onError: () => {} });
     const record = (eventID) => ({ eventID, eventTime: '2026-12-04T10:00:00Z', eventName: 'Encrypt', eventType: 'AwsApiCall' });
-    const results = await Promise.allSettled(['a', 'b', 'c', 'd', 'e'].map((id) => sink.append(record(id))));
+    const lineOf = (record) => ({ ...record, writeTo: (out) => out.text(JSON.stringify(record)) });
+    const results = await Promise.allSettled(['a', 'b', 'c', 'd', 'e'].map((id) => sink.append(lineOf(record(id)))));
     const reason = results[0].reason;
     console.log(JSON.stringify({ refused: results.filter((r) => r.status === 'rejected').length, code: reason?.cause?.code, written: [...(reason?.writtenEventIds ?? [])] }));
   `;
@@ -144,11 +148,28 @@ test('while group commits keep failing, the failure is reported when it starts, 
   const sink = new FileAuditSink(dataDir, { onError: (error) => errors.push(error) });
   const dayFile = join(dataDir, 'audit', '2026-12-04.jsonl');
   mkdirSync(dayFile);
-  for (let i = 0; i < 5; i++) await assert.rejects(sink.append(apiRecord(`lost-${i}`)));
+  for (let i = 0; i < 5; i++) await assert.rejects(sink.append(lineOf(apiRecord(`lost-${i}`))));
   assert.equal(errors.length, 1);
   rmSync(dayFile, { recursive: true });
-  await sink.append(apiRecord('written'));
+  await sink.append(lineOf(apiRecord('written')));
   mkdirSync(join(dataDir, 'audit', '2026-12-05.jsonl'));
-  await assert.rejects(sink.append(apiRecord('lost again', '2026-12-05T00:00:00Z')));
+  await assert.rejects(sink.append(lineOf(apiRecord('lost again', '2026-12-05T00:00:00Z'))));
   assert.equal(errors.length, 2, 'a new failure after a write that worked is reported again');
+});
+
+test('a line whose encoding fails midway is refused and leaves nothing of itself in the group', async () => {
+  const dataDir = freshDataDir();
+  const sink = new FileAuditSink(dataDir);
+  const before = sink.append(lineOf(apiRecord('before')));
+  const broken: AuditLine = {
+    eventID: 'broken',
+    eventTime: '2026-12-04T10:00:00Z',
+    writeTo: (out) => {
+      out.text('{"eventID":"broken","requestParameters":');
+      throw new TypeError('not encodable');
+    },
+  };
+  assert.throws(() => sink.append(broken), TypeError);
+  await Promise.all([before, sink.append(lineOf(apiRecord('after')))]);
+  assert.equal(readFileSync(join(dataDir, 'audit', '2026-12-04.jsonl'), 'utf8'), ['before', 'after'].map((id) => JSON.stringify(apiRecord(id)) + '\n').join(''));
 });

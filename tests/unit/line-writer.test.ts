@@ -95,3 +95,20 @@ test('the buffer grows as needed; bytes, ascii, text and newline append in order
   out.reset().ascii('z');
   assert.equal(out.contents().toString('utf8'), 'z');
 });
+
+test('member writes a member as JSON.stringify does, or nothing when JSON.stringify leaves it out', () => {
+  const out = new LineWriter(8);
+  const keys: string[] = [];
+  const dated = { toJSON: (key: string) => (keys.push(key), 'dated') };
+  const members: Array<[string, unknown]> = [['a', 1], ['b', undefined], ['c', () => 1], ['d', { toJSON: () => undefined }], ['e', dated], ['f', 'ü"'], ['g', [1, undefined]]];
+  const expected = JSON.stringify(Object.fromEntries(members));
+  keys.length = 0;
+  out.ascii('{');
+  let first = true;
+  for (const [key, value] of members) if (out.member(Buffer.from(`${first ? '' : ','}${JSON.stringify(key)}:`), value)) first = false;
+  out.ascii('}');
+  assert.equal(out.contents().toString('utf8'), expected);
+  assert.deepEqual(keys, ['e'], 'a toJSON is given its member name');
+  out.truncate(1);
+  assert.equal(out.contents().toString('utf8'), '{');
+});
