@@ -14,6 +14,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createHttpsServer } from 'node:https';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { buildEvent, LocalLambdaContext } from './lambda-event.js';
+import { SlotTable, type Slotted } from './slot-table.js';
 
 export type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
@@ -54,7 +55,7 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 const JSON_TYPE = 'application/x-amz-json-1.1';
 
 /** A request in the handler, for the timeout sweep. */
-interface InFlight {
+interface InFlight extends Slotted {
   res: ServerResponse;
   requestId: string;
   /** When API Gateway would give up on the integration (ms since the epoch). */
@@ -141,18 +142,19 @@ export function createApiGatewayServer(options: ApiGatewayOptions): Server {
 
   // Requests in the handler, for the timeout: one periodic sweep answers those past their deadline
   // 504, instead of a timer per request (set and cleared thousands of times a second under load).
-  const inFlight = new Set<InFlight>();
+  // (Not a Set: see SlotTable.)
+  const inFlight = new SlotTable<InFlight>();
   const sweepMs = Math.min(1000, Math.max(10, Math.floor(timeoutMs / 4)));
   let sweeper: NodeJS.Timeout | undefined;
   const sweep = () => {
     const now = Date.now();
-    for (const call of inFlight) {
-      if (call.deadline > now) continue;
+    inFlight.forEach((call) => {
+      if (call.deadline > now) return;
       inFlight.delete(call);
       logger?.error('handler timed out', { requestId: call.requestId, timeoutMs });
       // API Gateway's answer when the integration does not return in time.
       reply(call.res, { statusCode: 504, type: 'EndpointRequestTimeoutException', message: 'Endpoint request timed out' }, undefined, call.requestId);
-    }
+    });
     if (inFlight.size === 0) {
       clearInterval(sweeper);
       sweeper = undefined;
@@ -164,7 +166,7 @@ export function createApiGatewayServer(options: ApiGatewayOptions): Server {
     const requestId = randomUUID();
     const event = buildEvent({ req, body, requestId, stage, requestPath, resourcePath, now });
     const context = new LocalLambdaContext(functionName, randomUUID(), region, now + timeoutMs);
-    const call: InFlight = { res, requestId, deadline: now + timeoutMs };
+    const call: InFlight = { res, requestId, deadline: now + timeoutMs, slot: -1 };
     inFlight.add(call);
     if (!sweeper) sweeper = setInterval(sweep, sweepMs).unref();
     let promise: Promise<APIGatewayProxyResult>;
