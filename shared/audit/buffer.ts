@@ -2,7 +2,8 @@
  * Collects the API's audit records and hands them to the audit sink in batches, off the request path:
  * `add` is an array push. In Lambda the handler awaits `flush()` at the end of each invocation (a frozen
  * instance runs no timers). Batches are written one after the other, in the order they were taken.
- * The local runtime's file sink streams instead (StreamingAuditSink): it encodes each record at once.
+ * The local runtime's file sink streams instead (StreamingAuditSink): it encodes each request's line at
+ * once, from the completed call (ApiCallLine), with no record object in between.
  */
 import type { AuditRecord, AuditSink } from '../core/sinks.js';
 import type { LineWriter } from './line-writer.js';
@@ -16,8 +17,8 @@ export interface AuditLine {
 }
 
 /**
- * A sink that takes records one by one on the request path and writes them out itself, at once (group
- * commit): the promise resolves when the record is written, and the request is answered after that.
+ * A sink that takes records' lines one by one on the request path and writes them out itself, at once
+ * (group commit): the promise resolves when the line is written, and the request is answered after that.
  * It rejects when the record's group could not be written whole; a PartlyWrittenError then names the
  * records of the group that reached the file before the failure (a full disk stops a write midway).
  */

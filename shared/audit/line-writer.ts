@@ -53,8 +53,8 @@ export class LineWriter {
   /**
    * One member of an object as JSON.stringify writes it: `prefix` (`"name":`, or `,"name":` after
    * another) and the value's JSON. Writes nothing and says so when JSON.stringify would leave the
-   * member out (undefined, a function, a symbol, a toJSON giving undefined). Not for a data record's
-   * own keys (they are written with JSON's escaping by json).
+   * member out (undefined, a function, a symbol, a toJSON giving undefined). The prefix is made once per
+   * member name (the redaction plan's): names that vary, such as a map's keys, are written by json.
    */
   member(prefix: Uint8Array, value: unknown): boolean {
     // JSON.stringify leaves these members out.
