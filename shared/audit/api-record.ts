@@ -199,10 +199,18 @@ export function apiCallRecord(call: ApiCall): AuditRecord {
   const known = isKnown(operation);
   const isReadOnly = known && readOnly(operation);
   const requestParameters = known && call.input !== undefined ? safeRequestParameters(operation, call.input, amendmentOf(operation, call.keys)) : null;
-  const responseElements = known && !isReadOnly && call.errorCode === undefined ? safeResponseElements(operation, call.output) : null;
-  const resources = resourcesOf(call.keys, call.errorCode === undefined ? call.output : undefined);
+  const failed = call.errorCode !== undefined;
+  const responseElements = responseElementsOf(operation, known, isReadOnly, failed, call.output);
+  const resources = resourcesOf(call.keys, failed ? undefined : call.output);
   return new ApiCallRecord(call, eventNameOf(operation), isReadOnly, requestParameters, responseElements, resources) as unknown as AuditRecord;
 }
+
+/** What changed, for an operation that changes something and succeeded (CloudTrail shows null otherwise). */
+const responseElementsOf = (operation: string | undefined, known: boolean, readOnly: boolean, failed: boolean, output: unknown) =>
+  known && !readOnly && !failed ? safeResponseElements(operation!, output) : null;
+
+/** The errorMessage of a failure: none when it has no message. */
+const errorMessageOf = (error: { message: string } | undefined) => (error && error.message !== '' ? error.message : undefined);
 
 type Resource = { accountId: string; type: string; ARN: string };
 
@@ -302,12 +310,13 @@ export class ApiCallLine {
     const error = done.error;
     const keys = done.ctx?.trail?.keys;
     writeHead(out, identityFor(caller), this.eventTime, eventNameOf(operation), done.request.region, caller.sourceIp ?? null, caller.userAgent ?? null);
-    if (error !== undefined) writeError(out, error.type, error.message !== '' ? error.message : undefined);
+    if (error !== undefined) writeError(out, error.type, errorMessageOf(error));
     out.bytes(REQUEST_PARAMETERS);
     if (known && done.input !== undefined) writeSafeRequestParameters(out, operation, done.input, amendmentOf(operation, keys));
     else out.ascii('null');
-    writeResponseAndIds(out, known && !isReadOnly && error === undefined ? safeResponseElements(operation, done.output) : null, done.requestId, this.eventID);
-    writeTail(out, isReadOnly, resourcesOf(keys, error === undefined ? done.output : undefined), caller.account, caller.vpceId);
+    const failed = error !== undefined;
+    writeResponseAndIds(out, responseElementsOf(operation, known, isReadOnly, failed, done.output), done.requestId, this.eventID);
+    writeTail(out, isReadOnly, resourcesOf(keys, failed ? undefined : done.output), caller.account, caller.vpceId);
   }
 
   record(): AuditRecord {
@@ -471,7 +480,7 @@ export function apiCallRecordOf(done: CompletedCall, time?: Date, eventId?: stri
     input: done.input,
     output: done.output,
     errorCode: error?.type,
-    errorMessage: error && error.message !== '' ? error.message : undefined,
+    errorMessage: errorMessageOf(error),
     keys: done.ctx?.trail?.keys,
     time: time ?? completedAt(done),
     eventId,

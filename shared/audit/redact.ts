@@ -83,19 +83,17 @@ function apply(plan: Plan, value: Record<string, unknown>, amend?: Amendment): R
   for (let i = 0; i < plan.length; i++) {
     const m = plan[i]!;
     const v = value[m.wire];
-    if (v === undefined || v === null) continue;
+    if (v === undefined || v === null || leftOut(m, v)) continue;
     if (m.nested) {
       if (m.list) {
-        if (!Array.isArray(v)) continue;
-        const items = new Array<unknown>(v.length);
-        for (let j = 0; j < v.length; j++) items[j] = v[j] && typeof v[j] === 'object' ? apply(m.nested, v[j] as Record<string, unknown>) : null;
+        const items = new Array<unknown>((v as unknown[]).length);
+        for (let j = 0; j < items.length; j++) {
+          const item = (v as unknown[])[j];
+          items[j] = item && typeof item === 'object' ? apply(m.nested, item as Record<string, unknown>) : null;
+        }
         out[m.name] = items;
-      } else if (typeof v === 'object') out[m.name] = apply(m.nested, v as Record<string, unknown>);
-    } else if (m.timestamp) out[m.name] = timestampText(v);
-    else if (isBytes(v)) {
-      // The model says this member is not a blob; bytes here would be a bug elsewhere: leave them out.
-      continue;
-    } else out[m.name] = v;
+      } else out[m.name] = apply(m.nested, v as Record<string, unknown>);
+    } else out[m.name] = m.timestamp ? timestampText(v) : v;
   }
   if (amend) {
     if (amend.set) out[lowerFirst(amend.set.wire)] = amend.set.value;
@@ -117,9 +115,7 @@ function writeApplied(out: LineWriter, plan: Plan, value: Record<string, unknown
   for (let i = 0; i < plan.length; i++) {
     const m = plan[i]!;
     const v = value[m.wire];
-    if (v === undefined || v === null) continue;
-    // What apply leaves out.
-    if (m.nested ? (m.list ? !Array.isArray(v) : typeof v !== 'object') : !m.timestamp && isBytes(v)) continue;
+    if (v === undefined || v === null || leftOut(m, v)) continue;
     const prefix = first ? m.first : m.next;
     if (amend !== undefined) {
       if (amend.set?.wire === m.wire) {
@@ -154,6 +150,12 @@ function writeApplied(out: LineWriter, plan: Plan, value: Record<string, unknown
   if (amend?.orElse && !orElseKept) out.member(amendmentKey(amend.orElse.wire, first), amend.orElse.value);
   out.ascii('}');
 }
+
+/**
+ * A value a member of the plan does not take: a structure's or list's of another kind, or bytes where
+ * the model says there are none (a bug elsewhere, never recorded).
+ */
+const leftOut = (m: MemberPlan, v: unknown) => (m.nested ? (m.list ? !Array.isArray(v) : typeof v !== 'object') : !m.timestamp && isBytes(v));
 
 const isBytes = (v: unknown) => typeof v === 'object' && !Array.isArray(v) && (Buffer.isBuffer(v) || v instanceof Uint8Array);
 
