@@ -287,11 +287,11 @@ export class ApiCallRecord {
 /**
  * The audit line of a completed call, written from the call itself: JSON.stringify(apiCallRecordOf(...))
  * with its eventID and time, without the record or its parameters' object in between (the local
- * runtime's group commit encodes every request's line at once: tests/unit/audit-record.test.ts checks
- * the two agree). `record()` makes the record itself, for a sink that takes records (the outbox).
+ * runtime's group commit encodes its lines together, just before it writes them;
+ * tests/unit/audit-record.test.ts checks the two agree). `record()` makes the record itself, for a sink that takes records (the outbox).
  */
 export class ApiCallLine {
-  readonly eventID = randomUUID();
+  private id: string | undefined;
   readonly eventTime: string;
 
   constructor(
@@ -299,6 +299,11 @@ export class ApiCallLine {
     private readonly time: Date,
   ) {
     this.eventTime = eventTimeOf(time);
+  }
+
+  /** Made when first asked for: the sink writes a group's lines together, and their ids with them. */
+  get eventID(): string {
+    return (this.id ??= randomUUID());
   }
 
   writeTo(out: LineWriter): void {

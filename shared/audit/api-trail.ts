@@ -12,7 +12,7 @@
 import type { MiddlewareObj, Request } from '@middy/core';
 import type { AuditRecord, AuditSink } from '../core/sinks.js';
 import { ApiCallLine, apiCallRecordOf, completedAt, type CompletedCall } from './api-record.js';
-import { AuditBuffer, isStreamingAuditSink, writtenDespite } from './buffer.js';
+import { AuditBuffer, isStreamingAuditSink, unencodable, writtenDespite } from './buffer.js';
 
 export interface ApiAuditTrail {
   /**
@@ -131,7 +131,12 @@ export function apiAuditTrail(sink: AuditSink, options: ApiAuditOptions): ApiAud
           redeliverKept();
           recorded(line.eventID, done);
         },
-        (error: unknown) => (writtenDespite(error, line) ? recorded(line.eventID, done) : streamElsewhere(recordOf(line, error), error).then(() => recorded(line.eventID, done))),
+        (error: unknown) => {
+          if (writtenDespite(error, line)) return recorded(line.eventID, done);
+          // (A line that could not be encoded is a bug the outbox's delivery would meet again.)
+          if (unencodable(error, line)) throw error;
+          return streamElsewhere(recordOf(line, error), error).then(() => recorded(line.eventID, done));
+        },
       );
     }
     return written.then(

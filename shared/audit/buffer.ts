@@ -2,8 +2,9 @@
  * Collects the API's audit records and hands them to the audit sink in batches, off the request path:
  * `add` is an array push. In Lambda the handler awaits `flush()` at the end of each invocation (a frozen
  * instance runs no timers). Batches are written one after the other, in the order they were taken.
- * The local runtime's file sink streams instead (StreamingAuditSink): it encodes each request's line at
- * once, from the completed call (ApiCallLine), with no record object in between.
+ * The local runtime's file sink streams instead (StreamingAuditSink): it takes each request's line (an
+ * ApiCallLine, made from the completed call: no record object in between) and writes it with the others
+ * of its group when the event loop next turns.
  */
 import type { AuditRecord, AuditSink } from '../core/sinks.js';
 import type { LineWriter } from './line-writer.js';
@@ -12,15 +13,16 @@ import type { LineWriter } from './line-writer.js';
 export interface AuditLine {
   readonly eventID: string;
   readonly eventTime: string;
-  /** The record's JSON, without its newline; throws, having written part of it, when it cannot. */
+  /** The record's JSON, without its newline; throws, maybe having written part of it, when it cannot. */
   writeTo(out: LineWriter): void;
 }
 
 /**
- * A sink that takes records' lines one by one on the request path and writes them out itself, at once
+ * A sink that takes records' lines one by one on the request path and writes them out itself, soon
  * (group commit): the promise resolves when the line is written, and the request is answered after that.
  * It rejects when the record's group could not be written whole; a PartlyWrittenError then names the
- * records of the group that reached the file before the failure (a full disk stops a write midway).
+ * records of the group that reached the file (a full disk stops a write midway; a line that cannot be
+ * encoded is left out of its group).
  */
 export interface StreamingAuditSink {
   append(line: AuditLine): Promise<void>;
@@ -30,19 +32,29 @@ export interface StreamingAuditSink {
   flush(): Promise<void>;
 }
 
-/** A group commit that failed after some of its records were written whole: those are durable. */
+/**
+ * A group commit that got only some of its records into the file: those it names are durable. The others
+ * were cut short by a failed write (a full disk stops a write midway), or could not be encoded (a bug:
+ * no other sink could write them either).
+ */
 export class PartlyWrittenError extends Error {
   constructor(
     override readonly cause: unknown,
     readonly writtenEventIds: ReadonlySet<string>,
+    readonly unencodableEventIds: ReadonlySet<string> = new Set(),
   ) {
-    super(`${cause instanceof Error ? cause.message : String(cause)} (${writtenEventIds.size} records of the group were written before)`);
+    super(`${cause instanceof Error ? cause.message : String(cause)} (${writtenEventIds.size} records of the group were written)`);
   }
 }
 
 /** Whether a record whose write was refused with `error` is in the file all the same. */
 export function writtenDespite(error: unknown, record: { eventID: string }): boolean {
   return error instanceof PartlyWrittenError && error.writtenEventIds.has(record.eventID);
+}
+
+/** Whether a record whose write was refused with `error` could not be encoded: no sink could write it. */
+export function unencodable(error: unknown, record: { eventID: string }): boolean {
+  return error instanceof PartlyWrittenError && error.unencodableEventIds.has(record.eventID);
 }
 
 export function isStreamingAuditSink(sink: AuditSink): sink is AuditSink & StreamingAuditSink {

@@ -2,10 +2,14 @@
  * The API's audit trail over a streaming sink (the local runtime's group commit): a group whose write
  * failed midway (a full disk) leaves the records it got out whole in the file. Their requests are
  * answered as written, not kept in the outbox a second time; the others go to the fallback, or, without
- * one, fail their requests.
+ * one, fail their requests. A record whose line cannot be encoded fails its request either way.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
+import { FileAuditSink } from '../../shared/adapters/file-sinks.js';
 import { apiAuditTrail } from '../../shared/audit/api-trail.js';
 import { PartlyWrittenError } from '../../shared/audit/buffer.js';
 import type { CompletedCall } from '../../shared/audit/api-record.js';
@@ -68,4 +72,29 @@ test('a record that cannot be made fails its request, reported, and leaves the g
   await assert.rejects(Promise.resolve().then(() => trail.record(broken)), RangeError);
   assert.equal(errors.length, 1);
   assert.equal(appended.length, 0);
+});
+
+test('over the file sink, a record whose line cannot be encoded fails its request, not kept by the fallback; its group is written', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'kms-api-trail-'));
+  try {
+    const sinkErrors: unknown[] = [];
+    const kept: AuditRecord[] = [];
+    const trail = apiAuditTrail(new FileAuditSink(dataDir, { onError: (error) => sinkErrors.push(error) }), {
+      mode: 'timer',
+      onError: () => {},
+      fallback: async (records) => void kept.push(...records),
+    });
+    // A value JSON cannot write (never from a request's JSON: a bug's stand-in).
+    const unwritable = { ...call('unwritable'), input: { Limit: 10n } };
+    const [before, broken, after] = [trail.record(call('before')), trail.record(unwritable), trail.record(call('after'))];
+    await Promise.all([before, after]);
+    await assert.rejects(broken as Promise<void>, (error) => error instanceof PartlyWrittenError && error.cause instanceof TypeError);
+    assert.equal(kept.length, 0, 'the outbox could not deliver it either');
+    assert.equal(sinkErrors.length, 1, 'reported');
+    const [file] = readdirSync(join(dataDir, 'audit')).filter((name) => name.endsWith('.jsonl') && !name.startsWith('service'));
+    const requestIds = readFileSync(join(dataDir, 'audit', file!), 'utf8').trim().split('\n').map((line) => (JSON.parse(line) as AuditRecord).requestID);
+    assert.deepEqual(requestIds, ['before', 'after']);
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
 });

@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { eventLogPath, FileAuditSink, FileEventSink } from '../../shared/adapters/file-sinks.js';
 import type { KmsEvent } from '../../shared/core/sinks.js';
-import type { AuditLine } from '../../shared/audit/buffer.js';
+import { PartlyWrittenError, unencodable, writtenDespite, type AuditLine } from '../../shared/audit/buffer.js';
 
 const root = mkdtempSync(join(tmpdir(), 'kms-audit-sink-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -132,6 +132,34 @@ test('a group commit a full disk stops midway names the records it got out whole
   assert.ok(text.slice(text.lastIndexOf('\n') + 1).startsWith('{"eventID":"d"'), 'the fourth line was cut short: d is not written');
 });
 
+test('a group written in parts that a full disk stops in a later part names the lines of the earlier parts as written too', () => {
+  const dataDir = freshDataDir();
+  const dayFile = join(dataDir, 'audit', '2026-12-04.jsonl');
+  const sinkModule = new URL('../../shared/adapters/file-sinks.ts', import.meta.url).href;
+  // 100 lines of about 4 KiB: more than one part (128 KiB each); the files may grow to 200 KiB (ulimit -f).
+  const script = `
+    const { FileAuditSink } = await import(${JSON.stringify(sinkModule)});
+    const sink = new FileAuditSink(${JSON.stringify(dataDir)}, { onError: () => {} });
+    const lineOf = (eventID) => {
+      const record = { eventID, eventTime: '2026-12-04T10:00:00Z', eventType: 'AwsApiCall', padding: 'x'.repeat(4000) };
+      return { ...record, writeTo: (out) => out.text(JSON.stringify(record)) };
+    };
+    const results = await Promise.allSettled(Array.from({ length: 100 }, (_, i) => sink.append(lineOf('line-' + i))));
+    console.log(JSON.stringify({ refused: results.filter((r) => r.status === 'rejected').length, written: [...(results[0].reason?.writtenEventIds ?? [])] }));
+  `;
+  const child = spawnSync('bash', ['-c', 'ulimit -f 200 && exec "$0" "$@"', process.execPath, '--import', 'tsx', '--input-type=module', '-e', script], {
+    cwd: fileURLToPath(new URL('../../', import.meta.url)),
+    encoding: 'utf8',
+  });
+  assert.equal(child.status, 0, child.stderr);
+  const outcome = JSON.parse(child.stdout.trim().split('\n').at(-1)!) as { refused: number; written: string[] };
+  const inFile = readableLines(dayFile, (record) => record.eventID) as string[];
+  assert.equal(readFileSync(dayFile).length, 200 * 1024, 'the write stopped at the limit');
+  assert.ok(inFile.length > 32, `more than the first part's lines are in the file (${inFile.length})`);
+  assert.equal(outcome.refused, 100, 'the group is refused');
+  assert.deepEqual(new Set(outcome.written), new Set(inFile), 'its error names exactly the lines in the file, those of the first part with them');
+});
+
 test('the event log, too, ends a line a failed write left without its end before the next event', async () => {
   const dataDir = freshDataDir();
   const sink = new FileEventSink(dataDir);
@@ -157,10 +185,10 @@ test('while group commits keep failing, the failure is reported when it starts, 
   assert.equal(errors.length, 2, 'a new failure after a write that worked is reported again');
 });
 
-test('a line whose encoding fails midway is refused and leaves nothing of itself in the group', async () => {
+test('a line whose encoding fails midway is refused and leaves nothing of itself in the group; the others are written', async () => {
   const dataDir = freshDataDir();
-  const sink = new FileAuditSink(dataDir);
-  const before = sink.append(lineOf(apiRecord('before')));
+  const errors: unknown[] = [];
+  const sink = new FileAuditSink(dataDir, { onError: (error) => errors.push(error) });
   const broken: AuditLine = {
     eventID: 'broken',
     eventTime: '2026-12-04T10:00:00Z',
@@ -169,7 +197,29 @@ test('a line whose encoding fails midway is refused and leaves nothing of itself
       throw new TypeError('not encodable');
     },
   };
-  assert.throws(() => sink.append(broken), TypeError);
-  await Promise.all([before, sink.append(lineOf(apiRecord('after')))]);
+  const lines = [lineOf(apiRecord('before')), broken, lineOf(apiRecord('after'))];
+  const outcomes = await Promise.allSettled(lines.map((line) => sink.append(line)));
+  // One group: its promise is refused, the error naming the lines in the file (their requests are answered).
+  const reasons = outcomes.map((outcome) => (outcome.status === 'rejected' ? outcome.reason : undefined));
+  assert.ok(reasons.every((reason) => reason instanceof PartlyWrittenError && reason.cause instanceof TypeError));
+  assert.deepEqual(lines.map((line) => writtenDespite(reasons[0], line)), [true, false, true]);
+  assert.deepEqual(lines.map((line) => unencodable(reasons[0], line)), [false, true, false]);
   assert.equal(readFileSync(join(dataDir, 'audit', '2026-12-04.jsonl'), 'utf8'), ['before', 'after'].map((id) => JSON.stringify(apiRecord(id)) + '\n').join(''));
+  assert.deepEqual(errors, [reasons[0].cause], 'reported');
+  assert.equal(sink.failing, false, 'the file is fine: the sink is not failing');
+});
+
+test('a group whose only line cannot be encoded writes nothing and refuses it', async () => {
+  const dataDir = freshDataDir();
+  const sink = new FileAuditSink(dataDir, { onError: () => {} });
+  const broken: AuditLine = {
+    eventID: 'broken',
+    eventTime: '2026-12-04T10:00:00Z',
+    writeTo: () => {
+      throw new TypeError('not encodable');
+    },
+  };
+  await assert.rejects(sink.append(broken), (error) => unencodable(error, broken) && (error as PartlyWrittenError).cause instanceof TypeError);
+  await sink.append(lineOf(apiRecord('after')));
+  assert.deepEqual(readableLines(join(dataDir, 'audit', '2026-12-04.jsonl'), (record) => record.eventID), ['after']);
 });
