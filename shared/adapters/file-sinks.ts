@@ -171,9 +171,9 @@ export class FileAuditSink implements AuditSink, StreamingAuditSink {
    * The API's hot path: the line joins the group, and the returned promise resolves once the group is in
    * the file (group commit). A failed write rejects the promise of every line in the group: their
    * requests must not be acknowledged, since their records are not durable, except those a
-   * PartlyWrittenError names as written (a write a full disk stopped midway got their lines out whole; a
-   * line that could not be encoded leaves the others of its group written). A failed write is reported to onError
-   * when writes start failing, then every 10 s while they go on.
+   * PartlyWrittenError names as written (a write a full disk stopped midway got their lines out whole;
+   * a line that could not be encoded leaves the others of its group written). A failed write is
+   * reported to onError when writes start failing, then every 10 s while they go on.
    */
   append(line: AuditLine): Promise<void> {
     const day = line.eventTime.slice(0, 10);

@@ -288,7 +288,8 @@ export class ApiCallRecord {
  * The audit line of a completed call, written from the call itself: JSON.stringify(apiCallRecordOf(...))
  * with its eventID and time, without the record or its parameters' object in between (the local
  * runtime's group commit encodes its lines together, just before it writes them;
- * tests/unit/audit-record.test.ts checks the two agree). `record()` makes the record itself, for a sink that takes records (the outbox).
+ * tests/unit/audit-record.test.ts checks the two agree). `record()` makes the record itself, for a sink
+ * that takes records (the outbox).
  */
 export class ApiCallLine {
   private id: string | undefined;
