@@ -294,7 +294,7 @@ async function main(): Promise<number> {
     warmup: options.warmup,
     duration: options.duration,
     startsService: (needService || wanted('encrypt-workers')) && !options.endpoint,
-    extraSeconds: wanted('encrypt') && !options.endpoint ? options.steady : 0,
+    extraSeconds: (wanted('encrypt') && !options.endpoint ? options.steady : 0) + names.filter((n) => JUDGED.has(n)).length * ROUNDS * LEAD_IN_SECONDS,
   });
   console.log(`kms-local bench: ${names.length} targets, ${options.connections} connections, ${options.warmup} s warm-up + ${options.duration} s measured each; ` +
     `Encrypt/Decrypt of ${PLAINTEXT_BYTES} B with a ${Object.keys(CONTEXT).length}-pair encryption context`);
