@@ -28,13 +28,14 @@ const NAMESPACE = 'node-builtin-by-require';
 const builtinsByRequire = {
   name: 'builtins-by-require',
   setup(build) {
-    /** The text of each importer read, for this build. */
+    /** The text of each importer read (by onLoad, or when it imports a built-in), for this build. */
     const sources = new Map();
     // import() of a built-in in a dependency (the SDK's of node:http for an http:// endpoint): the module
     // through require(), as a namespace-like object (its members on the prototype, and `default`), so
     // that no getter is read. (esbuild would put a module import() reaches into a chunk of its own.)
     build.onLoad({ filter: /\.m?js$/ }, async (args) => {
       const text = await readFile(args.path, 'utf8');
+      sources.set(args.path, text); // its imports of built-ins, resolved next, are read from it
       if (text.search(DYNAMIC_IMPORT) < 0) return undefined;
       const contents = text.replace(DYNAMIC_IMPORT, (call, quote, specifier) =>
         BUILTINS.has(specifier.replace(/^node:/, ''))
